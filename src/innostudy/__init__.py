@@ -1,0 +1,11 @@
+"""innostudy: a curated, cited dataset on China's Innovation China (科创中国) pilots, with the
+cleaning, indicator and policy-evaluation helpers that its notebooks use.
+
+>>> import innostudy as ist
+>>> ds = ist.load_dataset()            # doctest: +SKIP
+"""
+
+from innostudy.dataset import Dataset, ValidationError, load_dataset
+
+__all__ = ["Dataset", "ValidationError", "load_dataset", "__version__"]
+__version__ = "0.1.0"
