@@ -30,6 +30,19 @@ def output_dir() -> Path:
     return folder
 
 
+def repo_path(path: str | os.PathLike) -> str:
+    """``path`` relative to the repository when inside it (provenance should not name a home folder).
+
+    >>> repo_path(REPO_ROOT / "data")
+    'data'
+    """
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(resolved)
+
+
 def _atomic_write(path: Path, write) -> Path:
     """Call ``write(tmp_path)`` then move the finished file onto ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,11 +50,19 @@ def _atomic_write(path: Path, write) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        default_permissions(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def default_permissions(path: str | os.PathLike) -> None:
+    """Give a file or folder the permissions ``open()``/``mkdir()`` would; mkstemp makes them private."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    os.chmod(path, (0o777 if os.path.isdir(path) else 0o666) & ~mask)
 
 
 def save_figure(fig, name: str, *, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
@@ -94,29 +115,44 @@ def _plain(value: Any) -> Any:
 
 PROVENANCE_PACKAGES = (
     "innostudy", "numpy", "pandas", "pandera", "scipy", "matplotlib", "seaborn", "statsmodels",
-    "papermill",
+    "papermill", "nbclient", "nbconvert", "ipykernel", "pyyaml", "tqdm",
 )  # fmt: skip
+
+
+def package_versions(packages: tuple[str, ...] = PROVENANCE_PACKAGES) -> dict[str, str | None]:
+    """Installed version of each package (None when it is not installed).
+
+    >>> package_versions(("pandas",))["pandas"] is not None
+    True
+    """
+    from importlib import metadata
+
+    versions = {}
+    for package in packages:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    if "innostudy" in versions and versions["innostudy"] is None:  # run from a checkout
+        from innostudy import __version__
+
+        versions["innostudy"] = f"{__version__} (source tree, not installed)"
+    return versions
 
 
 def provenance(parameters: dict | None = None, data_dir: str | os.PathLike | None = None) -> dict:
     """What produced this notebook's results: parameters, package versions, data hashes, git commit.
 
-    Saved as ``provenance_notebook.json`` beside the outputs and returned for display in the last cell.
+    Saved as ``provenance_notebook.json`` beside the outputs and returned for display in the last cell;
+    the report runner copies its data folder and file hashes into the report's ``provenance.json``.
     """
-    from importlib import metadata
-
-    from innostudy.dataset import data_hashes
+    from innostudy.dataset import DATA_DIR, data_hashes
     from innostudy.vcs import git_state
 
-    versions = {}
-    for package in PROVENANCE_PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
     info = {
         "parameters": _plain(dict(parameters or {})),
-        "packages": versions,
+        "packages": package_versions(),
+        "data_dir": repo_path(Path(data_dir or DATA_DIR)),
         "data": data_hashes(data_dir),
         "git": git_state(),
     }

@@ -1,0 +1,502 @@
+"""One entity's facts over time, and what several entities can honestly be compared on.
+
+The helpers behind the city-profile and pilot-comparison notebooks. Derived figures keep the
+interval of the facts they come from ("more than 90" per capita is still a lower bound), and
+everything that cannot be derived or compared stays in the result with the reason why.
+
+Two figures are comparable only when their indicators share a comparability ``group`` in the
+codebook (``ds.indicators``). High-tech enterprises of Guiyang alone and of Guiyang with Gui'an New
+Area share a unit but not a group, so they are never put side by side.
+
+These are deliberately small helpers (per capita, rank percentile, growth, comparability) scoped to
+the two notebooks; the general derived-indicator API belongs to ``innostudy.indicators``.
+
+>>> import innostudy as ist
+>>> from innostudy.profile import compare, entity_profile
+>>> ds = ist.load_dataset()
+>>> entity_profile(ds, "guiyang").facts["obs_id"].size
+25
+>>> compare(ds, ["guiyang", "baotou"]).comparable_groups
+['pilot_evaluation_rank', 'platform_experts_joined', 'resident_population']
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from innostudy.dataset import Dataset
+
+POPULATION = "resident_population"
+PER = 1_000_000  # per-capita figures are per million residents
+FIELD_SIZE_SUFFIX = (
+    "_field_size"  # "<rank indicator>_field_size" holds the size of the ranked field
+)
+
+# Units that do not count things happening in a place, so dividing by its population means nothing.
+NOT_PER_CAPITA_UNITS = {
+    "rank": "a position in a ranking",
+    "percent": "already a ratio",
+    "year": "a date",
+    "years": "a duration",
+    "units": "counts programme members or ranked units",
+    "provinces": "counts provinces",
+    "indicators": "describes a ranking's method",
+    "USD": "a stated conversion, never used as a value",
+}
+
+FACT_COLUMNS = [
+    "obs_id", "entity_id", "indicator_id", "indicator_label", "group", "value", "unit",
+    "qualifier", "low", "high", "as_of", "as_of_date", "source_id", "note",
+]  # fmt: skip
+DERIVED_COLUMNS = [
+    "entity_id", "derived", "indicator_id", "value", "low", "high", "unit", "qualifier",
+    "from_obs", "reason",
+]  # fmt: skip
+
+
+# -- derived figures ------------------------------------------------------------------------------
+
+
+def per_capita(facts: pd.DataFrame, population: pd.DataFrame, *, per: int = PER) -> pd.DataFrame:
+    """Each fact divided by its entity's resident population, per ``per`` residents.
+
+    ``facts`` are rows of ``Dataset.observations``; ``population`` the population facts (one per
+    entity). Bounds are divided like the value, so an open interval stays open. A fact that cannot be
+    divided (a rank, a percentage, no population known, a figure about a wider territory than the
+    population counts) gets a row with ``value`` NaN and the reason.
+
+    >>> import innostudy as ist
+    >>> ds = ist.load_dataset()
+    >>> obs = ds.observations
+    >>> pc = per_capita(obs[obs.obs_id == "obs0005"], obs[obs.indicator_id == POPULATION])
+    >>> pc[["value", "low", "high", "qualifier"]].round(2).to_dict("records")
+    [{'value': 15.03, 'low': 15.03, 'high': inf, 'qualifier': 'more_than'}]
+    """
+    people = population.drop_duplicates("entity_id", keep="last").set_index("entity_id")
+    divisor = facts["entity_id"].map(people["value"]) / per
+    reason = pd.Series(pd.NA, index=facts.index, dtype="string")
+    reason[divisor.isna()] = "no resident population known for this entity"
+    other_area = facts["group"].str.contains("_with_", regex=False)
+    reason[other_area] = "counts a wider territory than the entity's census population"
+    for unit, why in NOT_PER_CAPITA_UNITS.items():
+        reason[facts["unit"] == unit] = f"unit {unit!r} is {why}"
+    reason[facts["indicator_id"] == POPULATION] = "the population itself"
+    usable = reason.isna()
+    out = _derived_frame(facts, "per_capita")
+    for column in ("value", "low", "high"):
+        out[column] = (facts[column] / divisor).where(usable)
+    out["unit"] = (facts["unit"] + f" per {per:,} residents").where(usable)
+    population_obs = facts["entity_id"].map(people["obs_id"]).astype("string")
+    out["from_obs"] = facts["obs_id"] + ("+" + population_obs).fillna("")
+    out["reason"] = reason
+    return out[DERIVED_COLUMNS]
+
+
+def rank_percentile(facts: pd.DataFrame) -> pd.DataFrame:
+    """Percentile of each rank within its field: 100 for first place, 0 for last.
+
+    ``100 * (field - rank) / (field - 1)``; a rank interval ("top 10") gives a percentile interval.
+    The field size is the entity's own ``<rank>_field_size`` fact as of the same date; where none is
+    stated the row says so instead of borrowing another entity's.
+
+    >>> import innostudy as ist
+    >>> obs = ist.load_dataset().observations
+    >>> rank_percentile(obs[obs.entity_id == "guiyang"])[["indicator_id", "value"]].round(1)
+                  indicator_id  value
+    0  pilot_evaluation_rank   65.6
+    """
+    fields = facts[facts["indicator_id"].str.endswith(FIELD_SIZE_SUFFIX)]
+    ranks = facts[facts["unit"] == "rank"]
+    size = ranks.merge(
+        fields.assign(
+            indicator_id=fields["indicator_id"].str.removesuffix(FIELD_SIZE_SUFFIX),
+        )[["entity_id", "indicator_id", "as_of", "value", "obs_id"]],
+        on=["entity_id", "indicator_id", "as_of"],
+        how="left",
+        suffixes=("", "_field"),
+    ).set_index(ranks.index)
+    field = size["value_field"]
+
+    def percentile(rank: pd.Series) -> pd.Series:
+        return 100 * (field - rank) / (field - 1)
+
+    out = _derived_frame(ranks, "rank_percentile")
+    out["value"] = percentile(ranks["value"])
+    out["low"] = percentile(ranks["high"])  # the worst rank allowed gives the lowest percentile
+    out["high"] = percentile(ranks["low"])
+    out["unit"] = "percentile"
+    out["from_obs"] = ranks["obs_id"] + ("+" + size["obs_id_field"]).fillna("")
+    out["reason"] = pd.Series(pd.NA, index=ranks.index, dtype="string").mask(
+        field.isna(), "field size not stated for this entity and date"
+    )
+    return out[DERIVED_COLUMNS].reset_index(drop=True)
+
+
+def growth(facts: pd.DataFrame) -> pd.DataFrame:
+    """Percent change between consecutive dated facts of the same entity and comparability group.
+
+    Facts in different groups (Guiyang's high-tech enterprises alone in 2021, with Gui'an New Area
+    in 2022) are never chained. Bounds: the lowest growth the intervals allow is new low over old
+    high, the highest new high over old low.
+
+    >>> facts = pd.DataFrame({
+    ...     "obs_id": ["a", "b"], "entity_id": "x", "indicator_id": "n", "group": "n",
+    ...     "value": [100.0, 120.0], "low": [100.0, 120.0], "high": [100.0, np.inf],
+    ...     "unit": "firms", "qualifier": ["exact", "more_than"],
+    ...     "as_of_date": pd.to_datetime(["2021-12-31", "2022-12-31"])})
+    >>> growth(facts)[["value", "low", "high", "qualifier"]].to_dict("records")
+    [{'value': 20.0, 'low': 20.0, 'high': inf, 'qualifier': 'more_than'}]
+    """
+    ordered = facts.sort_values(["entity_id", "group", "as_of_date", "obs_id"])
+    before = ordered.groupby(["entity_id", "group"]).shift(1)
+    later = before["obs_id"].notna() & (ordered["as_of_date"] > before["as_of_date"])
+    new, old = ordered[later], before[later]
+    out = _derived_frame(new, "growth")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["value"] = 100 * (new["value"] / old["value"] - 1)
+        out["low"] = 100 * (new["low"] / old["high"] - 1)
+        out["high"] = 100 * (new["high"] / old["low"] - 1)
+    out["unit"] = "percent"
+    out["qualifier"] = np.where(
+        (new["qualifier"] == "exact") & (old["qualifier"] == "exact"), "exact", new["qualifier"]
+    )
+    out["from_obs"] = old["obs_id"] + "->" + new["obs_id"]
+    out["reason"] = pd.Series(pd.NA, index=new.index, dtype="string")
+    return out[DERIVED_COLUMNS].reset_index(drop=True)
+
+
+def lookalikes(facts: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of indicators in ``facts`` that share a unit but not a comparability group.
+
+    They look comparable and are not: "high-tech enterprises (city alone)" and "... (Guiyang with
+    Gui'an New Area)" are both counted in enterprises.
+
+    >>> import innostudy as ist
+    >>> obs = ist.load_dataset().observations
+    >>> pairs = lookalikes(obs[obs.entity_id == "guiyang"])
+    >>> pairs.query("unit == 'enterprises'")[["indicator_a", "indicator_b"]].head(1)
+                   indicator_a                       indicator_b
+    0  high_tech_enterprises  high_tech_enterprises_with_guian
+    """
+    kinds = facts[["indicator_id", "group", "unit"]].drop_duplicates("indicator_id")
+    pairs = kinds.merge(kinds, on="unit", suffixes=("_a", "_b"))
+    pairs = pairs[
+        (pairs["indicator_id_a"] < pairs["indicator_id_b"]) & (pairs["group_a"] != pairs["group_b"])
+    ]
+    return (
+        pairs.rename(columns={"indicator_id_a": "indicator_a", "indicator_id_b": "indicator_b"})[
+            ["unit", "indicator_a", "indicator_b", "group_a", "group_b"]
+        ]
+        .sort_values(["unit", "indicator_a", "indicator_b"])
+        .reset_index(drop=True)
+    )
+
+
+def _derived_frame(facts: pd.DataFrame, kind: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "entity_id": facts["entity_id"],
+            "derived": kind,
+            "indicator_id": facts["indicator_id"],
+            "qualifier": facts["qualifier"],
+        },
+        index=facts.index,
+    )
+
+
+# -- one entity -----------------------------------------------------------------------------------
+
+
+@dataclass
+class EntityProfile:
+    """Every fact about one entity, with its source, and the figures derived from them."""
+
+    entity: pd.Series  # the entity's row of ds.entities
+    facts: pd.DataFrame  # FACT_COLUMNS + citation, in time order
+    derived: pd.DataFrame  # DERIVED_COLUMNS, one row per attempt (NaN value + reason if impossible)
+    lookalikes: pd.DataFrame  # indicators that share a unit but not a group
+
+    def tidy(self) -> pd.DataFrame:
+        """The facts, one row each, with their citations."""
+        return self.facts.reset_index(drop=True)
+
+    def summary(self) -> str:
+        """A few plain sentences: how many facts, from which sources, what could be derived."""
+        facts, derived = self.facts, self.derived
+        done = derived[derived["value"].notna()]
+        span = f"{facts['as_of'].min()} to {facts['as_of'].max()}" if len(facts) else "no dates"
+        lines = [
+            f"{self.entity['name_en']} ({self.entity['entity_id']}, {self.entity['kind']}): "
+            f"{len(facts)} facts on {facts['indicator_id'].nunique()} indicators from "
+            f"{facts['source_id'].nunique()} sources, as of {span}. "
+            f"Intervals or approximate figures: {int(facts['qualifier'].ne('exact').sum())}.",
+        ]
+        for kind in ("per_capita", "rank_percentile", "growth"):
+            rows = derived[derived["derived"] == kind]
+            got = int(rows["value"].notna().sum())
+            lines.append(f"{kind.replace('_', ' ')}: {got} of {len(rows)} derived.")
+        if not (done["derived"] == "growth").any():
+            lines.append(
+                "No growth can be derived: no comparability group has figures at two dates."
+            )
+        if len(self.lookalikes):
+            lines.append(
+                f"{len(self.lookalikes)} pairs of indicators share a unit but not a "
+                "comparability group; they must not be compared with each other."
+            )
+        return "\n".join(lines)
+
+    def plot(self, ax=None):
+        """Every fact on a log scale, one row each, intervals as bars and open ends as arrows.
+
+        Zero or negative figures cannot sit on a log scale; their rows stay labelled but empty.
+        """
+        import matplotlib.pyplot as plt
+
+        facts = self.facts.sort_values(["as_of_date", "indicator_id"]).reset_index(drop=True)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(11, 0.35 * len(facts) + 1.2))
+        ax.set_xscale("log")
+        drawable = facts[facts["value"] > 0]
+        _draw_intervals(ax, drawable, positions=drawable.index.tolist(), log=True)
+        labels = facts["indicator_label"] + " (" + facts["unit"] + ", " + facts["as_of"] + ")"
+        ax.set_yticks(range(len(facts)), labels, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel("value (log scale; each row in its own unit)")
+        ax.set_title(f"Every fact about {self.entity['name_en']}")
+        ax.figure.tight_layout()
+        return ax.figure
+
+
+def entity_profile(ds: Dataset, entity: str) -> EntityProfile:
+    """The profile of one entity: its facts in time order with citations, and derived figures.
+
+    Raises ``KeyError`` naming the entity when it is not in ``ds.entities``.
+    """
+    entities = ds.entities.set_index("entity_id", drop=False)
+    if entity not in entities.index:
+        raise KeyError(f"unknown entity {entity!r}; known: {', '.join(sorted(entities.index))}")
+    obs = ds.observations
+    facts = obs[obs["entity_id"] == entity].sort_values(["as_of_date", "indicator_id", "obs_id"])
+    facts = facts[FACT_COLUMNS].assign(citation=[ds.cite(i) for i in facts["obs_id"]])
+    population = facts[facts["indicator_id"] == POPULATION]
+    derived = pd.concat(
+        [per_capita(facts, population), rank_percentile(facts), growth(facts)],
+        ignore_index=True,
+    )
+    return EntityProfile(entities.loc[entity], facts, derived, lookalikes(facts))
+
+
+# -- several entities -----------------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    """Entities side by side on the comparability groups they all have a figure in."""
+
+    entities: list[str]
+    facts: (
+        pd.DataFrame
+    )  # the latest fact per entity and indicator, with ``comparable`` and ``group``
+    groups: pd.DataFrame  # one row per group: comparable (bool) and the reason when not
+    per_capita: bool
+
+    @property
+    def comparable_groups(self) -> list[str]:
+        return sorted(self.groups.loc[self.groups["comparable"], "group"])
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per entity and comparable group: the figure shown (per capita where asked)."""
+        shown = self.facts[self.facts["comparable"]]
+        return shown.sort_values(["group", "entity_id"]).reset_index(drop=True)
+
+    def not_comparable(self) -> pd.DataFrame:
+        """Groups that only some of the entities have a figure in, with the reason in words."""
+        return self.groups[~self.groups["comparable"]].reset_index(drop=True)
+
+    def summary(self) -> str:
+        groups = self.groups
+        names = ", ".join(self.entities)
+        lines = [
+            f"{names}: comparable on {int(groups['comparable'].sum())} indicator group(s) "
+            f"({', '.join(self.comparable_groups) or 'none'}); "
+            f"{int((~groups['comparable']).sum())} cannot be compared."
+        ]
+        lines += [f"  - {row.label}: {row.reason}" for row in self.not_comparable().itertuples()]
+        return "\n".join(lines)
+
+    def plot(self):
+        """One panel per comparable group; intervals as bars, open ends as arrows."""
+        import matplotlib.pyplot as plt
+
+        shown = self.tidy()
+        groups = list(dict.fromkeys(shown["group"]))
+        if not groups:
+            raise ValueError(f"{', '.join(self.entities)} have no comparability group in common")
+        fig, axes = plt.subplots(
+            len(groups),
+            1,
+            figsize=(8, 0.4 + (0.8 + 0.4 * len(self.entities)) * len(groups)),
+            squeeze=False,
+        )
+        for ax, group in zip(axes[:, 0], groups, strict=True):
+            rows = shown[shown["group"] == group].set_index("entity_id").loc[self.entities]
+            frame = rows.reset_index()
+            _draw_intervals(ax, frame, positions=list(range(len(frame))))
+            ax.set_yticks(range(len(frame)), frame["entity_id"] + " (" + frame["as_of"] + ")")
+            ax.set_ylim(len(frame) - 0.5, -0.9)  # top to bottom, room for the value labels
+            title = f"{frame['indicator_label'].iloc[0]} [{frame['shown_unit'].iloc[0]}]"
+            if (frame["unit"] == "rank").all():
+                title += " (1 = best)"
+            ax.set_title(title, fontsize=9, loc="left")
+        fig.tight_layout()
+        return fig
+
+
+def compare(
+    ds: Dataset,
+    entities: list[str],
+    indicators: list[str] | None = None,
+    *,
+    per_capita: bool = False,
+) -> Comparison:
+    """Side by side on comparable indicators only; says why every other figure is left out.
+
+    Uses each entity's latest fact per indicator (``Dataset.wide``'s rule). A group is comparable
+    when every entity has a figure in it; otherwise the reason names who has none and, when they
+    have a look-alike figure (same unit, another group), names that too. With ``per_capita`` the
+    figures are divided by population where all entities of a group allow it.
+
+    >>> import innostudy as ist
+    >>> c = compare(ist.load_dataset(), ["guiyang", "baotou"], ["academic_activities"])
+    >>> print(c.not_comparable()["reason"][0])      # doctest: +NORMALIZE_WHITESPACE
+    only guiyang has a figure; baotou has none in this group; not the same as baotou's
+    joint_academic_activities (same unit, another group)
+    """
+    known = set(ds.entities["entity_id"])
+    unknown = [e for e in entities if e not in known]
+    if unknown:
+        raise KeyError(f"unknown entit{'y' if len(unknown) == 1 else 'ies'}: {', '.join(unknown)}")
+    if len(set(entities)) < 2:
+        raise ValueError(f"need at least two different entities to compare, got {entities}")
+    chosen = ds.wide(indicators, field="obs_id")
+    chosen = chosen.reindex(index=[e for e in entities if e in chosen.index])
+    ids = chosen.stack().dropna().tolist()
+    obs = ds.observations
+    facts = obs[obs["obs_id"].isin(ids)][FACT_COLUMNS].copy()
+    facts["shown_value"], facts["shown_low"], facts["shown_high"] = (
+        facts["value"],
+        facts["low"],
+        facts["high"],
+    )
+    facts["shown_unit"] = facts["unit"]
+    facts["per_capita_reason"] = pd.Series(pd.NA, index=facts.index, dtype="string")
+    holders = facts.groupby("group")["entity_id"].agg(set)
+    groups = facts.drop_duplicates("group")[["group", "indicator_label", "unit"]].rename(
+        columns={"indicator_label": "label"}
+    )
+    groups["comparable"] = groups["group"].map(lambda g: holders[g] >= set(entities))
+    open_facts = facts[facts["group"].isin(groups.loc[~groups["comparable"], "group"])]
+    groups["reason"] = [
+        pd.NA if ok else _why_not(g, holders[g], entities, open_facts)
+        for g, ok in zip(groups["group"], groups["comparable"], strict=True)
+    ]
+    facts["comparable"] = facts["group"].map(groups.set_index("group")["comparable"])
+    if per_capita:
+        facts = _shown_per_capita(facts, obs[obs["indicator_id"] == POPULATION])
+    return Comparison(
+        list(entities),
+        facts.reset_index(drop=True),
+        groups.sort_values(["comparable", "group"], ascending=[False, True]).reset_index(drop=True),
+        per_capita,
+    )
+
+
+def _why_not(group: str, holders: set, entities: list[str], facts: pd.DataFrame) -> str:
+    """Who has no figure in ``group``, and their look-alike figures among the other open groups."""
+    have = [e for e in entities if e in holders]
+    missing = [e for e in entities if e not in holders]
+    unit = facts.loc[facts["group"] == group, "unit"].iloc[0]
+    reason = f"only {', '.join(have)} {'has' if len(have) == 1 else 'have'} a figure; "
+    reason += f"{', '.join(missing)} {'has' if len(missing) == 1 else 'have'} none in this group"
+    similar = facts[
+        facts["entity_id"].isin(missing) & (facts["unit"] == unit) & (facts["group"] != group)
+    ]
+    if len(similar):
+        names = ", ".join(f"{row.entity_id}'s {row.indicator_id}" for row in similar.itertuples())
+        reason += f"; not the same as {names} (same unit, another group)"
+    return reason
+
+
+def _shown_per_capita(facts: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Show per-capita figures in every comparable group where all entities allow it."""
+    pc = per_capita(facts, population)
+    divisible = pc["value"].notna().groupby(facts["group"]).transform("all")
+    facts = facts.copy()
+    for column in ("value", "low", "high"):
+        facts[f"shown_{column}"] = pc[column].where(divisible, facts[column])
+    facts["shown_unit"] = pc["unit"].where(divisible, facts["unit"])
+    facts["per_capita_reason"] = pc["reason"].where(~divisible)
+    return facts
+
+
+# -- drawing --------------------------------------------------------------------------------------
+
+
+def _draw_intervals(ax, frame: pd.DataFrame, positions: list[int], *, log: bool = False) -> None:
+    """Exact figures as dots, bounded intervals as bars, open-ended ones as arrows, each labelled.
+
+    Uses ``shown_value``/``shown_low``/``shown_high`` when present, else ``value``/``low``/``high``.
+    A hollow marker sits on an excluded bound ("more than 90"); "about" figures are hollow too.
+    """
+    prefix = "shown_" if "shown_value" in frame else ""
+    value, low, high = (frame[prefix + c].to_numpy(float) for c in ("value", "low", "high"))
+    finite = np.concatenate([value, low, high])
+    finite = finite[np.isfinite(finite)]
+    left, right = _limits(finite, log)
+    for y, v, lo, hi, qualifier in zip(
+        positions, value, low, high, frame["qualifier"], strict=True
+    ):
+        bounded = np.isfinite(lo) and np.isfinite(hi)
+        if qualifier != "exact" and bounded and lo < hi:
+            ax.plot([lo, hi], [y, y], color="C0", lw=4, alpha=0.4, solid_capstyle="butt")
+        elif qualifier != "exact" and not bounded and not (math.isnan(lo) or math.isnan(hi)):
+            start, end = (lo, right) if np.isinf(hi) else (hi, left)
+            ax.annotate(
+                "", xy=(end, y), xytext=(start, y),
+                arrowprops={"arrowstyle": "-|>", "color": "C0", "lw": 2},
+            )  # fmt: skip
+        hollow = qualifier in ("about", "more_than", "less_than")
+        ax.plot(v, y, "o", color="C0", markersize=6, markerfacecolor="white" if hollow else "C0")
+        ax.annotate(
+            QUALIFIER_SIGNS.get(qualifier, "") + (f"{v:,.0f}" if v == round(v) else f"{v:,.4g}"),
+            (v, y),
+            xytext=(0, 5), textcoords="offset points", fontsize=7, ha="center",
+        )  # fmt: skip
+    ax.set_xlim(left, right)
+    ax.grid(axis="x", alpha=0.3)
+
+
+QUALIFIER_SIGNS = {
+    "about": "≈",
+    "more_than": ">",
+    "at_least": "≥",
+    "at_most": "≤",
+    "less_than": "<",
+}
+
+
+def _limits(values: np.ndarray, log: bool) -> tuple[float, float]:
+    """Axis limits a little beyond the data (from zero for counts); open intervals' arrows end there."""
+    if not values.size:
+        return (0.1, 10.0) if log else (0.0, 1.0)
+    low, high = values.min(), values.max()
+    if log:
+        width = max(math.log10(high / low), 1.0)
+        return low / 10 ** (0.05 * width), high * 10 ** (0.15 * width)
+    width = (high - min(low, 0)) or 1.0
+    return (0.0 if low >= 0 else low - 0.1 * width), high + 0.25 * width
