@@ -179,9 +179,7 @@ BAD_INPUTS = {
     ),
     "not UTF-8": (
         lambda f: (f / "sources.csv").write_bytes(
-            (f / "sources.csv")
-            .read_bytes()
-            .replace("eGuiyang".encode(), "Guiyang\xe9".encode("latin-1"))
+            (f / "sources.csv").read_bytes().replace(b"eGuiyang", "Guiyang\xe9".encode("latin-1"))
         ),
         ("sources.csv", 2, None, "not UTF-8"),
     ),

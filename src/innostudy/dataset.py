@@ -555,7 +555,8 @@ def _check_observations(obs: pd.DataFrame, indicators: pd.DataFrame) -> list[Pro
                 bound,
                 lambda r, b=bound, q=qualifier: (
                     f"{b} {r[b]:g} does not fit qualifier {q!r} "
-                    f"with value {r['value']:g} (expected {interval(r['value'], q)[0 if b == 'low' else 1]:g})"
+                    f"with value {r['value']:g} "
+                    f"(expected {interval(r['value'], q)[0 if b == 'low' else 1]:g})"
                 ),
             )
     flag(
