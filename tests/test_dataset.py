@@ -237,3 +237,10 @@ def test_validate_command(data_copy, capsys):
     assert cli(["validate", str(data_copy)]) == 1
     out = capsys.readouterr().out
     assert "observations.csv, line 5, column 'entity_id'" in out and "atlantis" in out
+
+
+def test_data_readme_documents_every_indicator_and_source(ds):
+    readme = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    undocumented = [i for i in ds.indicators["indicator_id"] if f"`{i}`" not in readme]
+    undocumented += [s for s in ds.sources["source_id"] if f"`{s}`" not in readme]
+    assert not undocumented, f"add to data/README.md: {undocumented}"
