@@ -8,10 +8,9 @@ raised at once in a :class:`ValidationError` that names file, line, column and r
 
 >>> import innostudy as ist
 >>> ds = ist.load_dataset()
->>> ds.observations.query("entity_id == 'guiyang'")[["indicator_id", "value", "as_of"]].head(2)
-         indicator_id  value       as_of
-0  pilot_evaluation_rank   23.0  2023-01-30
-1  pilot_evaluation_rank_field_size   65.0  2023-01-30
+>>> fact = ds.observations.set_index("obs_id").loc["obs0005"]
+>>> fact.entity_id, fact.indicator_id, fact.qualifier, float(fact.low), float(fact.high)
+('guiyang', 'academic_activities', 'more_than', 90.0, inf)
 >>> print(ds.cite("obs0001"))                               # doctest: +ELLIPSIS
 eGuiyang, "Guiyang makes progress in Innovation China pilot city construction", 2023-02-06, ...
 """
