@@ -145,11 +145,11 @@ def growth(facts: pd.DataFrame) -> pd.DataFrame:
 
     >>> facts = pd.DataFrame({
     ...     "obs_id": ["a", "b"], "entity_id": "x", "indicator_id": "n", "group": "n",
-    ...     "value": [100.0, 120.0], "low": [100.0, 120.0], "high": [100.0, np.inf],
+    ...     "value": [100.0, 125.0], "low": [100.0, 125.0], "high": [100.0, np.inf],
     ...     "unit": "firms", "qualifier": ["exact", "more_than"],
     ...     "as_of_date": pd.to_datetime(["2021-12-31", "2022-12-31"])})
     >>> growth(facts)[["value", "low", "high", "qualifier"]].to_dict("records")
-    [{'value': 20.0, 'low': 20.0, 'high': inf, 'qualifier': 'more_than'}]
+    [{'value': 25.0, 'low': 25.0, 'high': inf, 'qualifier': 'more_than'}]
     """
     ordered = facts.sort_values(["entity_id", "group", "as_of_date", "obs_id"])
     before = ordered.groupby(["entity_id", "group"]).shift(1)
@@ -178,9 +178,9 @@ def lookalikes(facts: pd.DataFrame) -> pd.DataFrame:
     >>> import innostudy as ist
     >>> obs = ist.load_dataset().observations
     >>> pairs = lookalikes(obs[obs.entity_id == "guiyang"])
-    >>> pairs.query("unit == 'enterprises'")[["indicator_a", "indicator_b"]].head(1)
-                   indicator_a                       indicator_b
-    0  high_tech_enterprises  high_tech_enterprises_with_guian
+    >>> ("high_tech_enterprises", "high_tech_enterprises_with_guian") in set(
+    ...     zip(pairs["indicator_a"], pairs["indicator_b"]))
+    True
     """
     kinds = facts[["indicator_id", "group", "unit"]].drop_duplicates("indicator_id")
     pairs = kinds.merge(kinds, on="unit", suffixes=("_a", "_b"))
@@ -381,30 +381,35 @@ def compare(
     unknown = [e for e in entities if e not in known]
     if unknown:
         raise KeyError(f"unknown entit{'y' if len(unknown) == 1 else 'ies'}: {', '.join(unknown)}")
-    if len(set(entities)) < 2:
-        raise ValueError(f"need at least two different entities to compare, got {entities}")
-    chosen = ds.wide(indicators, field="obs_id")
-    chosen = chosen.reindex(index=[e for e in entities if e in chosen.index])
-    ids = chosen.stack().dropna().tolist()
+    if len(set(entities)) < 2 or len(set(entities)) != len(entities):
+        raise ValueError(f"need two or more different entities, each once; got {entities}")
+    codebook = ds.indicators.drop_duplicates("indicator_id").set_index("indicator_id")
+    unknown = [i for i in indicators or [] if i not in codebook.index]
+    if unknown:
+        raise KeyError(f"unknown indicator(s): {', '.join(unknown)}")
     obs = ds.observations
-    facts = obs[obs["obs_id"].isin(ids)][FACT_COLUMNS].copy()
-    facts["shown_value"], facts["shown_low"], facts["shown_high"] = (
-        facts["value"],
-        facts["low"],
-        facts["high"],
+    chosen = ds.wide(field="obs_id").reindex(index=entities).stack().dropna()
+    latest = obs[obs["obs_id"].isin(chosen)][FACT_COLUMNS]
+    holders = latest.groupby("group")["entity_id"].agg(set).to_dict()
+    everyone = set(entities)
+    wanted = codebook.loc[indicators] if indicators is not None else codebook
+    groups = (
+        wanted[wanted["group"].isin(holders) | (indicators is not None)]
+        .drop_duplicates("group")[["group", "label", "unit"]]
+        .reset_index(drop=True)
     )
-    facts["shown_unit"] = facts["unit"]
-    facts["per_capita_reason"] = pd.Series(pd.NA, index=facts.index, dtype="string")
-    holders = facts.groupby("group")["entity_id"].agg(set)
-    groups = facts.drop_duplicates("group")[["group", "indicator_label", "unit"]].rename(
-        columns={"indicator_label": "label"}
-    )
-    groups["comparable"] = groups["group"].map(lambda g: holders[g] >= set(entities))
-    open_facts = facts[facts["group"].isin(groups.loc[~groups["comparable"], "group"])]
+    groups["comparable"] = groups["group"].map(lambda g: holders.get(g, set()) >= everyone)
+    open_facts = latest[latest["group"].map(lambda g: not holders[g] >= everyone)]
     groups["reason"] = [
-        pd.NA if ok else _why_not(g, holders[g], entities, open_facts)
-        for g, ok in zip(groups["group"], groups["comparable"], strict=True)
+        pd.NA if ok else _why_not(group, unit, holders.get(group, set()), entities, open_facts)
+        for group, unit, ok in zip(
+            groups["group"], groups["unit"], groups["comparable"], strict=True
+        )
     ]
+    facts = latest[latest["group"].isin(groups["group"])].copy()
+    for column in ("value", "low", "high", "unit"):
+        facts[f"shown_{column}"] = facts[column]
+    facts["per_capita_reason"] = pd.Series(pd.NA, index=facts.index, dtype="string")
     facts["comparable"] = facts["group"].map(groups.set_index("group")["comparable"])
     if per_capita:
         facts = _shown_per_capita(facts, obs[obs["indicator_id"] == POPULATION])
@@ -416,15 +421,18 @@ def compare(
     )
 
 
-def _why_not(group: str, holders: set, entities: list[str], facts: pd.DataFrame) -> str:
-    """Who has no figure in ``group``, and their look-alike figures among the other open groups."""
+def _why_not(group: str, unit: str, holders: set, entities: list[str], open_facts) -> str:
+    """Who has no figure in ``group``, and their look-alikes (same unit) in other open groups."""
     have = [e for e in entities if e in holders]
     missing = [e for e in entities if e not in holders]
-    unit = facts.loc[facts["group"] == group, "unit"].iloc[0]
+    if not have:
+        return f"none of {', '.join(entities)} has a figure in this group"
     reason = f"only {', '.join(have)} {'has' if len(have) == 1 else 'have'} a figure; "
     reason += f"{', '.join(missing)} {'has' if len(missing) == 1 else 'have'} none in this group"
-    similar = facts[
-        facts["entity_id"].isin(missing) & (facts["unit"] == unit) & (facts["group"] != group)
+    similar = open_facts[
+        open_facts["entity_id"].isin(missing)
+        & (open_facts["unit"] == unit)
+        & (open_facts["group"] != group)
     ]
     if len(similar):
         names = ", ".join(f"{row.entity_id}'s {row.indicator_id}" for row in similar.itertuples())

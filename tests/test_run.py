@@ -1,0 +1,357 @@
+"""The report runner: every notebook of reports.yml runs headless with its defaults and with another
+parameter set, parameters are checked before anything runs, and a failing notebook is reported with
+its cell while the others complete.
+
+Notebook execution is the slow part (a kernel start each), so all runs happen in one
+``run_reports`` call with two workers, shared by the tests through a module-scoped fixture.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+import innostudy as ist
+from innostudy import cli
+from innostudy.dataset import data_hashes
+from innostudy.run import (
+    ConfigError,
+    Run,
+    RunResult,
+    RunSummary,
+    _move_into_place,
+    load_config,
+    plan,
+    run_reports,
+    safe_name,
+    write_index,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "notebooks" / "reports.yml"
+FAILING = ROOT / "tests" / "fixtures" / "notebooks" / "failing.ipynb"
+
+
+def non_default_sets(data_copy: Path) -> dict[str, dict]:
+    """One non-default parameter set per report of reports.yml; a new report needs one here."""
+    return {
+        "data_audit": {"data_dir": str(data_copy)},
+        "city_profile": {"entity": "baotou"},
+        "pilot_comparison": {
+            "entities": ["guiyang", "baotou"],
+            "indicators": ["platform_experts_joined", "academic_activities"],
+            "per_capita": True,
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return ist.load_dataset()
+
+
+@pytest.fixture(scope="module")
+def data_copy(tmp_path_factory):
+    """The repository's data without its last observation, for the audit's non-default run."""
+    folder = tmp_path_factory.mktemp("data")
+    for file in (ROOT / "data").glob("*.csv"):
+        text = file.read_text(encoding="utf-8")
+        if file.name == "observations.csv":
+            text = "\n".join(text.rstrip("\n").split("\n")[:-1]) + "\n"
+        (folder / file.name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory, data_copy):
+    """Every report with its defaults and one other set, plus the failing fixture: one call."""
+    folder = tmp_path_factory.mktemp("suite")
+    others = non_default_sets(data_copy)
+    reports = {
+        name: {"notebook": str(spec["notebook"]), "parameter_sets": [{}, others[name]]}
+        for name, spec in load_config(CONFIG)["reports"].items()
+    }
+    reports["failing"] = {"notebook": str(FAILING)}
+    config = folder / "reports.yml"
+    config.write_text(yaml.safe_dump({"timeout": 300, "reports": reports}), encoding="utf-8")
+    return run_reports(config, jobs=2, out=folder / "site", progress=False)
+
+
+def folder_of(report: str, parameters: dict) -> str:
+    return Run(report, Path("x.ipynb"), parameters).folder
+
+
+# -- every notebook, default and non-default --------------------------------------------------------
+
+
+def test_every_report_in_the_suite_has_a_non_default_case(data_copy):
+    missing = set(load_config(CONFIG)["reports"]) - set(non_default_sets(data_copy))
+    assert not missing, f"add a non-default parameter set for {missing} to non_default_sets()"
+
+
+def test_all_but_the_failing_notebook_complete(suite):
+    assert [r.run.folder for r in suite.failed] == ["failing/default"]
+    assert len(suite.results) == 2 * len(load_config(CONFIG)["reports"]) + 1
+    assert not suite.ok
+
+
+def test_data_audit_follows_its_data_dir(suite, ds, data_copy):
+    default = suite["data_audit/default"].records()
+    other = suite[folder_of("data_audit", {"data_dir": str(data_copy)})].records()
+    assert default["n_observations"] == len(ds.observations)
+    assert other["n_observations"] == len(ds.observations) - 1
+    assert default["n_problems"] == other["n_problems"] == 0
+
+
+def test_city_profile_records_every_fact_of_its_entity(suite, ds):
+    obs = ds.observations
+    for entity, folder in [
+        ("guiyang", "city_profile/default"),
+        ("baotou", "city_profile/entity-baotou"),
+    ]:
+        facts = obs[obs["entity_id"] == entity]
+        records = suite[folder].records()
+        assert records["n_facts"] == len(facts)
+        assert records["n_sources"] == facts["source_id"].nunique()
+        assert records["n_intervals"] == int((facts["qualifier"] != "exact").sum())
+
+
+def test_city_profile_derives_a_rank_percentile_only_with_a_stated_field(suite, ds):
+    facts = ds.observations.set_index(["entity_id", "indicator_id"])["value"]
+    rank = facts["guiyang", "pilot_evaluation_rank"]
+    field = facts["guiyang", "pilot_evaluation_rank_field_size"]
+    expected = 100 * (field - rank) / (field - 1)
+    guiyang = suite["city_profile/default"].records()["rank_percentiles"]
+    assert guiyang == {"pilot_evaluation_rank": [pytest.approx(expected)] * 2}
+    # Baotou's rank ("top 10") comes without a field size: nothing is borrowed from Guiyang
+    assert suite["city_profile/entity-baotou"].records()["rank_percentiles"] == {}
+
+
+def test_pilot_comparison_compares_only_shared_groups(suite, ds):
+    obs = ds.observations
+    shared = set(obs.loc[obs["entity_id"] == "guiyang", "group"]) & set(
+        obs.loc[obs["entity_id"] == "baotou", "group"]
+    )
+    default = suite["pilot_comparison/default"].records()
+    assert default["comparable_groups"] == sorted(shared)
+    assert default["n_per_capita_values"] == 0
+
+
+def test_pilot_comparison_with_chosen_indicators_per_capita(suite, data_copy):
+    parameters = non_default_sets(data_copy)["pilot_comparison"]
+    records = suite[folder_of("pilot_comparison", parameters)].records()
+    # academic activities: Guiyang's "more than 90" vs Baotou's joint activities, another group
+    assert records["comparable_groups"] == ["platform_experts_joined"]
+    assert records["n_not_comparable"] == 1
+    assert records["n_per_capita_values"] == 2
+
+
+# -- what each run leaves ---------------------------------------------------------------------------
+
+
+def test_each_run_leaves_notebook_html_outputs_and_provenance(suite, data_copy):
+    for result in suite.results:
+        folder, stem = result.path, result.run.notebook.stem
+        assert (folder / f"{stem}.ipynb").exists() and (folder / "papermill.log").exists()
+        page = (folder / f"{stem}.html").read_text(encoding="utf-8")
+        assert "import innostudy" not in page  # rendered without code
+        provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+        assert provenance["parameters"] == result.run.parameters
+        assert provenance["status"] == result.status
+        assert provenance["papermill"] and provenance["packages"]["pandas"]
+        assert re.fullmatch(r"[0-9a-f]{40}", provenance["git"]["commit"])
+        assert isinstance(provenance["git"]["dirty"], bool)
+        assert provenance["started"] <= provenance["finished"] and provenance["duration_s"] > 0
+        if result.status == "ok":
+            data = data_copy if "data_dir" in result.run.parameters else ROOT / "data"
+            assert provenance["data"] == data_hashes(data)
+            figures = {Path(f).stem for f in provenance["outputs"]["figures"]}
+            for name in figures:
+                assert (folder / "figures" / f"{name}.png").exists()
+                assert (folder / "figures" / f"{name}.svg").exists()
+
+
+def test_runs_are_moved_into_place_without_leftovers(suite):
+    hidden = [p.name for p in suite.out.iterdir() if p.name.startswith(".")]
+    assert hidden == []
+    assert sorted(
+        str(p.relative_to(suite.out).parent) for p in suite.out.glob("*/*/provenance.json")
+    ) == sorted(suite.folders)
+
+
+def test_failing_notebook_is_kept_with_its_cell_and_exception(suite):
+    import nbformat
+
+    failed = suite["failing/default"]
+    assert failed.status == "failed"
+    assert failed.error["ename"] == "ZeroDivisionError"
+    assert "1 / divisor" in failed.error["source"]
+    assert failed.records() == {"before_failure": True}  # the cells after it did not run
+    executed = nbformat.read(failed.path / "failing.ipynb", as_version=4)
+    assert any("papermill-error-cell-tag" in c.metadata.get("tags", []) for c in executed.cells)
+    line = next(line for line in suite.summary().splitlines() if "failing/default" in line)
+    assert "failing.ipynb" in line and f"In [{failed.error['execution_count']}]" in line
+    assert "ZeroDivisionError" in line
+
+
+def test_index_lists_every_run_with_links(suite):
+    page = (suite.out / "index.html").read_text(encoding="utf-8")
+    for result in suite.results:
+        assert f'href="{result.run.folder}/{result.run.notebook.stem}.html"' in page.replace(
+            "%2B", "+"
+        )
+    assert page.count('<tr class="failed">') == 1
+    assert "&quot;entity&quot;: &quot;baotou&quot;" in page
+
+
+# -- refused before anything runs ---------------------------------------------------------------------
+
+
+def write_config(tmp_path: Path, reports: dict) -> Path:
+    path = tmp_path / "reports.yml"
+    path.write_text(yaml.safe_dump({"reports": reports}), encoding="utf-8")
+    return path
+
+
+def test_unknown_parameter_is_refused_before_anything_runs(tmp_path):
+    notebook = str(ROOT / "notebooks" / "02_city_profile.ipynb")
+    config = write_config(
+        tmp_path, {"profile": {"notebook": notebook, "parameter_sets": [{"entitiy": "baotou"}]}}
+    )
+    with pytest.raises(ConfigError) as error:
+        run_reports(config, out=tmp_path / "site")
+    message = str(error.value)
+    assert "02_city_profile.ipynb" in message and "'entitiy' = 'baotou'" in message
+    assert "declares entity" in message
+    assert not (tmp_path / "site").exists()
+
+
+def test_wrong_types_are_refused_naming_the_expected_type(tmp_path):
+    notebook = str(ROOT / "notebooks" / "03_pilot_comparison.ipynb")
+    sets = [
+        {"per_capita": "yes"},
+        {"entities": ["guiyang", 7]},
+        {"indicators": "platform_experts_joined"},
+        {"indicators": None, "entities": ["guiyang", "baotou"], "per_capita": False},  # fine
+    ]
+    config = write_config(tmp_path, {"cmp": {"notebook": notebook, "parameter_sets": sets}})
+    with pytest.raises(ConfigError) as error:
+        plan(config)
+    problems = error.value.problems
+    assert len(problems) == 3
+    assert "'per_capita' = 'yes' (str) does not match the declared type bool" in problems[0]
+    assert "list[str]" in problems[1]
+    assert "Optional[list[str]]" in problems[2]
+
+
+def test_config_problems_are_reported_together(tmp_path):
+    config = write_config(
+        tmp_path,
+        {
+            "a": {"notebook": "missing.ipynb", "grid": {"entity": {"entities_with_most": 3}}},
+            "b": {"notebok": "x.ipynb"},
+        },
+    )
+    with pytest.raises(ConfigError) as error:
+        load_config(config)
+    assert len(error.value.problems) == 2
+    assert "notebook not found" in error.value.problems[0]
+    assert "needs a 'notebook'" in error.value.problems[1]
+
+
+def test_grid_lists_every_entity_with_enough_facts(ds):
+    counts = ds.observations["entity_id"].value_counts()
+    runs = plan(CONFIG, only=["city_profile"])
+    assert [r.parameters["entity"] for r in runs] == sorted(counts.index[counts >= 5])
+
+
+def test_overrides_apply_where_declared_and_must_be_declared_somewhere():
+    runs = plan(CONFIG, only=["city_profile"], overrides={"entity": "guiyang"})
+    assert [r.parameters for r in runs] == [{"entity": "guiyang"}]  # the grid collapses to one run
+    with pytest.raises(ConfigError, match="no selected notebook declares a parameter 'entty'"):
+        plan(CONFIG, overrides={"entty": "guiyang"})
+
+
+# -- names, HTML, moving, command line ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["../../etc/passwd", "a/b\\c", "..", ".hidden", "x" * 300, ""])
+def test_safe_name_of_hostile_values(value):
+    name = safe_name(value)
+    assert "/" not in name and "\\" not in name and ".." not in name
+    assert not name.startswith(".") and 0 < len(name) <= 80
+
+
+@given(st.text())
+def test_safe_name_is_always_a_plain_file_name(value):
+    name = safe_name(value)
+    assert re.fullmatch(r"[A-Za-z0-9+_-][A-Za-z0-9.+_-]*", name) and ".." not in name
+
+
+def test_index_escapes_everything_it_writes(tmp_path):
+    folder = tmp_path / "evil" / "default"
+    folder.mkdir(parents=True)
+    provenance = {
+        "report": "<script>alert(1)</script>",
+        "notebook": "notebooks/<b>.ipynb",
+        "parameters": {"entity": "</td><script>"},
+        "status": "failed",
+        "error": {"cell_index": 1, "ename": "KeyError", "evalue": "<img src=x onerror=alert(1)>"},
+        "started": "2025-01-01T00:00:00+00:00",
+        "duration_s": 1.0,
+        "git": {"commit": None, "dirty": None},
+        "outputs": {"figures": ["<svg>.png"], "tables": []},
+    }
+    (folder / "provenance.json").write_text(json.dumps(provenance), encoding="utf-8")
+    page = write_index(tmp_path).read_text(encoding="utf-8")
+    assert "<script>" not in page and "<img" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_move_into_place_replaces_an_earlier_run(tmp_path):
+    final, staging = tmp_path / "r" / "default", tmp_path / ".staging-x"
+    final.mkdir(parents=True)
+    (final / "old.txt").write_text("old")
+    staging.mkdir()
+    (staging / "new.txt").write_text("new")
+    _move_into_place(staging, final)
+    assert [p.name for p in final.iterdir()] == ["new.txt"]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["default", "new.txt", "r"]
+
+
+def test_cli_list_run_and_exit_codes(tmp_path, capsys, monkeypatch):
+    assert cli.main(["list", "--config", str(CONFIG), "--only", "city_profile"]) == 0
+    assert "city_profile/entity-guiyang" in capsys.readouterr().out
+    assert cli.main(["list", "--config", str(CONFIG), "-p", "nothing"]) == 2
+    assert "expected key=value" in capsys.readouterr().err
+
+    seen = {}
+
+    def fake_run_reports(config, only, jobs, out, overrides):
+        seen.update(config=config, only=only, jobs=jobs, out=out, overrides=overrides)
+        run = Run("failing", FAILING, {})
+        error = {"cell_index": 3, "execution_count": 3, "ename": "ZeroDivisionError", "evalue": ""}
+        result = RunResult(run, tmp_path, "failed", "t0", "t1", 1.0, error)
+        return RunSummary([result], tmp_path, 1.0)
+
+    monkeypatch.setattr("innostudy.run.run_reports", fake_run_reports)
+    argv = [
+        "run",
+        "--only",
+        "a",
+        "b",
+        "--jobs",
+        "2",
+        "-p",
+        "per_capita=true",
+        "-p",
+        "entities=[x, y]",
+    ]
+    assert cli.main(argv) == 1
+    assert seen["only"] == ["a", "b"] and seen["jobs"] == 2
+    assert seen["overrides"] == {"per_capita": True, "entities": ["x", "y"]}
+    assert "ZeroDivisionError" in capsys.readouterr().out
