@@ -86,13 +86,6 @@ def did_2x2(dy: np.ndarray, d: np.ndarray, X: np.ndarray, method: str):
     return eta_t - eta_c, inf_t / w_t.mean() - inf_c / w_c.mean()
 
 
-def _wide(sample, name: str, periods: np.ndarray) -> np.ndarray:
-    """Units × years matrix of a column (missing where a unit lacks a year)."""
-    out = np.full((sample.n_units, len(periods)), np.nan)
-    out[sample.unit_codes, np.searchsorted(periods, sample.years)] = sample.column(name)
-    return out
-
-
 def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", covariates=(),
            alpha: float = 0.05) -> ATTgtResult:  # fmt: skip
     """Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021).
@@ -124,9 +117,9 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
         raise PanelError("att_gt needs a panel with a cohort column")
     covariates = list(covariates)
     sample = panel.sample(y, covariates)
-    periods = np.unique(sample.years)
-    Y = _wide(sample, y, periods)
-    Xs = [_wide(sample, c, periods) for c in covariates]
+    periods = sample.periods
+    Y = sample.wide(y)
+    Xs = [sample.wide(c) for c in covariates]
     complete = ~np.isnan(Y).any(axis=1)
     incomplete = list(sample.unit_labels[~complete])
     if incomplete:

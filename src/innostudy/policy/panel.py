@@ -100,7 +100,7 @@ class Panel:
         per_unit = first.groupby(df[unit], sort=False).nunique()
         varying = per_unit.index[per_unit > 1]
         if len(varying):
-            problems.append(f"{cohort!r} varies within unit(s) {_listing(varying)}")
+            problems.append(f"{cohort!r} varies within unit(s) {_listing(map(repr, varying))}")
             return problems
         unit_cohort = first.groupby(df[unit], sort=False).first()
         treated = unit_cohort[unit_cohort != NEVER]
@@ -263,8 +263,18 @@ class Sample:
     def balanced(self) -> bool:
         return self.nobs == self.n_units * len(np.unique(self.years))
 
+    @property
+    def periods(self) -> np.ndarray:
+        return np.unique(self.years)
+
     def column(self, name: str) -> np.ndarray:
         return self.rows[name].to_numpy(dtype=float)
+
+    def wide(self, name: str) -> np.ndarray:
+        """Units × years matrix of a column, NaN where a unit lacks a year."""
+        out = np.full((self.n_units, len(self.periods)), np.nan)
+        out[self.unit_codes, np.searchsorted(self.periods, self.years)] = self.column(name)
+        return out
 
     def note(self) -> str:
         """One line on the sample: size, balance and the rows the missing-value rule dropped."""

@@ -24,7 +24,7 @@ from innostudy.policy._results import (
     coefficient_plot,
     coefficient_table,
 )
-from innostudy.policy.panel import Panel, PanelError, Sample
+from innostudy.policy.panel import Panel, PanelError, Sample, _listing
 
 CORRECTION = "G/(G-1)·(N-1)/(N-K), unit effects nested in clusters; t with G-1 df"
 
@@ -52,7 +52,8 @@ def cluster_codes(sample: Sample, cluster: str) -> np.ndarray:
     split = per_unit.index[per_unit > 1]
     if len(split):
         raise PanelError(
-            f"cluster column {cluster!r} must not vary within a unit; it does for {list(split[:10])}"
+            f"cluster column {cluster!r} must not vary within a unit; it does for "
+            + _listing(map(repr, split))
         )
     return pd.factorize(sample.rows[cluster])[0]
 
@@ -79,8 +80,8 @@ def fe_ols(sample: Sample, y: np.ndarray, regressors: np.ndarray, names: list[st
             "comparison); remove them or change the window"
         )
     codes = cluster_codes(sample, cluster)
-    fit = sm.OLS(demean_within(y, sample.unit_codes), within).fit(
-        cov_type="cluster", cov_kwds={"groups": codes}, use_t=True
+    fit = sm.OLS(demean_within(y, sample.unit_codes), within, hasconst=False).fit(
+        method="qr", cov_type="cluster", cov_kwds={"groups": codes}, use_t=True
     )
     return fit, len(np.unique(codes))
 
