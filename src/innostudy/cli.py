@@ -28,7 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     validate = commands.add_parser("validate", help="check the data tables and list every problem")
-    validate.add_argument("data_dir", nargs="?", help="data folder (default: the repository's data/)")
+    validate.add_argument(
+        "data_dir", nargs="?", help="data folder (default: the repository's data/)"
+    )
     validate.set_defaults(func=_validate)
     return parser
 

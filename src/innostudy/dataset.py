@@ -251,6 +251,10 @@ class Dataset:
         parts.append(_readable_locator(fact["locator"]))
         return ", ".join(parts) + "."
 
+    def coverage(self) -> pd.DataFrame:
+        """Entity × indicator table of how many facts the dataset holds (0 where none)."""
+        return pd.crosstab(self._observations["entity_id"], self._observations["indicator_id"])
+
     @property
     def files(self) -> list[Path]:
         """The table files this dataset was read from."""
@@ -550,8 +554,9 @@ def _check_observations(obs: pd.DataFrame, indicators: pd.DataFrame) -> list[Pro
                 pd.Series(wrong, index=stated.index).reindex(obs.index, fill_value=False),
                 bound,
                 lambda r, b=bound, q=qualifier: (
-                    f"{b} {r[b]!r} does not fit qualifier {q!r} "
-                    f"with value {r['value']:g} (expected {interval(r['value'], q)[0 if b == 'low' else 1]})"
+                    f"{b} {r[b]:g} does not fit qualifier {q!r} "
+                    f"with value {r['value']:g} "
+                    f"(expected {interval(r['value'], q)[0 if b == 'low' else 1]:g})"
                 ),
             )
     flag(
