@@ -58,24 +58,36 @@ def cluster_codes(sample: Sample, cluster: str) -> np.ndarray:
     return pd.factorize(sample.rows[cluster])[0]
 
 
+def dependent_columns(X: np.ndarray, tol: float = 1e-10) -> list[int]:
+    """Columns of ``X`` that are (numerically) combinations of the columns before them."""
+    gram = X.T @ X
+    kept, dependent = [], []
+    for j in range(X.shape[1]):
+        explained = 0.0
+        if kept:
+            g = gram[np.ix_(kept, [j])]
+            explained = (g.T @ np.linalg.solve(gram[np.ix_(kept, kept)], g)).item()
+        if gram[j, j] - explained <= tol * max(gram[j, j], 1e-300):
+            dependent.append(j)
+        else:
+            kept.append(j)
+    return dependent
+
+
 def fe_ols(sample: Sample, y: np.ndarray, regressors: np.ndarray, names: list[str],
            cluster: str, time_effects: bool = True):  # fmt: skip
     """Fit the within regression; return (statsmodels results, number of clusters)."""
     import statsmodels.api as sm
-    from scipy import linalg
 
     design, all_names = regressors, list(names)
     if time_effects:
         dummies, labels = year_dummies(sample.years)
         design, all_names = np.column_stack([regressors, dummies]), all_names + labels
     within = demean_within(design, sample.unit_codes)
-    _, r, pivot = linalg.qr(within, mode="economic", pivoting=True)
-    tol = np.abs(r[0, 0]) * max(within.shape) * np.finfo(float).eps if r.size else 0
-    rank = int((np.abs(np.diag(r)) > tol).sum())
-    if rank < within.shape[1]:
-        collinear = [all_names[i] for i in sorted(pivot[rank:])]
+    collinear = [all_names[j] for j in dependent_columns(within)]
+    if collinear:
         raise PanelError(
-            f"regressor(s) {collinear} are collinear with the fixed effects or each other "
+            f"regressor(s) {collinear} are collinear with the fixed effects or earlier regressors "
             "(e.g. a control constant within units, or event-time terms with no untreated "
             "comparison); remove them or change the window"
         )
