@@ -436,3 +436,83 @@ def test_collinear_controls_are_named(staggered):
     df = staggered[0].assign(size=lambda d: d["unit"].str[-2:].astype(float))
     with pytest.raises(PanelError, match=r"\['size'\] are collinear"):
         twfe(Panel(df, "unit", "year", "cohort"), "y", controls=["x", "size"])
+
+
+# ---------------------------------------------------------------- from the curated designations
+CITIES = ["jiaxing", "xianning", "wuhu", "foshan", "guangzhou", "yinchuan"]
+
+
+def city_outcomes():
+    rng = np.random.default_rng(0)
+    years = range(2016, 2024)
+    return pd.DataFrame({
+        "entity_id": np.repeat(CITIES, len(years)),
+        "year": np.tile(years, len(CITIES)),
+        "patents": rng.normal(100, 10, len(CITIES) * len(years)),
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", [None, ".csv", ".parquet", ".xlsx"])
+def test_from_designations_takes_cohorts_from_the_dataset(tmp_path, suffix):
+    import innostudy
+
+    ds = innostudy.load_dataset()
+    outcomes = city_outcomes()
+    if suffix:
+        path = tmp_path / f"outcomes{suffix}"
+        {".csv": outcomes.to_csv, ".parquet": outcomes.to_parquet, ".xlsx": outcomes.to_excel}[
+            suffix
+        ](path, index=False)
+        outcomes = path
+    panel = Panel.from_designations(outcomes, ds, programme="pilot")
+    # data/designations.csv: jiaxing and xianning start 2020 (batch 1), wuhu and foshan 2021
+    assert panel.cohorts == {2020: 2, 2021: 2}
+    assert panel.n_never == 2 and panel.balanced and not panel.simulated
+    assert twfe(panel, "patents").nobs == 48
+    without_xianning = city_outcomes().query("entity_id != 'xianning'")
+    with pytest.warns(UserWarning, match=r"'pilot' cities not in the outcomes: xianning"):
+        Panel.from_designations(without_xianning, ds, programme="pilot")
+
+
+def test_from_designations_refuses_designated_cities_without_start():
+    import innostudy
+
+    ds = innostudy.load_dataset()
+    outcomes = pd.concat([city_outcomes(), city_outcomes().assign(entity_id="guiyang")[:3]])
+    with pytest.raises(PanelError, match=r"without a known start year: guiyang \(rows"):
+        Panel.from_designations(outcomes.reset_index(drop=True), ds, programme="pilot")
+    with pytest.raises(PanelError, match=r"programme 'pilots' not in the designations"):
+        Panel.from_designations(city_outcomes(), ds, programme="pilots")
+
+
+def test_from_designations_matches_names_through_entities_resolve(monkeypatch):
+    """Against the innostudy.entities contract: resolve(name) returns a Match with .entity_id."""
+    import types
+
+    import innostudy
+
+    class Match:
+        def __init__(self, entity_id):
+            self.entity_id = entity_id
+
+    def resolve(name):
+        table = {"Jiaxing": "jiaxing", "嘉兴": "jiaxing", "Wuhu": "wuhu", "Foshan": "foshan"}
+        if name == "Taizhou":
+            raise LookupError("ambiguous: taizhou_zj, taizhou_js")
+        if name not in table:
+            raise LookupError("unknown name")
+        return Match(table[name])
+
+    monkeypatch.setitem(sys.modules, "innostudy.entities",
+                        types.SimpleNamespace(resolve=resolve))  # fmt: skip
+    ds = innostudy.load_dataset()
+    outcomes = pd.DataFrame({"city": ["Jiaxing", "嘉兴", "Wuhu", "Wuhu", "Foshan", "Foshan"],
+                             "year": [2019, 2020, 2020, 2021, 2020, 2021],
+                             "y": [1.0, 2, 3, 4, 5, 6]})  # fmt: skip
+    with pytest.warns(UserWarning, match="xianning"):
+        panel = Panel.from_designations(outcomes, ds, programme="pilot")
+    assert panel.data["entity_id"].tolist() == ["jiaxing"] * 2 + ["wuhu"] * 2 + ["foshan"] * 2
+    assert panel.cohorts == {2020: 1, 2021: 2}
+    bad = outcomes.assign(city=["Jiaxing", "Taizhou", "Atlantis", "Wuhu", "Foshan", "Foshan"])
+    with pytest.raises(PanelError, match=r"'Taizhou': ambiguous(.|\n)*'Atlantis': unknown name"):
+        Panel.from_designations(bad, ds, programme="pilot")

@@ -121,6 +121,42 @@ class Panel:
             )
         return problems
 
+    @classmethod
+    def from_designations(cls, outcomes, dataset=None, programme: str = "pilot", *,
+                          unit: str | None = None, time: str = "year") -> Panel:  # fmt: skip
+        """A panel of a user's outcomes with cohorts from the curated programme designations.
+
+        Parameters
+        ----------
+        outcomes : DataFrame or path
+            One row per city and year; a CSV, Parquet or Excel file is read by its suffix.
+        dataset : innostudy.Dataset, optional
+            Defaults to ``innostudy.load_dataset()``.
+        programme : str
+            ``"pilot"``, ``"hub_city"`` or ``"demonstration_city"``: the cohort is the year of a
+            city's earliest ``start`` for it; cities without one are never treated.
+        unit : str, optional
+            The city column: ``entity_id`` (default when present) or a name column (``city`` by
+            default) resolved with :func:`innostudy.entities.resolve`.
+        time : str
+            The year column.
+
+        Designated cities whose start is unknown but that appear in the outcomes are an error
+        (they would otherwise pass as never treated); designated cities missing from the
+        outcomes are named in a warning.
+
+        >>> import warnings
+        >>> outcomes = pd.DataFrame({"entity_id": ["jiaxing", "jiaxing", "guangzhou", "guangzhou"],
+        ...                          "year": [2019, 2020, 2019, 2020], "patents": [1.0, 2, 3, 5]})
+        >>> with warnings.catch_warnings(action="ignore"):  # other pilots are not in the outcomes
+        ...     panel = Panel.from_designations(outcomes, programme="pilot")
+        >>> panel.cohorts, panel.n_never
+        ({2020: 1}, 1)
+        """
+        from innostudy.policy.designations import panel_from_designations
+
+        return panel_from_designations(cls, outcomes, dataset, programme, unit=unit, time=time)
+
     # ------------------------------------------------------------------ description
     @cached_property
     def _unit_cohort(self) -> pd.Series:
