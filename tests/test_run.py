@@ -41,6 +41,7 @@ def non_default_sets(data_copy: Path) -> dict[str, dict]:
     return {
         "data_audit": {"data_dir": str(data_copy)},
         "city_profile": {"entity": "baotou"},
+        "policy_evaluation": {"seed": 1, "control_group": "notyet", "placebo_draws": 20},
         "pilot_comparison": {
             "entities": ["guiyang", "baotou"],
             "indicators": ["platform_experts_joined", "academic_activities"],
@@ -75,6 +76,7 @@ def suite(tmp_path_factory, data_copy):
         name: {"notebook": str(spec["notebook"]), "parameter_sets": [{}, others[name]]}
         for name, spec in load_config(CONFIG)["reports"].items()
     }
+    reports = dict(sorted(reports.items(), key=lambda item: item[0] != "policy_evaluation"))
     reports["failing"] = {"notebook": str(FAILING)}
     config = folder / "reports.yml"
     config.write_text(yaml.safe_dump({"timeout": 300, "reports": reports}), encoding="utf-8")
@@ -148,6 +150,19 @@ def test_pilot_comparison_with_chosen_indicators_per_capita(suite, data_copy):
     assert records["comparable_groups"] == ["platform_experts_joined"]
     assert records["n_not_comparable"] == 1
     assert records["n_per_capita_values"] == 2
+
+
+def test_policy_evaluation_recovers_the_simulated_effect(suite):
+    other = {"seed": 1, "control_group": "notyet", "placebo_draws": 20}
+    for folder, draws in [
+        ("policy_evaluation/default", 200),  # the notebook's default placebo_draws
+        (folder_of("policy_evaluation", other), other["placebo_draws"]),
+    ]:
+        records = suite[folder].records()
+        assert records["simulated"] is True
+        assert abs(records["att_simple"] - records["true_att"]) < 3 * records["att_simple_se"]
+        # an effect this large: no random reassignment matches it, the smallest p-value possible
+        assert records["placebo_pvalue"] == pytest.approx(1 / (draws + 1))
 
 
 # -- what each run leaves ---------------------------------------------------------------------------

@@ -43,8 +43,10 @@ import shutil
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -83,14 +85,14 @@ class Run:
 
     @property
     def folder(self) -> str:
-        """``<report>/<parameters>``; "default" when the notebook runs with its own defaults.
+        """``<report>/<key-value__...>`` (keys sorted); "default" when the notebook runs with its defaults.
 
         >>> Run("city_profile", Path("02_city_profile.ipynb"), {"entity": "guiyang"}).folder
         'city_profile/entity-guiyang'
         """
         if not self.parameters:
             return f"{safe_name(self.report)}/default"
-        pairs = "__".join(f"{key}-{_text(value)}" for key, value in self.parameters.items())
+        pairs = "__".join(f"{key}-{_text(value)}" for key, value in sorted(self.parameters.items()))
         return f"{safe_name(self.report)}/{safe_name(pairs)}"
 
 
@@ -272,6 +274,12 @@ def plan(
 
 def _declared(notebook: Path) -> dict[str, dict]:
     """The parameters a notebook declares, as ``papermill.inspect_notebook`` reports them."""
+    return _inspect(notebook, notebook.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _inspect(notebook: Path, modified: int) -> dict[str, dict]:
+    """Cached by file and modification time: planning and provenance both ask."""
     import papermill
 
     return papermill.inspect_notebook(str(notebook))
@@ -556,8 +564,6 @@ def _execute(run: Run, staging: Path) -> dict:
     process's environment (the output folder, and ``PYTHONPATH`` so that the kernel imports the
     same ``innostudy`` as the runner).
     """
-    import logging
-
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -566,25 +572,21 @@ def _execute(run: Run, staging: Path) -> dict:
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (source_root, os.environ.get("PYTHONPATH")) if p
     )
-    log = logging.FileHandler(staging / "papermill.log", encoding="utf-8")
-    log.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    logger = logging.getLogger("papermill")
-    logger.addHandler(log)
-    logger.setLevel(logging.INFO)
     executed = staging / run.notebook.name
     started, clock, error = _now(), time.perf_counter(), None
     try:
-        papermill.execute_notebook(
-            str(run.notebook),
-            str(executed),
-            parameters=run.parameters,
-            kernel_name=KERNEL,
-            cwd=str(run.notebook.parent),
-            execution_timeout=run.timeout,
-            start_timeout=START_TIMEOUT,
-            log_output=True,
-            progress_bar=False,
-        )
+        with _logging_to(staging / "papermill.log"):
+            papermill.execute_notebook(
+                str(run.notebook),
+                str(executed),
+                parameters=run.parameters,
+                kernel_name=KERNEL,
+                cwd=str(run.notebook.parent),
+                execution_timeout=run.timeout,
+                start_timeout=START_TIMEOUT,
+                log_output=True,
+                progress_bar=False,
+            )
     except PapermillExecutionError as failure:
         error = {
             "cell_index": failure.cell_index,
@@ -597,13 +599,36 @@ def _execute(run: Run, staging: Path) -> dict:
         message = str(failure).strip().splitlines()
         error = {**_last_started_cell(executed), "ename": type(failure).__name__,
                  "evalue": message[0] if message else ""}  # fmt: skip
-    finally:
-        logger.removeHandler(log)
-        log.close()
     outcome = _outcome(started, clock, error)
     if executed.exists():
         _write_html(executed, run, outcome)
     return outcome
+
+
+@contextmanager
+def _logging_to(path: Path):
+    """Send papermill's log (with the notebook's output) and the kernel's stderr to ``path``.
+
+    The kernel inherits this worker's standard error, so its start-up chatter lands in the run's
+    log instead of over the progress bar.
+    """
+    import logging
+
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("papermill")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    saved = os.dup(2)
+    with open(path, "ab") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            logger.removeHandler(handler)
+            handler.close()
 
 
 def _last_started_cell(executed: Path) -> dict:
@@ -713,6 +738,7 @@ def write_index(out: str | os.PathLike) -> Path:
         if any(part.startswith(".") for part in file.relative_to(out).parts):
             continue
         entries.append((file.parent, json.loads(file.read_text(encoding="utf-8"))))
+    entries.sort(key=lambda entry: (entry[1]["notebook"], entry[0].name != "default", entry[0]))
     rows = "\n".join(_index_row(out, folder, p) for folder, p in entries)
     failed = sum(p["status"] != "ok" for _, p in entries)
     commit = {(p.get("git") or {}).get("commit") for _, p in entries} - {None}
