@@ -71,9 +71,12 @@ def _add_selection(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument("--only", nargs="+", metavar="NAME", help="run only these reports")
     command.add_argument(
-        "-p", action="append", default=[], metavar="KEY=VALUE",
+        "-p",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="set a parameter in every selected notebook that declares it (repeatable)",
-    )  # fmt: skip
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -64,8 +64,9 @@ DERIVED_COLUMNS = [
 def per_capita(facts: pd.DataFrame, population: pd.DataFrame, *, per: int = PER) -> pd.DataFrame:
     """Each fact divided by its entity's resident population, per ``per`` residents.
 
-    ``facts`` are rows of ``Dataset.observations``; ``population`` the population facts (one per
-    entity). Bounds are divided like the value, so an open interval stays open. A fact that cannot be
+    ``facts`` are rows of ``Dataset.observations``; ``population`` the population facts, of which
+    each entity's most recent (by ``as_of``) is used. Bounds are divided like the value, so an open
+    interval stays open. A fact that cannot be
     divided (a rank, a percentage, no population known, a figure about a wider territory than the
     population counts) gets a row with ``value`` NaN and the reason.
 
@@ -76,7 +77,8 @@ def per_capita(facts: pd.DataFrame, population: pd.DataFrame, *, per: int = PER)
     >>> pc[["value", "low", "high", "qualifier"]].round(2).to_dict("records")
     [{'value': 15.03, 'low': 15.03, 'high': inf, 'qualifier': 'more_than'}]
     """
-    people = population.drop_duplicates("entity_id", keep="last").set_index("entity_id")
+    latest = population.sort_values(["entity_id", "as_of", "obs_id"])
+    people = latest.drop_duplicates("entity_id", keep="last").set_index("entity_id")
     divisor = facts["entity_id"].map(people["value"]) / per
     reason = pd.Series(pd.NA, index=facts.index, dtype="string")
     reason[divisor.isna()] = "no resident population known for this entity"
@@ -474,17 +476,14 @@ def _draw_intervals(ax, frame: pd.DataFrame, positions: list[int], *, log: bool 
             ax.plot([lo, hi], [y, y], color="C0", lw=4, alpha=0.4, solid_capstyle="butt")
         elif qualifier != "exact" and not bounded and not (math.isnan(lo) or math.isnan(hi)):
             start, end = (lo, right) if np.isinf(hi) else (hi, left)
-            ax.annotate(
-                "", xy=(end, y), xytext=(start, y),
-                arrowprops={"arrowstyle": "-|>", "color": "C0", "lw": 2},
-            )  # fmt: skip
+            arrow = {"arrowstyle": "-|>", "color": "C0", "lw": 2}
+            ax.annotate("", xy=(end, y), xytext=(start, y), arrowprops=arrow)
         hollow = qualifier in ("about", "more_than", "less_than")
         ax.plot(v, y, "o", color="C0", markersize=6, markerfacecolor="white" if hollow else "C0")
+        label = QUALIFIER_SIGNS.get(qualifier, "") + (f"{v:,.0f}" if v == round(v) else f"{v:,.4g}")
         ax.annotate(
-            QUALIFIER_SIGNS.get(qualifier, "") + (f"{v:,.0f}" if v == round(v) else f"{v:,.4g}"),
-            (v, y),
-            xytext=(0, 5), textcoords="offset points", fontsize=7, ha="center",
-        )  # fmt: skip
+            label, (v, y), xytext=(0, 5), textcoords="offset points", fontsize=7, ha="center"
+        )
     ax.set_xlim(left, right)
     ax.grid(axis="x", alpha=0.3)
 

@@ -33,6 +33,7 @@ HTML page without code, the figures, tables and records the notebook saved throu
 from __future__ import annotations
 
 import ast
+import hashlib
 import html
 import itertools
 import json
@@ -48,10 +49,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from innostudy.report import OUTPUT_ENV, default_permissions, package_versions, repo_path
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 KERNEL = "python3"
 DEFAULT_CONFIG = Path("notebooks") / "reports.yml"
@@ -110,7 +114,7 @@ def safe_name(value: Any) -> str:
     text = re.sub(r"[^A-Za-z0-9.+_-]+", "_", _text(value))
     text = re.sub(r"\.{2,}", "_", text).strip("._") or "_"
     if len(text) > MAX_NAME:
-        digest = _digest(_text(value))[:8]
+        digest = hashlib.sha256(_text(value).encode()).hexdigest()[:8]
         text = f"{text[: MAX_NAME - 9]}-{digest}"
     return text
 
@@ -121,12 +125,6 @@ def _text(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return json.dumps(value)
     return str(value)
-
-
-def _digest(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def load_config(path: str | os.PathLike = DEFAULT_CONFIG) -> dict:
@@ -230,12 +228,10 @@ def plan(
     unknown = [name for name in only or [] if name not in reports]
     if unknown:
         raise ConfigError([f"unknown report(s) {', '.join(unknown)}; known: {', '.join(reports)}"])
-    declared = {}
     runs = []
     for name in only or list(reports):
         spec = reports[name]
         notebook = spec["notebook"]
-        declared[notebook] = declared.get(notebook) or _declared(notebook)
         sets = [dict(s) for s in spec["parameter_sets"]]
         if spec["grid"]:
             axes = {}
@@ -247,18 +243,19 @@ def plan(
             ]
         for parameters in sets or [{}]:
             for key, value in (overrides or {}).items():
-                if key in declared[notebook]:
+                if key in _declared(notebook):
                     parameters[key] = value
             run = Run(name, notebook, parameters, spec["timeout"])
             if run not in runs:
                 runs.append(run)
+    declared = set().union(*(_declared(run.notebook) for run in runs))
     for key in overrides or {}:
-        if not any(key in declared[run.notebook] for run in runs):
+        if key not in declared:
             problems.append(
                 f"-p {key}: no selected notebook declares a parameter {key!r} "
-                f"(declared: {', '.join(sorted(set().union(*declared.values()))) or 'none'})"
+                f"(declared: {', '.join(sorted(declared)) or 'none'})"
             )
-    problems += check_parameters(runs, declared)
+    problems += _check_parameters(runs)
     folders = {}
     for run in runs:
         if run.folder in folders and folders[run.folder] != run.parameters:
@@ -285,17 +282,16 @@ def _inspect(notebook: Path, modified: int) -> dict[str, dict]:
     return papermill.inspect_notebook(str(notebook))
 
 
-def check_parameters(runs: list[Run], declared: dict[Path, dict] | None = None) -> list[str]:
+def _check_parameters(runs: list[Run]) -> list[str]:
     """Problems with the runs' parameters: names the notebook does not declare, wrong types.
 
     The expected type is the notebook's annotation (``entity: str = "guiyang"``) or, without
     one, the type of the default literal. ``int`` is accepted where ``float`` is expected; ``bool``
     is never taken for a number.
     """
-    declared = dict(declared or {})
     problems = []
     for run in runs:
-        params = declared.setdefault(run.notebook, _declared(run.notebook))
+        params = _declared(run.notebook)
         for name, value in run.parameters.items():
             where = f"{run.notebook.name} (run {run.folder})"
             if name not in params:
@@ -439,7 +435,7 @@ class RunSummary:
     def folders(self) -> list[str]:
         return [r.run.folder for r in self.results]
 
-    def tidy(self) -> Any:
+    def tidy(self) -> pd.DataFrame:
         """One row per run: report, folder, notebook, parameters, status, timing, error."""
         import pandas as pd
 
@@ -481,6 +477,9 @@ def run_reports(
     CPUs, at most one per run). ``progress`` shows a tqdm bar (default: only on a terminal).
     Parameters are checked before anything runs (:class:`ConfigError`); a failing notebook does not
     stop the others and shows in the result's ``failed`` and ``summary()``.
+
+    Workers are started with ``spawn`` and import the caller's main module again: a script that
+    calls ``run_reports`` needs the usual ``if __name__ == "__main__":`` guard.
     """
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from multiprocessing import get_context
@@ -504,16 +503,20 @@ def run_reports(
             tqdm(total=len(runs), desc="innostudy run", unit="report", disable=quiet) as bar,
         ):
             futures = {pool.submit(_execute, run, staging[run]): run for run in runs}
-            for future in as_completed(futures):
-                run = futures[future]
-                try:
-                    outcome = future.result()
-                except Exception as error:  # the worker process itself failed
-                    outcome = _outcome(None, None, {"cell_index": None, "ename": type(error).__name__,
-                                                    "evalue": str(error)})  # fmt: skip
-                results.append(_finish(run, staging[run], out, outcome, common))
-                bar.set_postfix_str(f"{run.folder} {outcome['status']}", refresh=False)
-                bar.update()
+            try:
+                for future in as_completed(futures):
+                    run = futures[future]
+                    try:
+                        outcome = future.result()
+                    except Exception as error:  # the worker process itself failed
+                        crash = {"cell_index": None, "ename": type(error).__name__}
+                        outcome = _outcome(None, None, {**crash, "evalue": str(error)})
+                    results.append(_finish(run, staging[run], out, outcome, common))
+                    bar.set_postfix_str(f"{run.folder} {outcome['status']}", refresh=False)
+                    bar.update()
+            except BaseException:  # Ctrl-C: start nothing new
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     finally:
         for folder in staging.values():
             shutil.rmtree(folder, ignore_errors=True)
@@ -596,9 +599,9 @@ def _execute(run: Run, staging: Path) -> dict:
             "evalue": failure.evalue,
         }
     except Exception as failure:  # a timeout, a dead kernel: papermill raises them unwrapped
-        message = str(failure).strip().splitlines()
-        error = {**_last_started_cell(executed), "ename": type(failure).__name__,
-                 "evalue": message[0] if message else ""}  # fmt: skip
+        first_line = (str(failure).strip().splitlines() or [""])[0]
+        error = {**_last_started_cell(executed), "ename": type(failure).__name__}
+        error["evalue"] = first_line
     outcome = _outcome(started, clock, error)
     if executed.exists():
         _write_html(executed, run, outcome)
@@ -660,9 +663,9 @@ def _write_html(executed: Path, run: Run, outcome: dict) -> None:
     parameters = ", ".join(f"{k} = {v!r}" for k, v in run.parameters.items()) or "defaults"
     status = outcome["status"] + (f" ({_exception(outcome['error'])})" if outcome["error"] else "")
     header = (
-        f"**{html.escape(run.report)}** · `{html.escape(run.notebook.name)}` · "
+        f"<p><b>{html.escape(run.report)}</b> · {html.escape(run.notebook.name)} · "
         f"parameters: {html.escape(parameters)} · status: {html.escape(status)} · "
-        f"run {html.escape(outcome['started'])}, {outcome['duration_s']:.1f} s"
+        f"run {html.escape(outcome['started'])}, {outcome['duration_s']:.1f} s</p>"
     )
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(header))
     exporter = HTMLExporter(
@@ -699,10 +702,8 @@ def _finish(run: Run, staging: Path, out: Path, outcome: dict, common: dict) -> 
     )
     final = out / run.folder
     _move_into_place(staging, final)
-    return RunResult(
-        run, final, outcome["status"], outcome["started"], outcome["finished"],
-        outcome["duration_s"], outcome["error"],
-    )  # fmt: skip
+    timing = [outcome[key] for key in ("started", "finished", "duration_s")]
+    return RunResult(run, final, outcome["status"], *timing, outcome["error"])
 
 
 def _outputs(folder: Path) -> dict:
