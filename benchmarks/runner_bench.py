@@ -7,9 +7,10 @@ Same runs, same parameters, measured in one go:
 3. ``papermill.execute_notebook`` once per run in one Python process (no start-up per notebook).
 
 Wall time is what the budget is about; CPU time (this process and its children) and the load average
-show how much of the machine was free. Run from the repository root on an otherwise idle machine:
+show how much of the machine was free. The ratios use the fastest of REPEAT repetitions (default 1),
+the one least disturbed by other work. From the repository root, on an otherwise idle machine:
 
-    PYTHONPATH=src python benchmarks/runner_bench.py
+    PYTHONPATH=src python benchmarks/runner_bench.py [REPEAT]
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 import yaml
 
 from innostudy.report import OUTPUT_ENV
-from innostudy.run import KERNEL, plan, run_reports
+from innostudy.run import KERNEL, Run, plan, run_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "notebooks" / "reports.yml"
@@ -40,63 +41,88 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def measure(label: str, work) -> tuple[float, float]:
+def measure(label: str, work) -> float:
+    """Run ``work()`` once; print and return its wall time."""
     load = os.getloadavg()[0]
     wall, cpu = time.perf_counter(), cpu_seconds()
     work()
     wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
     print(f"{label:48} {wall:7.1f} s wall {cpu:7.1f} s CPU   (load before: {load:.1f})")
-    return wall, cpu
+    return wall
 
 
-def main() -> None:
+def suite(out: Path) -> None:
+    summary = run_reports(CONFIG, jobs=2, out=out, progress=False)
+    assert summary.ok, summary.summary()
+
+
+def papermill_command(runs: list[Run], out: Path, env: dict) -> None:
+    """The ``papermill`` command for each run, one after another."""
+    executable = shutil.which("papermill", path=str(Path(sys.executable).parent)) or "papermill"
+    for i, run in enumerate(runs):
+        folder = out / str(i)
+        folder.mkdir(parents=True)
+        command = [executable, str(run.notebook), str(folder / run.notebook.name)]
+        command += ["-k", KERNEL, "--cwd", str(run.notebook.parent), "--no-progress-bar"]
+        command += ["-y", yaml.safe_dump(run.parameters)]
+        subprocess.run(
+            command, env={**env, OUTPUT_ENV: str(folder)}, check=True, capture_output=True
+        )
+
+
+def execute_notebook_loop(runs: list[Run], out: Path, env: dict) -> None:
+    """``papermill.execute_notebook`` for each run, one after another, in this process."""
+    import papermill
+
+    for i, run in enumerate(runs):
+        folder = out / str(i)
+        folder.mkdir(parents=True)
+        os.environ[OUTPUT_ENV], os.environ["PYTHONPATH"] = str(folder), env["PYTHONPATH"]
+        papermill.execute_notebook(
+            str(run.notebook),
+            str(folder / run.notebook.name),
+            parameters=run.parameters,
+            kernel_name=KERNEL,
+            cwd=str(run.notebook.parent),
+            progress_bar=False,
+        )
+
+
+def main(repeat: int) -> None:
     runs = plan(CONFIG)
     paths = [str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-    papermill_cli = shutil.which("papermill", path=str(Path(sys.executable).parent)) or "papermill"
     print(f"{len(runs)} runs of {len({r.notebook for r in runs})} notebooks, {os.cpu_count()} CPUs")
-
+    walls = {"suite": [], "command": [], "loop": []}
     with tempfile.TemporaryDirectory() as scratch:
-        scratch = Path(scratch)
-
-        def suite() -> None:
-            summary = run_reports(CONFIG, jobs=2, out=scratch / "suite", progress=False)
-            assert summary.ok, summary.summary()
-
-        def cli_one_by_one() -> None:
-            for i, run in enumerate(runs):
-                out = scratch / "cli" / str(i)
-                out.mkdir(parents=True)
-                command = [
-                    papermill_cli, str(run.notebook), str(out / run.notebook.name), "-k", KERNEL,
-                    "--cwd", str(run.notebook.parent), "-y", yaml.safe_dump(run.parameters),
-                    "--no-progress-bar",
-                ]  # fmt: skip
-                subprocess.run(
-                    command, env={**env, OUTPUT_ENV: str(out)}, check=True, capture_output=True
+        for repetition in range(repeat):
+            print(f"-- repetition {repetition + 1} of {repeat}")
+            out = Path(scratch) / str(repetition)
+            walls["suite"].append(
+                measure("innostudy run --jobs 2 (with HTML, provenance)", lambda: suite(out / "s"))
+            )
+            walls["command"].append(
+                measure(
+                    "papermill command, one run after another",
+                    lambda: papermill_command(runs, out / "c", env),
                 )
-
-        def in_process_one_by_one() -> None:
-            import papermill
-
-            for i, run in enumerate(runs):
-                out = scratch / "api" / str(i)
-                out.mkdir(parents=True)
-                os.environ[OUTPUT_ENV], os.environ["PYTHONPATH"] = str(out), env["PYTHONPATH"]
-                papermill.execute_notebook(
-                    str(run.notebook), str(out / run.notebook.name), parameters=run.parameters,
-                    kernel_name=KERNEL, cwd=str(run.notebook.parent), progress_bar=False,
-                )  # fmt: skip
-
-        suite_wall, _ = measure("innostudy run --jobs 2 (with HTML, provenance)", suite)
-        cli_wall, _ = measure("papermill command, one run after another", cli_one_by_one)
-        api_wall, _ = measure(
-            "papermill.execute_notebook, one after another", in_process_one_by_one
-        )
-
-    print(f"speed-up over the papermill command:     {cli_wall / suite_wall:5.2f}x")
-    print(f"speed-up over execute_notebook in a loop: {api_wall / suite_wall:5.2f}x")
+            )
+            walls["loop"].append(
+                measure(
+                    "papermill.execute_notebook, one after another",
+                    lambda: execute_notebook_loop(runs, out / "l", env),
+                )
+            )
+    largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # Linux: KiB
+    best = {name: min(times) for name, times in walls.items()}
+    print(f"largest single process (a kernel or worker): {largest:.0f} MiB resident")
+    print(
+        f"fastest of {repeat}: innostudy run {best['suite']:.1f} s, papermill command "
+        f"{best['command']:.1f} s, execute_notebook loop {best['loop']:.1f} s"
+    )
+    print(f"speed-up over the papermill command:      {best['command'] / best['suite']:5.2f}x")
+    print(f"speed-up over execute_notebook in a loop: {best['loop'] / best['suite']:5.2f}x")
 
 
-if __name__ == "__main__":  # run_reports starts worker processes that re-import this module
-    main()
+if __name__ == "__main__":  # spawned workers (off Linux) re-import this module
+    main(repeat=int(sys.argv[1]) if len(sys.argv) > 1 else 1)

@@ -37,11 +37,14 @@ import hashlib
 import html
 import itertools
 import json
+import math
 import os
 import platform
 import re
 import shutil
+import sys
 import tempfile
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -478,8 +481,9 @@ def run_reports(
     Parameters are checked before anything runs (:class:`ConfigError`); a failing notebook does not
     stop the others and shows in the result's ``failed`` and ``summary()``.
 
-    Workers are started with ``spawn`` and import the caller's main module again: a script that
-    calls ``run_reports`` needs the usual ``if __name__ == "__main__":`` guard.
+    Workers are forked on Linux when the caller runs a single thread, else spawned; spawned workers
+    import the caller's main module again, so a script that calls ``run_reports`` needs the usual
+    ``if __name__ == "__main__":`` guard.
     """
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from multiprocessing import get_context
@@ -498,11 +502,10 @@ def run_reports(
     quiet = None if progress is None else not progress  # tqdm: None hides the bar off a terminal
     results = []
     try:
-        with (
-            ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool,
-            tqdm(total=len(runs), desc="innostudy run", unit="report", disable=quiet) as bar,
-        ):
-            futures = {pool.submit(_execute, run, staging[run]): run for run in runs}
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context(_start_method())) as pool:
+            longest_first = sorted(runs, key=lambda run: -_last_duration(out / run.folder))
+            futures = {pool.submit(_execute, run, staging[run]): run for run in longest_first}
+            bar = tqdm(total=len(runs), desc="innostudy run", unit="report", disable=quiet)
             try:
                 for future in as_completed(futures):
                     run = futures[future]
@@ -517,6 +520,8 @@ def run_reports(
             except BaseException:  # Ctrl-C: start nothing new
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
+            finally:
+                bar.close()
     finally:
         for folder in staging.values():
             shutil.rmtree(folder, ignore_errors=True)
@@ -524,6 +529,25 @@ def run_reports(
     order = {run: i for i, run in enumerate(runs)}
     results.sort(key=lambda r: order[r.run])
     return RunSummary(results, out, time.perf_counter() - began)
+
+
+def _last_duration(folder: Path) -> float:
+    """How long this run took last time (from its provenance), infinite when unknown.
+
+    Starting the longest runs first keeps a worker from finishing the suite alone.
+    """
+    try:
+        return float(json.loads((folder / "provenance.json").read_text("utf-8"))["duration_s"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return math.inf
+
+
+def _start_method() -> str:
+    """``fork`` where it is safe (Linux, one thread): workers inherit papermill, already imported.
+
+    Elsewhere ``spawn``, whose workers import everything again (about 3 s each here).
+    """
+    return "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
 
 
 def _staging_folder(out: Path) -> Path:
