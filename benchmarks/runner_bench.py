@@ -31,6 +31,9 @@ from innostudy.run import KERNEL, Run, plan, run_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "notebooks" / "reports.yml"
+SUITE = "innostudy run --jobs 2 (with HTML, provenance)"
+COMMAND = "papermill command, one run after another"
+LOOP = "papermill.execute_notebook, one after another"
 
 
 def cpu_seconds() -> float:
@@ -41,11 +44,11 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def measure(label: str, work) -> float:
-    """Run ``work()`` once; print and return its wall time."""
+def measure(label: str, work, *args) -> float:
+    """Run ``work(*args)`` once; print and return its wall time."""
     load = os.getloadavg()[0]
     wall, cpu = time.perf_counter(), cpu_seconds()
-    work()
+    work(*args)
     wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
     print(f"{label:48} {wall:7.1f} s wall {cpu:7.1f} s CPU   (load before: {load:.1f})")
     return wall
@@ -98,21 +101,9 @@ def main(repeat: int) -> None:
         for repetition in range(repeat):
             print(f"-- repetition {repetition + 1} of {repeat}")
             out = Path(scratch) / str(repetition)
-            walls["suite"].append(
-                measure("innostudy run --jobs 2 (with HTML, provenance)", lambda: suite(out / "s"))
-            )
-            walls["command"].append(
-                measure(
-                    "papermill command, one run after another",
-                    lambda: papermill_command(runs, out / "c", env),
-                )
-            )
-            walls["loop"].append(
-                measure(
-                    "papermill.execute_notebook, one after another",
-                    lambda: execute_notebook_loop(runs, out / "l", env),
-                )
-            )
+            walls["suite"].append(measure(SUITE, suite, out / "s"))
+            walls["command"].append(measure(COMMAND, papermill_command, runs, out / "c", env))
+            walls["loop"].append(measure(LOOP, execute_notebook_loop, runs, out / "l", env))
     largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # Linux: KiB
     best = {name: min(times) for name, times in walls.items()}
     print(f"largest single process (a kernel or worker): {largest:.0f} MiB resident")
