@@ -154,7 +154,7 @@ def provenance(parameters: dict | None = None, data_dir: str | os.PathLike | Non
     info = {
         "parameters": _plain(dict(parameters or {})),
         "packages": package_versions(),
-        "data_dir": repo_path(Path(data_dir or DATA_DIR)),
+        "data_dir": repo_path(DATA_DIR if data_dir is None else data_dir),  # as data_hashes reads
         "data": data_hashes(data_dir),
         "git": git_state(),
     }
