@@ -1,0 +1,40 @@
+# One command each: `make test`, `make reports`, `make lab`; `make lock` refreshes the pinned versions.
+# Needs only Python 3.11+ and make: the virtual environment is created and filled on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.ready
+
+.PHONY: test reports lab lock clean
+
+$(READY): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "innostudy needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+test: $(READY)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/python -m pytest
+
+reports: $(READY)
+	mkdir -p reports/01_data_audit
+	INNOSTUDY_OUTPUT_DIR=$(CURDIR)/reports/01_data_audit $(BIN)/papermill --cwd notebooks -k python3 \
+		notebooks/01_data_audit.ipynb reports/01_data_audit/01_data_audit.ipynb
+
+lab: $(READY)
+	$(BIN)/jupyter lab notebooks/
+
+# Resolve the ranges in pyproject.toml afresh in a scratch environment and pin what was installed.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check ".[dev]"
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^innostudy' > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .ruff_cache

@@ -1,0 +1,596 @@
+"""Load and validate the curated tables in ``data/`` and give tidy and wide views of them.
+
+The five tables (``sources``, ``entities``, ``indicators``, ``observations``, ``designations``) are read
+as text, so that nothing is coerced behind the reader's back, then checked column by column with pandera
+(types, vocabularies, dates, uniqueness) and row by row across columns and tables (intervals against
+qualifiers, units against the codebook, referential integrity). Every problem found is collected and
+raised at once in a :class:`ValidationError` that names file, line, column and reason.
+
+>>> import innostudy as ist
+>>> ds = ist.load_dataset()
+>>> ds.observations.query("entity_id == 'guiyang'")[["indicator_id", "value", "as_of"]].head(2)
+         indicator_id  value       as_of
+0  pilot_evaluation_rank   23.0  2023-01-30
+1  pilot_evaluation_rank_field_size   65.0  2023-01-30
+>>> print(ds.cite("obs0001"))                               # doctest: +ELLIPSIS
+eGuiyang, "Guiyang makes progress in Innovation China pilot city construction", 2023-02-06, ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from innostudy.clean import interval
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+
+QUALIFIERS = ("exact", "about", "more_than", "at_least", "at_most", "less_than")
+ENTITY_KINDS = (
+    "city", "national_new_area", "science_city", "high_tech_zone", "province", "programme",
+    "organisation", "ranking",
+)  # fmt: skip
+SOURCE_KINDS = (
+    "news", "government_news", "government_notice", "press_release", "press_conference_transcript",
+    "society_news", "statistical_bulletin", "statistics_compilation", "encyclopedia", "yearbook",
+    "report",
+)  # fmt: skip
+LANGUAGES = ("en", "zh")
+PROGRAMMES = ("pilot", "hub_city", "demonstration_city")
+SIGNED_UNITS = ("percent",)  # units whose values may be negative; every other unit counts something
+
+COLUMNS = {
+    "sources": ("source_id", "title", "publisher", "url", "published", "language", "kind", "note"),
+    "entities": (
+        "entity_id", "name_en", "name_zh", "kind", "parent_id", "province", "adcode", "aliases",
+    ),
+    "indicators": ("indicator_id", "label", "unit", "definition", "direction", "group"),
+    "observations": (
+        "obs_id", "entity_id", "indicator_id", "value", "unit", "qualifier", "low", "high", "as_of",
+        "period_start", "period_end", "source_id", "locator", "note",
+    ),
+    "designations": (
+        "entity_id", "programme", "batch", "start", "end", "announced", "source_id", "locator",
+        "note",
+    ),
+}  # fmt: skip
+NUMERIC = {"indicators": ("direction",), "observations": ("value", "low", "high")}
+DATES = {
+    "sources": ("published",),
+    "observations": ("as_of", "period_start", "period_end"),
+    "designations": ("start", "end", "announced"),
+}
+PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+SLUG = r"^[a-z0-9]+(_[a-z0-9]+)*$"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data: where (file, line, column) and why."""
+
+    file: str
+    line: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file + (f", line {self.line}" if self.line is not None else "")
+        where += f", column {self.column!r}" if self.column else ""
+        return f"{where}: {self.reason}"
+
+
+class ValidationError(ValueError):
+    """Every problem found in a data folder, raised together."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the data:\n{lines}")
+
+
+def load_dataset(path: str | Path | None = None) -> Dataset:
+    """Read and validate the tables in ``path`` (the repository's ``data/`` by default).
+
+    Raises :class:`ValidationError` listing every problem with file, line, column and reason.
+    """
+    folder = Path(path) if path is not None else DATA_DIR
+    tables, problems = _read_tables(folder)
+    problems += _check_tables(tables)
+    if problems:
+        raise ValidationError(problems)
+    return Dataset(folder, tables)
+
+
+def validate(path: str | Path | None = None) -> list[Problem]:
+    """The problems :func:`load_dataset` would raise, as a list (empty when the data are valid)."""
+    try:
+        load_dataset(path)
+    except ValidationError as error:
+        return error.problems
+    return []
+
+
+def data_hashes(path: str | Path | None = None) -> dict[str, str]:
+    """sha256 of every table file in the data folder, for provenance."""
+    folder = Path(path) if path is not None else DATA_DIR
+    return {
+        f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(folder.glob("*.csv"))
+    }
+
+
+class Dataset:
+    """The validated tables, with tidy and wide views, conflicts and citations."""
+
+    def __init__(self, path: Path, tables: dict[str, pd.DataFrame]):
+        self.path = path
+        self.sources = tables["sources"]
+        self.entities = tables["entities"]
+        self.indicators = tables["indicators"]
+        self.designations = tables["designations"]
+        self._observations = tables["observations"]
+
+    def __repr__(self) -> str:
+        counts = ", ".join(
+            f"{len(getattr(self, name))} {name}"
+            for name in ("sources", "entities", "indicators", "observations", "designations")
+        )
+        return f"<Dataset {self.path}: {counts}>"
+
+    @cached_property
+    def observations(self) -> pd.DataFrame:
+        """One row per fact, with entity and indicator labels joined and ``as_of_date``.
+
+        ``as_of_date`` is the last day of the stated as-of date ("2022" -> 2022-12-31), or of
+        ``period_end`` when a fact has only a period, so that facts can be ordered in time.
+        """
+        obs = self._observations.merge(
+            self.entities[["entity_id", "name_en", "kind"]].rename(
+                columns={"name_en": "entity_name", "kind": "entity_kind"}
+            ),
+            on="entity_id",
+            how="left",
+        ).merge(
+            self.indicators[["indicator_id", "label", "group", "direction"]].rename(
+                columns={"label": "indicator_label"}
+            ),
+            on="indicator_id",
+            how="left",
+        )
+        obs["as_of_date"] = _period_end(obs["as_of"].fillna(obs["period_end"]))
+        obs["published"] = obs["source_id"].map(self.sources.set_index("source_id")["published"])
+        return obs
+
+    def wide(
+        self,
+        indicators: list[str] | None = None,
+        at: str | None = None,
+        *,
+        field: str = "value",
+    ) -> pd.DataFrame:
+        """Entity × indicator table of the latest fact at or before ``at`` (an ISO date).
+
+        ``field`` picks what the cells hold ("value", "low", "high", "qualifier", "as_of",
+        "obs_id"); the as-of dates of the chosen facts are kept in ``.attrs["as_of"]``. Where
+        sources disagree about the same moment (see :meth:`conflicts`), the fact from the most
+        recently published source is used: the documented rule in data/README.md.
+        """
+        chosen = self._latest(indicators, at)
+        table = chosen.pivot(index="entity_id", columns="indicator_id", values=field)
+        table.columns.name = "indicator_id"
+        table.attrs["as_of"] = chosen.pivot(
+            index="entity_id", columns="indicator_id", values="as_of"
+        )
+        return table
+
+    def _latest(self, indicators: list[str] | None, at: str | None) -> pd.DataFrame:
+        obs = self.observations
+        if indicators is not None:
+            unknown = sorted(set(indicators) - set(self.indicators["indicator_id"]))
+            if unknown:
+                raise KeyError(f"unknown indicator(s): {', '.join(unknown)}")
+            obs = obs[obs["indicator_id"].isin(indicators)]
+        if at is not None:
+            obs = obs[obs["as_of_date"] <= _period_end(pd.Series([at])).iloc[0]]
+        obs = obs.assign(_start=_period_start(obs["as_of"].fillna(obs["period_end"])))
+        # latest as-of first; among facts about the same moment, the latest published source
+        obs = obs.sort_values(
+            ["as_of_date", "published", "obs_id"],
+            ascending=[False, False, True],
+            na_position="last",
+        )
+        keys = ["entity_id", "indicator_id"]
+        newest_end = obs.groupby(keys)["as_of_date"].transform("max")
+        newest_start = obs.groupby(keys)["_start"].transform("max")
+        same_moment = obs["as_of_date"].ge(newest_start) | obs["_start"].ge(newest_end)
+        moment = obs[same_moment].sort_values(
+            ["published", "obs_id"], ascending=[False, True], na_position="last"
+        )
+        return moment.drop_duplicates(keys).drop(columns="_start").sort_values(keys)
+
+    def conflicts(self) -> pd.DataFrame:
+        """Pairs of facts about the same entity, indicator and moment whose values disagree.
+
+        Nothing is merged or dropped: both facts stay in ``observations``; this table says which
+        disagree so that an analysis can choose by an explicit rule.
+        """
+        obs = self.observations.assign(
+            _start=_period_start(self.observations["as_of"].fillna(self.observations["period_end"]))
+        )
+        pairs = obs.merge(obs, on=["entity_id", "indicator_id"], suffixes=("_a", "_b"))
+        pairs = pairs[pairs["obs_id_a"] < pairs["obs_id_b"]]
+        same_moment = (pairs["_start_a"] <= pairs["as_of_date_b"]) & (
+            pairs["_start_b"] <= pairs["as_of_date_a"]
+        )
+        low_a, high_a = _bounds(pairs, "_a")
+        low_b, high_b = _bounds(pairs, "_b")
+        disjoint = (high_a < low_b) | (high_b < low_a)
+        found = pairs[same_moment & disjoint]
+        columns = ["entity_id", "indicator_id"] + [
+            f"{c}{s}"
+            for s in ("_a", "_b")
+            for c in ("obs_id", "value", "qualifier", "as_of", "source_id")
+        ]
+        return found[columns].reset_index(drop=True)
+
+    def cite(self, obs_id: str) -> str:
+        """A readable citation of one fact: publisher, title, date, address and where in it."""
+        match = self._observations[self._observations["obs_id"] == obs_id]
+        if match.empty:
+            raise KeyError(f"no observation with obs_id {obs_id!r}")
+        fact = match.iloc[0]
+        source = self.sources.set_index("source_id").loc[fact["source_id"]]
+        parts = [source["publisher"], f'"{source["title"]}"']
+        parts += [source[c] for c in ("published", "url") if pd.notna(source[c])]
+        parts.append(_readable_locator(fact["locator"]))
+        return ", ".join(parts) + "."
+
+    def coverage(self) -> pd.DataFrame:
+        """Entity × indicator table of how many facts the dataset holds (0 where none)."""
+        return pd.crosstab(self._observations["entity_id"], self._observations["indicator_id"])
+
+    @property
+    def files(self) -> list[Path]:
+        """The table files this dataset was read from."""
+        return [self.path / f"{name}.csv" for name in COLUMNS]
+
+
+def _readable_locator(locator: str) -> str:
+    paragraph = re.fullmatch(r"p(\d+)(?:\.s(\d+))?", locator)
+    if paragraph:
+        text = f"paragraph {paragraph[1]}"
+        return text + (f", sentence {paragraph[2]}" if paragraph[2] else "")
+    reference = re.fullmatch(r"reference row (\d+)( \(note\))?", locator)
+    if reference:
+        note = ", note" if reference[2] else ""
+        return f"via shared/reference/program_facts.csv row {reference[1]}{note}"
+    return locator
+
+
+def _bounds(frame: pd.DataFrame, suffix: str) -> tuple[pd.Series, pd.Series]:
+    """The interval a fact allows; unknown bounds (an 'about' figure) fall back to the value."""
+    value = frame[f"value{suffix}"]
+    return frame[f"low{suffix}"].fillna(value), frame[f"high{suffix}"].fillna(value)
+
+
+# -- partial ISO dates ----------------------------------------------------------------------------
+
+
+def _period_end(dates: pd.Series) -> pd.Series:
+    """Last day of each partial ISO date ("2022" -> 2022-12-31, "2020-08" -> 2020-08-31)."""
+    text = dates.astype("string")
+    year = pd.to_datetime(text.where(text.str.len() == 4) + "-12-31", errors="coerce")
+    month = pd.to_datetime(text.where(text.str.len() == 7) + "-01", errors="coerce")
+    month = month + pd.offsets.MonthEnd(0)
+    day = pd.to_datetime(text.where(text.str.len() == 10), errors="coerce")
+    return day.fillna(month).fillna(year)
+
+
+def _period_start(dates: pd.Series) -> pd.Series:
+    """First day of each partial ISO date ("2022" -> 2022-01-01)."""
+    text = dates.astype("string")
+    padded = text.where(text.str.len() != 4, text + "-01-01")
+    padded = padded.where(padded.str.len() != 7, padded + "-01")
+    return pd.to_datetime(padded, errors="coerce")
+
+
+def _is_partial_date(text: str) -> bool:
+    if not PARTIAL_DATE.match(text):
+        return False
+    padded = text + "-01-01"[len(text) - 4 :] if len(text) < 10 else text
+    try:
+        pd.Timestamp(padded)
+    except ValueError:
+        return False
+    return True
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+
+def _read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    tables, problems = {}, []
+    if not folder.is_dir():
+        raise FileNotFoundError(f"data folder not found: {folder}")
+    for name, columns in COLUMNS.items():
+        frame, found = _read_table(folder / f"{name}.csv", columns)
+        tables[name] = frame
+        problems += found
+    return tables, problems
+
+
+def _read_table(path: Path, columns: tuple[str, ...]) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read one CSV as text; parse numbers; report what cannot be read. Never writes."""
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    if not path.exists():
+        return empty, [Problem(path.name, None, None, "file is missing")]
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        reason = (
+            f"not UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start}); save it as UTF-8"
+        )
+        return empty, [Problem(path.name, line, None, reason)]
+    if not text.strip():
+        return empty, [
+            Problem(path.name, None, None, f"empty file; expected a header: {','.join(columns)}")
+        ]
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.ParserError as error:
+        return empty, [Problem(path.name, None, None, f"not a readable CSV: {error}")]
+    problems = [
+        Problem(path.name, 1, c, "missing column") for c in columns if c not in frame.columns
+    ] + [Problem(path.name, 1, c, "unexpected column") for c in frame.columns if c not in columns]
+    for c in columns:
+        if c not in frame.columns:
+            frame[c] = pd.Series(pd.NA, index=frame.index, dtype="object")
+    frame = frame[list(columns)].copy()
+    frame.index = frame.index + 2  # the line number in the file (line 1 is the header)
+    table = path.stem
+    for column in NUMERIC.get(table, ()):
+        parsed = pd.to_numeric(frame[column].str.strip(), errors="coerce").astype(float)
+        bad = frame[column].notna() & parsed.isna()
+        problems += [
+            Problem(path.name, line, column, f"not a number: {frame.at[line, column]!r}")
+            for line in frame.index[bad]
+        ]
+        frame[column] = parsed
+    for column in DATES.get(table, ()):
+        bad = frame[column].notna() & ~frame[column].map(
+            lambda v: _is_partial_date(v) if isinstance(v, str) else True
+        )
+        problems += [
+            Problem(
+                path.name,
+                line,
+                column,
+                f"not a date: {frame.at[line, column]!r} (expected YYYY, YYYY-MM or YYYY-MM-DD)",
+            )
+            for line in frame.index[bad]
+        ]
+        frame.loc[bad, column] = pd.NA
+    return frame, problems
+
+
+# -- checking -------------------------------------------------------------------------------------
+
+
+def _schemas(tables: dict[str, pd.DataFrame]) -> dict:
+    """Column checks per table; the allowed ids come from the other tables."""
+    import pandera.pandas as pa
+
+    def ids(table: str, column: str) -> list[str]:
+        return tables[table][column].dropna().tolist()
+
+    def one_of(values, what: str):
+        return pa.Check.isin(values, error=f"not a known {what}")
+
+    text = {"dtype": None, "nullable": True, "required": False}
+    slug = pa.Check.str_matches(SLUG, error="not an id (lower case, digits and underscores)")
+    date = {"dtype": None, "nullable": True}
+    return {
+        "sources": {
+            "source_id": pa.Column(None, slug, unique=True),
+            "title": pa.Column(None),
+            "publisher": pa.Column(None),
+            "url": pa.Column(
+                None, pa.Check.str_matches(r"^https?://", error="not a URL"), nullable=True
+            ),
+            "published": pa.Column(**date),
+            "language": pa.Column(None, one_of(LANGUAGES, "language")),
+            "kind": pa.Column(None, one_of(SOURCE_KINDS, "source kind")),
+            "note": pa.Column(**text),
+        },
+        "entities": {
+            "entity_id": pa.Column(None, slug, unique=True),
+            "name_en": pa.Column(None),
+            "name_zh": pa.Column(**text),
+            "kind": pa.Column(None, one_of(ENTITY_KINDS, "entity kind")),
+            "parent_id": pa.Column(
+                None, one_of(ids("entities", "entity_id"), "entity_id"), nullable=True
+            ),
+            "province": pa.Column(
+                None,
+                one_of(ids("entities", "entity_id"), "province entity_id"),
+                nullable=True,
+            ),
+            "adcode": pa.Column(
+                None,
+                pa.Check.str_matches(r"^\d{6}$", error="not a six-digit GB/T 2260 code"),
+                nullable=True,
+            ),
+            "aliases": pa.Column(**text),
+        },
+        "indicators": {
+            "indicator_id": pa.Column(None, slug, unique=True),
+            "label": pa.Column(None),
+            "unit": pa.Column(None),
+            "definition": pa.Column(None),
+            "direction": pa.Column(
+                None, pa.Check.isin([-1, 0, 1], error="direction must be -1, 0 or 1")
+            ),
+            "group": pa.Column(None, slug),
+        },
+        "observations": {
+            "obs_id": pa.Column(None, unique=True),
+            "entity_id": pa.Column(None, one_of(ids("entities", "entity_id"), "entity_id")),
+            "indicator_id": pa.Column(
+                None, one_of(ids("indicators", "indicator_id"), "indicator_id")
+            ),
+            "value": pa.Column(None),
+            "unit": pa.Column(None),
+            "qualifier": pa.Column(None, one_of(QUALIFIERS, "qualifier: " + ", ".join(QUALIFIERS))),
+            "low": pa.Column(None, nullable=True),
+            "high": pa.Column(None, nullable=True),
+            "as_of": pa.Column(**date),
+            "period_start": pa.Column(**date),
+            "period_end": pa.Column(**date),
+            "source_id": pa.Column(None, one_of(ids("sources", "source_id"), "source_id")),
+            "locator": pa.Column(None),
+            "note": pa.Column(**text),
+        },
+        "designations": {
+            "entity_id": pa.Column(None, one_of(ids("entities", "entity_id"), "entity_id")),
+            "programme": pa.Column(None, one_of(PROGRAMMES, "programme: " + ", ".join(PROGRAMMES))),
+            "batch": pa.Column(**text),
+            "start": pa.Column(**date),
+            "end": pa.Column(**date),
+            "announced": pa.Column(**date),
+            "source_id": pa.Column(None, one_of(ids("sources", "source_id"), "source_id")),
+            "locator": pa.Column(None),
+            "note": pa.Column(**text),
+        },
+    }
+
+
+PANDERA_REASONS = {
+    "not_nullable": "missing value",
+    "field_uniqueness": "duplicate key",
+}
+
+
+def _check_tables(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    import pandera.pandas as pa
+    from pandera.errors import SchemaErrors
+
+    problems = []
+    for name, columns in _schemas(tables).items():
+        try:
+            pa.DataFrameSchema(columns, coerce=False).validate(tables[name], lazy=True)
+        except SchemaErrors as errors:
+            cases = errors.failure_cases
+            for case in cases.itertuples():
+                if case.check == "field_uniqueness":
+                    reason = f"duplicate key {case.failure_case!r}"
+                else:
+                    reason = PANDERA_REASONS.get(case.check, case.check)
+                    if case.check != "not_nullable":
+                        reason = f"{reason}: {case.failure_case!r}"
+                line = None if pd.isna(case.index) else int(case.index)
+                problems.append(Problem(f"{name}.csv", line, case.column, reason))
+    problems += _check_observations(tables["observations"], tables["indicators"])
+    problems += _check_designations(tables["designations"])
+    return sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column or "", p.reason))
+
+
+def _check_observations(obs: pd.DataFrame, indicators: pd.DataFrame) -> list[Problem]:
+    """Cross-column rules: units, signs, intervals against qualifiers, dates, duplicate facts."""
+    file = "observations.csv"
+    problems = []
+
+    def flag(mask: pd.Series, column: str, reason) -> None:
+        for line in obs.index[mask.fillna(False).astype(bool)]:
+            row = obs.loc[line]
+            problems.append(
+                Problem(file, int(line), column, reason(row) if callable(reason) else reason)
+            )
+
+    units = indicators.drop_duplicates("indicator_id").set_index("indicator_id")["unit"]
+    expected = obs["indicator_id"].map(units)
+    flag(
+        expected.notna() & (obs["unit"] != expected),
+        "unit",
+        lambda r: (
+            f"unit {r['unit']!r} differs from the codebook's {units[r['indicator_id']]!r} "
+            f"for {r['indicator_id']}"
+        ),
+    )
+    flag(
+        (obs["value"] < 0) & ~obs["unit"].isin(SIGNED_UNITS),
+        "value",
+        lambda r: f"negative count {r['value']:g} {r['unit']}",
+    )
+    flag(obs["low"] > obs["high"], "low", lambda r: f"low {r['low']:g} is above high {r['high']:g}")
+    for qualifier in QUALIFIERS:
+        rows = obs["qualifier"] == qualifier
+        implied = pd.DataFrame(
+            [interval(v, qualifier) for v in obs.loc[rows, "value"]],
+            index=obs.index[rows],
+            columns=["low", "high"],
+        )
+        for bound in ("low", "high"):
+            stated, want = obs.loc[rows, bound], implied[bound]
+            free = want.isna() if qualifier == "about" else pd.Series(False, index=want.index)
+            if qualifier in ("at_most", "less_than") and bound == "low":
+                # a lower bound may be narrower than -inf (a rank is at least 1), never above the value
+                wrong = stated.isna() | (stated > obs.loc[rows, "value"])
+            elif qualifier == "about":
+                value = obs.loc[rows, "value"]
+                wrong = (stated > value) if bound == "low" else (stated < value)
+            else:
+                wrong = (
+                    ~np.isclose(stated.astype(float), want.astype(float), equal_nan=True) & ~free
+                )
+            flag(
+                pd.Series(wrong, index=stated.index).reindex(obs.index, fill_value=False),
+                bound,
+                lambda r, b=bound, q=qualifier: (
+                    f"{b} {r[b]:g} does not fit qualifier {q!r} "
+                    f"with value {r['value']:g} "
+                    f"(expected {interval(r['value'], q)[0 if b == 'low' else 1]:g})"
+                ),
+            )
+    flag(
+        obs["as_of"].isna() & obs["period_end"].isna(),
+        "as_of",
+        "a fact needs an as-of date or a period",
+    )
+    flag(
+        _period_start(obs["period_start"]) > _period_end(obs["period_end"]),
+        "period_start",
+        lambda r: f"period starts ({r['period_start']}) after it ends ({r['period_end']})",
+    )
+    fact = ["entity_id", "indicator_id", "value", "qualifier", "as_of", "period_end", "source_id"]
+    repeated = obs.duplicated(fact, keep="first")
+    first = obs.drop_duplicates(fact).reset_index().set_index(fact)["index"]
+    flag(
+        repeated,
+        "obs_id",
+        lambda r: f"duplicate fact: same as line {first.loc[tuple(r[fact])]}",
+    )
+    return problems
+
+
+def _check_designations(designations: pd.DataFrame) -> list[Problem]:
+    file = "designations.csv"
+    key = ["entity_id", "programme", "batch"]
+    repeated = designations.duplicated(key, keep="first")
+    problems = [
+        Problem(file, int(line), "entity_id", "duplicate designation (entity, programme, batch)")
+        for line in designations.index[repeated]
+    ]
+    late = _period_start(designations["start"]) > _period_end(designations["end"])
+    problems += [
+        Problem(file, int(line), "start", "designation starts after it ends")
+        for line in designations.index[late.fillna(False)]
+    ]
+    return problems
