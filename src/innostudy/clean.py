@@ -191,7 +191,7 @@ _EN_ORDINALS = {
 }  # fmt: skip
 _MAGNITUDE = {"hundred": 100, "mn": 10**6, "mln": 10**6, "bn": 10**9} | _EN_SCALES
 _MAGNITUDE_ZH = {"十": 10, "百": 100, "千": 1000, "万": 10**4, "亿": 10**8}
-_ZH_DIGIT_VALUE = dict(zip("〇零一二三四五六七八九", (0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+_ZH_DIGIT_VALUE = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 _ZH_DIGITS = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
 # Classifiers that make a Chinese numeral a count in running text (年/月/日 make it a date).
 _ZH_CLASSIFIERS = "个家名人项所座次场支位件台篇本套条批户种处亩吨倍"
@@ -465,7 +465,7 @@ def _not_a_figure(m: re.Match, text: str) -> bool:
     """True for matches that are no figure in running text (years, 5G, 第二, 一带一路 ...)."""
     after = text[m.end() : m.end() + 1]
     before = text[m.start() - 1 : m.start()] if m.start() else ""
-    marked = m["qual"] or m["sym"] or m["cur_pre"] or m["cur_post"] or m["mag"] or m["mag_zh"] or m["pct"]
+    marked = any(m[g] for g in ("qual", "sym", "cur_pre", "cur_post", "mag", "mag_zh", "pct"))
     if re.match("-[a-z]", text[m.end() : m.end() + 2], re.IGNORECASE):
         return True  # Three-Year, 5-star: part of a compound word
     if m["digits"]:
@@ -514,7 +514,8 @@ _RANK = re.compile(
     )
     (?P<field_part>\s+(?:among|out\s+of|of)\s+(?:(?:the|all)\s+)?(?P<field>{_NUM})(?![0-9]))?
     (?P<list>\s+(?:on|in)\s+the\s+(?:[0-9]{{4}}\s+)?(?:list|ranking|rankings|index)(?![a-z]))?
-  | (?P<zh_field_part>(?:在|于)?(?:全国)?(?P<zh_field>{_ZH_NUM})(?:个|家|座|所)[^0-9第，。；,;]{{0,20}}?中[，,]?)?
+  | (?P<zh_field_part>(?:在|于)?(?:全国)?(?P<zh_field>{_ZH_NUM})(?:个|家|座|所)
+      [^0-9第，。；,;]{{0,20}}?中[，,]?)?
     (?P<zh_verb>排名|位列|位居|名列|位于|排|居|列)?第(?P<zh_pos>{_ZH_NUM})(?P<zh_suffix>名|位)?
   | (?P<zh_top_verb>排名|位列|位居|名列|跻身|进入|入选|位于|居)?(?:全国)?
     前(?P<zh_top>{_ZH_NUM})(?P<zh_top_suffix>名|位|强)?
@@ -736,7 +737,8 @@ _PERIOD = re.compile(
       (?P<b>{_YEAR}|[0-9]{{2}})(?![0-9]|[-/.][0-9])(?:\s*年)?
     | (?P<plan>(?<![0-9])(?P<plan_n>[0-9]{{1,2}})(?:st|nd|rd|th)|{_ORDINAL_WORD})\s+five[\s-]year\s+plan
     | 第(?P<plan_zh>[一二三四五六七八九十]+)个五年(?:规划|计划)
-    | [“"「]?(?P<plan_short>十[一二三四五六七八九]?|[一二三四五六七八九])五(?=”|"|」|规划|计划|时期|期间|$)[”"」]?
+    | [“"「]?(?P<plan_short>十[一二三四五六七八九]?|[一二三四五六七八九])五
+      (?=”|"|」|规划|计划|时期|期间|$)[”"」]?
     | (?P<context>(?<![a-z])(?:in|since|by|from|during|until|before|after|for|of|the|fiscal|year)\s+)?
       (?<![0-9.,/\-])(?P<y>{_YEAR})(?P<nian>\s*年(?!\s*[0-9一二三四五六七八九十]{{1,2}}\s*月))?
       (?![0-9]|[.,/\-][0-9])
