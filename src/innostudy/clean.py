@@ -228,7 +228,7 @@ _QUANTITY = re.compile(
     (?:(?P<cur_pre>{_alternation(_CURRENCY_BEFORE)})\s*)?
     (?:
         百分之(?P<pct_zh>[0-9]+(?:\.[0-9]+)?|{_ZH_NUMERAL})
-      | (?P<mixed>(?<![0-9])[0-9]+[万亿][0-9]+[千百十]?(?![0-9]))
+      | (?P<mixed>(?<![0-9])[1-9][0-9]*[万亿][1-9][千百十]?(?![0-9]))
       | (?(cur_pre)|(?<![0-9a-z_.\-−]))
         (?P<digits>[-−]?(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]+)(?:\.[0-9]+)?)(?![.,]?[0-9])
       | (?P<zh>{_ZH_NUMERAL})
@@ -283,23 +283,28 @@ def _words_value(phrase: str) -> int:
     return total + group
 
 
-def _zh_value(token: str) -> Decimal:
-    """Value of a Chinese numeral (一千六百, 两千, 百 = 一百, 一点五亿) read by cn2an."""
+def _cn2an(token: str, mode: str) -> Decimal:
+    """cn2an's reading of a Chinese (or mixed) numeral; ValueError when it has none."""
     import cn2an
 
+    try:
+        return Decimal(str(cn2an.cn2an(token, mode)))
+    except (ValueError, LookupError):  # cn2an raises KeyError on some malformed input ("0亿0")
+        raise ValueError(f"{token!r} is not a Chinese numeral") from None
+
+
+def _zh_value(token: str) -> Decimal:
+    """Value of a Chinese numeral (一千六百, 两千, 百 = 一百, 一点五亿) read by cn2an."""
     if token[0] in "百千万亿佰仟":
         token = "一" + token
     head = token.rstrip("万亿")
-    scale = {"": 1, "万": 10**4, "亿": 10**8, "万亿": 10**12}.get(token[len(head) :])
+    scale = {"万": 10**4, "亿": 10**8, "万亿": 10**12}.get(token[len(head) :])
     try:
-        try:
-            return Decimal(str(cn2an.cn2an(token, "normal")))
-        except ValueError:
-            if not head or scale is None or scale == 1:
-                raise
-            return Decimal(str(cn2an.cn2an(head, "normal"))) * scale
+        return _cn2an(token, "normal")
     except ValueError:
-        raise ValueError(f"{token!r} is not a Chinese numeral") from None
+        if not head or scale is None:
+            raise
+        return _cn2an(head, "normal") * scale
 
 
 def _number(m: re.Match) -> Decimal:
@@ -310,9 +315,7 @@ def _number(m: re.Match) -> Decimal:
         token = m["pct_zh"]
         value = Decimal(token) if token[0].isdigit() else _zh_value(token)
     elif m["mixed"]:
-        import cn2an
-
-        value = Decimal(str(cn2an.cn2an(m["mixed"], "smart")))
+        value = _cn2an(m["mixed"], "smart")
     elif m["zh"]:
         value = _zh_value(m["zh"])
     else:
@@ -599,7 +602,7 @@ def parse_rank(text: str) -> Rank:
         start, position = norm.index(stripped), int(stripped)
         low, high = interval(position, "exact")
         return Rank(position, None, "exact", low, high, (start, start + len(stripped)))
-    found = []
+    found, ordinals = [], 0
     for m in _RANK.finditer(norm):
         try:
             rank = _rank_from_match(m, norm, whole=m.group(0).strip() == stripped)
@@ -607,8 +610,9 @@ def parse_rank(text: str) -> Rank:
             raise ParseError(text, _EXPECTED_RANK, str(err)) from None
         if rank is not None:
             found.append(rank)
-    if len(found) != 1:
-        raise ParseError(text, _EXPECTED_RANK, f"found {len(found)} ranks" if found else "")
+        ordinals += 1
+    if len(found) != 1 or ordinals > 1:
+        raise ParseError(text, _EXPECTED_RANK, f"found {ordinals} ranks" if ordinals else "")
     return found[0]
 
 
@@ -781,18 +785,18 @@ def _period_from_match(m: re.Match, whole: bool) -> Period | None:
     return Period(year, year, (m.start("y"), m.end()))
 
 
-def _periods(norm: str, whole_text: bool) -> Iterator[Period | ValueError]:
+def _periods(norm: str, whole_text: bool) -> Iterator[Period | ValueError | None]:
+    """Each period-like match outside dates: a Period, the ValueError that says why it is none,
+    or None for a year that no year word marks as a period."""
     dates = [span for _, span in _find_dates(norm, None)]
     for m in _PERIOD.finditer(norm):
         if any(a < m.end() and m.start() < b for a, b in dates):
             continue
         whole = whole_text and m.group(0).strip() == norm.strip()
         try:
-            period = _period_from_match(m, whole)
+            yield _period_from_match(m, whole)
         except ValueError as err:
-            period = err
-        if period is not None:
-            yield period
+            yield err
 
 
 def find_periods(text: str) -> Iterator[Period]:
@@ -817,8 +821,10 @@ def parse_period(text: str) -> Period:
     for period in found:
         if isinstance(period, ValueError):
             raise ParseError(text, _EXPECTED_PERIOD, str(period))
-    if len(found) != 1:
-        raise ParseError(text, _EXPECTED_PERIOD, f"found {len(found)} periods" if found else "")
+    if len(found) > 1:
+        raise ParseError(text, _EXPECTED_PERIOD, f"found {len(found)} periods")
+    if not found or found[0] is None:
+        raise ParseError(text, _EXPECTED_PERIOD)
     return found[0]
 
 

@@ -50,6 +50,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 GAZETTEER_CSV = Path(__file__).with_name("data") / "gazetteer.csv"
@@ -190,21 +191,19 @@ class Gazetteer:
     def resolve_many(self, names, kind: str | None = None) -> pd.DataFrame:
         """:meth:`resolve` over a Series (each distinct name once): one row per name, same index,
         columns query, status, entity_id, name_en, name_zh, kind, province, adcode, parent_id,
-        prefecture, candidates ("|"-joined) and message."""
+        prefecture, candidates ("|"-joined) and message. A missing name (None, NaN) gives an
+        empty row: there was nothing to resolve."""
         names = names if isinstance(names, pd.Series) else pd.Series(names)
-        codes, uniques = pd.factorize(names, use_na_sentinel=False)
-        matches = [self.resolve(n, kind) for n in uniques]
-        table = pd.DataFrame(
-            [
-                {
-                    **{f: getattr(m, f) for f in Match.__dataclass_fields__ if f != "candidates"},
-                    "candidates": "|".join(m.candidates) or None,
-                    "message": m.message,
-                }
-                for m in matches
-            ]
-        )
-        out = table.iloc[codes].astype({"status": "str"})
+        codes, uniques = pd.factorize(names, use_na_sentinel=True)
+        fields = [f for f in Match.__dataclass_fields__ if f != "candidates"]
+        rows = []
+        for match in (self.resolve(n, kind) for n in uniques):
+            row = {f: getattr(match, f) for f in fields}
+            rows.append(row | {"candidates": "|".join(match.candidates) or None,
+                               "message": match.message})  # fmt: skip
+        empty = dict.fromkeys([*fields, "candidates", "message"])
+        table = pd.DataFrame([*rows, empty], columns=list(empty), dtype="str")
+        out = table.iloc[np.where(codes < 0, len(uniques), codes)]
         out.index = names.index
         return out
 
