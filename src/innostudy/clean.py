@@ -244,6 +244,9 @@ _QUANTITY = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+_LETTER = re.compile("[a-z]", re.IGNORECASE)
+_DIGIT = re.compile("[0-9]")
+_HYPHENATED = re.compile("-[a-z]", re.IGNORECASE)
 _CONVERSION = re.compile(r"\s*[(（]\s*(?P<inner>[^()（）]{1,60}?)\s*[)）]")
 _SUFFIX_AT_END = re.compile(rf"\s*(?:{_alternation(_SUFFIX)})$", re.IGNORECASE)
 _STOP = rf"(?!(?:{'|'.join(_STOP_WORDS)})(?![a-z]))"
@@ -349,6 +352,8 @@ _EXPECTED_QUANTITY = "a figure such as '1,163', 'more than 90', '1.46 billion yu
 
 def _qualifier(m: re.Match, suffix: str | None) -> str:
     """The one qualifier of a figure; ValueError when its words disagree."""
+    if not (m["qual"] or m["sym"] or m["mid"] or m["mid2"] or suffix):
+        return "exact"
     stated = {_PREFIX[_key(m["qual"])]} if m["qual"] else set()
     if m["sym"]:
         stated.add(_SYMBOLS[m["sym"]])
@@ -374,14 +379,16 @@ def _currency(m: re.Match) -> str | None:
     return found.pop() if found else None
 
 
-def _build(m: re.Match, unit: str | None, suffix: str | None) -> Quantity:
+def _build(
+    m: re.Match, unit: str | None, suffix: str | None, conversion: Quantity | None = None
+) -> Quantity:
     """A Quantity from a match of _QUANTITY; ValueError when its parts do not agree."""
     value = float(_number(m))
     qualifier = _qualifier(m, m["suffix"] or suffix)
     if m["pct"] or m["pct_zh"]:
         unit = "%"
     low, high = interval(value, qualifier)
-    return Quantity(value, unit, _currency(m), qualifier, low, high, m.span())
+    return Quantity(value, unit, _currency(m), qualifier, low, high, m.span(), conversion)
 
 
 def _conversion(text: str, pos: int) -> tuple[Quantity | None, int]:
@@ -420,7 +427,7 @@ def parse_quantity(text: str) -> Quantity:
     m = _QUANTITY.match(norm, len(norm) - len(norm.lstrip()))
     if not m:
         raise ParseError(text, _EXPECTED_QUANTITY)
-    if re.match("[a-z]", norm[m.end() : m.end() + 1], re.IGNORECASE):
+    if _LETTER.match(norm, m.end()):
         raise ParseError(text, _EXPECTED_QUANTITY, "number joined to letters")
     conversion, pos = _conversion(norm, m.end())
     rest = norm[pos:].strip(" \t\r\n.,;:，。；：、")
@@ -428,13 +435,12 @@ def parse_quantity(text: str) -> Quantity:
     tail = _SUFFIX_AT_END.search(rest)
     if tail and not m["suffix"]:
         suffix, rest = tail.group(0).strip(), rest[: tail.start()].strip()
-    if re.search("[0-9]", rest):
+    if _DIGIT.search(rest):
         raise ParseError(text, _EXPECTED_QUANTITY, "more than one number")
     try:
-        quantity = _build(m, " ".join(rest.split()) or None, suffix)
+        return _build(m, " ".join(rest.split()) or None, suffix, conversion)
     except ValueError as err:
         raise ParseError(text, _EXPECTED_QUANTITY, str(err)) from None
-    return quantity._replace(conversion=conversion)
 
 
 def find_quantities(text: str) -> Iterator[Quantity]:
@@ -458,10 +464,10 @@ def find_quantities(text: str) -> Iterator[Quantity]:
         taken.append((m.end(), pos))  # the bracketed conversion is no figure of its own
         unit, suffix = _prose_unit(m, norm, pos)
         try:
-            quantity = _build(m, unit, suffix)
+            quantity = _build(m, unit, suffix, conversion)
         except ValueError:
             continue
-        yield quantity._replace(conversion=conversion)
+        yield quantity
 
 
 def _not_a_figure(m: re.Match, text: str) -> bool:
@@ -469,10 +475,10 @@ def _not_a_figure(m: re.Match, text: str) -> bool:
     after = text[m.end() : m.end() + 1]
     before = text[m.start() - 1 : m.start()] if m.start() else ""
     marked = any(m[g] for g in ("qual", "sym", "cur_pre", "cur_post", "mag", "mag_zh", "pct"))
-    if re.match("-[a-z]", text[m.end() : m.end() + 2], re.IGNORECASE):
+    if _HYPHENATED.match(text, m.end()):
         return True  # Three-Year, 5-star: part of a compound word
     if m["digits"]:
-        if re.match("[a-z]", after, re.IGNORECASE) or after in ("年", "月", "日", "号"):
+        if _LETTER.match(after) or after in ("年", "月", "日", "号"):
             return True
         return not marked and re.fullmatch("(?:19|20)[0-9]{2}", m["digits"]) is not None
     if m["zh"]:
@@ -840,7 +846,7 @@ def _vectorise(series, parse: Callable, columns: dict[str, str], row: Callable) 
     series = series if isinstance(series, pd.Series) else pd.Series(series)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     rows, errors = [], []
-    for value in uniques:
+    for value in uniques.tolist():  # plain str objects: iterating an Arrow array is slow
         try:
             rows.append(row(parse(value if isinstance(value, str) else str(value))))
             errors.append(None)

@@ -197,7 +197,7 @@ class Gazetteer:
         codes, uniques = pd.factorize(names, use_na_sentinel=True)
         fields = [f for f in Match.__dataclass_fields__ if f != "candidates"]
         rows = []
-        for match in (self.resolve(n, kind) for n in uniques):
+        for match in (self.resolve(n, kind) for n in uniques.tolist()):
             row = {f: getattr(match, f) for f in fields}
             rows.append(row | {"candidates": "|".join(match.candidates) or None,
                                "message": match.message})  # fmt: skip
