@@ -326,6 +326,12 @@ def test_find_quantities_skips_dates_ranks_periods_years_and_codes():
     assert ENGLISH[slice(*conversion.span)] == "$14.88 million"
 
 
+def test_qualifier_and_currency_words_inside_other_words_are_none():
+    text = "Moreover 5 cities joined, a handsome 3 awards, about 4 teams and XRMB 6 units."
+    found = [(q.value, q.qualifier, q.currency) for q in clean.find_quantities(text)]
+    assert found == [(5, "exact", None), (3, "exact", None), (4, "about", None), (6, "exact", None)]
+
+
 def test_find_the_other_figures_of_the_same_text():
     (rank,) = clean.find_ranks(ENGLISH)
     assert (ENGLISH[slice(*rank.span)], rank.position, rank.field_size) == (

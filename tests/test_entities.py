@@ -116,6 +116,11 @@ def test_an_unknown_name_says_so(name, kind):
     assert "names no known entity" in match.message
 
 
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match=r"unknown kind 'town'.*'city'.*'prefecture'"):
+        entities.resolve("Guiyang", kind="town")
+
+
 def test_every_project_entity_is_found_by_each_of_its_names():
     table = pd.read_csv(DATA_DIR / "entities.csv", dtype=str, keep_default_na=False)
     for row in table.itertuples():

@@ -29,8 +29,9 @@ a pandas Series, parsing each distinct string once. :func:`find_quantities`, :fu
 Qualifiers and their intervals follow one rule, :func:`interval`: ``exact`` -> [v, v];
 ``more_than`` / ``at_least`` -> [v, +inf) (v excluded / included); ``less_than`` / ``at_most`` ->
 (-inf, v]; ``about`` -> unknown (NaN, NaN), since the project invents no band. "nearly", "almost"
-and 近 say the figure is not reached, so they read as ``less_than``. Chinese 以上 / 以下 / 不少于
-include the figure (as the Civil Code, art. 1259, defines them); 超过, 逾, 余 and 多 do not.
+and 近 say the figure is not reached, so they read as ``less_than``. 以上, 以下 and 以内 include the
+figure and 超过 and 不满 exclude it, as the Civil Code (art. 1259) defines them; 不少于 and 不超过
+include it, 逾, 余 and 多 exclude it.
 
 Libraries (measured in ``benchmarks/clean_bench.py``): ``cn2an`` reads the Chinese numerals
 (二〇二三, 一千六百, 三千五百万). ``dateparser`` was not adopted: it reads "2023-25" as 25 February
@@ -224,8 +225,8 @@ _ORDINAL_WORD = (
 _ZH_NUMERAL = f"[{_ZH_DIGITS}十百千万亿拾佰仟]+(?:点[{_ZH_DIGITS}]+[万亿]*)?"
 _QUANTITY = re.compile(
     rf"""
-    (?:(?P<qual>{_alternation(_PREFIX)})\s*|(?P<sym>{_alternation(_SYMBOLS)})[ ]?)?
-    (?:(?P<cur_pre>{_alternation(_CURRENCY_BEFORE)})\s*)?
+    (?<![a-z])(?:(?P<qual>{_alternation(_PREFIX)})\s*|(?P<sym>{_alternation(_SYMBOLS)})[ ]?)?
+    (?:(?<![a-z])(?P<cur_pre>{_alternation(_CURRENCY_BEFORE)})\s*)?
     (?:
         百分之(?P<pct_zh>[0-9]+(?:\.[0-9]+)?|{_ZH_NUMERAL})
       | (?P<mixed>(?<![0-9])[1-9][0-9]*[万亿][1-9][千百十]?(?![0-9]))
@@ -513,7 +514,7 @@ _RANK_VERB = r"rank(?:ed|s|ing)?|plac(?:ed|es|ing)|came(?:\s+in)?|finished|stood
 _RANK = re.compile(
     rf"""
     (?P<en>
-      (?P<verb>(?:{_RANK_VERB})\s+(?:(?:at|in)\s+)?(?:the\s+)?)?
+      (?P<verb>(?<![a-z])(?:{_RANK_VERB})\s+(?:(?:at|in)\s+)?(?:the\s+)?)?
       (?:(?<![0-9a-z])(?P<pos>[0-9]+)(?:st|nd|rd|th)(?![a-z])|(?P<pos_word>{_ORDINAL_WORD})
         |(?<![a-z])(?:No\.|number)\s*(?P<pos_no>[0-9]+|one)(?![0-9a-z]))
       (?P<place>\s+(?:place|position)(?![a-z]))?

@@ -125,6 +125,7 @@ class Gazetteer:
             )
         self.table = pd.concat([project, kept[list(COLUMNS)]], ignore_index=True)
         self._rows = {row["entity_id"]: row for row in self.table.to_dict("records")}
+        self._kinds = set(self.table["kind"])
         self._index: dict[str, set[str]] = {}
         for row in project.itertuples(index=False):
             self._add(
@@ -169,6 +170,8 @@ class Gazetteer:
         'jilin'
         """
         ids = self._lookup(name) if isinstance(name, str) else set()
+        if kind is not None and kind not in self._kinds:
+            raise ValueError(f"unknown kind {kind!r}; expected one of {sorted(self._kinds)}")
         if kind is not None:
             own = {i for i in ids if self._is_kind(i, kind)}
             if not own and kind in _CONTAINERS:  # a zone, new area ... -> the unit it lies in
