@@ -1,7 +1,6 @@
 """innostudy.entities: every way a report names a place finds its entity id; a shared name gives
 its candidates, an unknown one says so; the shipped gazetteer is what jionlp and pypinyin build."""
 
-import doctest
 import re
 
 import pandas as pd
@@ -220,8 +219,3 @@ def test_resolve_many_resolves_each_distinct_name_once(monkeypatch):
     ]  # fmt: skip
     assert out.loc[11, "candidates"] == "suzhou_anhui|suzhou_jiangsu"
     assert re.search("no known entity", out.loc[14, "message"])
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(entities)
-    assert result.attempted >= 8 and result.failed == 0
