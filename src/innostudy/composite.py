@@ -1486,7 +1486,7 @@ class Uncertainty:
         ax.invert_yaxis()
         ax.set_xlabel("rank (1 = best)")
         ax.tick_params(axis="y", labelsize="small")
-        ax.legend(fontsize="small", loc="lower right")
+        ax.legend(fontsize="small", loc="upper right")
         if title:
             ax.set_title(title)
         return ax
