@@ -552,6 +552,15 @@ def test_weight_draws_stay_around_the_nominal_weights(simulated):
     assert np.allclose(drawn.mean(axis=0), nominal, atol=0.01)
 
 
+def test_a_zero_weight_stays_zero(simulated):
+    table, spec = simulated
+    weights = {name: float(i > 0) for i, name in enumerate(table.columns)}
+    for noise in ("dirichlet", 0.3):
+        draws = cp.uncertainty(table, spec.replace(weights=weights), n=50, weights=noise).draws
+        assert (draws[table.columns[0]] == 0).all()
+        assert (draws[table.columns[1:]] > 0).all().all()
+
+
 def test_uncertainty_result_views(simulated):
     import matplotlib
 

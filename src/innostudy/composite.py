@@ -1368,7 +1368,8 @@ class _Engine:
         if self.noise == "dirichlet":
             from scipy.special import gammaincinv
 
-            draws = gammaincinv(self.concentration * len(self.w0) * self.w0, u)
+            alpha = self.concentration * len(self.w0) * self.w0
+            draws = np.where(alpha > 0, gammaincinv(np.where(alpha > 0, alpha, 1.0), u), 0.0)
         else:
             draws = self.w0 * (1 + self.noise * (2 * u - 1))
         return draws / draws.sum(axis=1, keepdims=True)
@@ -1507,24 +1508,25 @@ def uncertainty(
 ) -> Uncertainty:
     """Monte Carlo uncertainty analysis of a ranking: how far can each unit's rank move?
 
-    Each draw perturbs the weights (``weights``: a fraction x, each weight times a uniform number in
-    [1 - x, 1 + x], renormalised; or "dirichlet", Dirichlet with mean the nominal weights and
-    concentration ``concentration`` x number of indicators) and picks one of ``normalisations``,
-    ``aggregations`` and ``imputations`` at random (each defaults to the spec's own). Draws are
-    scored ``chunk_size`` at a time by one matrix product per combination of choices and ranked by
-    one argsort, so memory stays bounded; results do not depend on ``chunk_size``.
+    Each draw perturbs the effective indicator weights (``weights``: a fraction x, each weight
+    times a uniform number in [1 - x, 1 + x], renormalised; or "dirichlet", Dirichlet with mean the
+    nominal weights and concentration ``concentration`` x number of indicators; a zero weight stays
+    zero) and picks one of ``normalisations``, ``aggregations`` and ``imputations`` at random (each
+    defaults to the spec's own). Draws are scored ``chunk_size`` at a time by one matrix product per
+    combination of choices and ranked by one sort per draw, so memory stays bounded; results do not
+    depend on ``chunk_size``. Rank percentiles use the inverted-CDF definition (an observed rank).
 
     >>> table, spec = simulated_table(n_units=10, n_indicators=4, seed=2)
     >>> u = uncertainty(table, spec, n=500, aggregations=("arithmetic", "topsis"))
     >>> list(u.tidy().columns)
     ['entity_id', 'nominal_rank', 'median_rank', 'p05_rank', 'p95_rank']
     """
+    if n < 1 or chunk_size < 1:
+        raise CompositeInputError(f"n={n} and chunk_size={chunk_size} must be positive")
     engine = _Engine(
         table, spec, weights=weights, concentration=concentration, normalisations=normalisations,
         aggregations=aggregations, imputations=imputations,
     )  # fmt: skip
-    if n < 1 or chunk_size < 1:
-        raise CompositeInputError(f"n={n} and chunk_size={chunk_size} must be positive")
     rng = np.random.default_rng(seed)
     units = len(engine.units)
     counts = np.zeros(units * units, dtype=np.int64)
