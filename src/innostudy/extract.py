@@ -445,6 +445,7 @@ class _Figure:
 _RELATIVE_YEAR = re.compile(r"(?i)\b(last|this|previous) year\b|去年|上年|今年(?!以来)|本年|前年")
 _YEAR_SHIFT = {"last": -1, "previous": -1, "this": 0, "去年": -1, "上年": -1, "今年": 0, "本年": 0,
                "前年": -2}  # fmt: skip
+_CLOCK_TIME = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
 _PLAN_DURATION = re.compile(
     r"(?i)(?<![\w-])(?P<n>[a-z]+|\d{1,2})-year(?=[\s-]+(?:action\s+)?(?:plan|program))"
     r"|(?<![\d一二两三四五六七八九十])(?P<zh>[一二两三四五六七八九十]|\d{1,2})年(?=行动计划|行动方案|规划|计划)"
@@ -534,10 +535,11 @@ class _Reader:
     def _figures(self, piece: str, offset: int) -> tuple[list[_Figure], list, list]:
         """Figures, dates and periods of one sentence, with offsets into the whole text."""
         figures: list[_Figure] = []
+        clock = [m.span() for m in _CLOCK_TIME.finditer(piece)]
         for q in clean.find_quantities(piece):
+            if any(a < q.span[1] and q.span[0] < b for a, b in clock):
+                continue  # "09:30" in a dateline is a time, not two figures
             fig = self._quantity(q, offset)
-            if fig is None:
-                continue
             figures.append(fig)
             if q.conversion is not None:
                 conversion = self._quantity(q.conversion, offset)
@@ -575,7 +577,7 @@ class _Reader:
                 fig.unit, fig.field_size = None, None
         return figures, dates, periods
 
-    def _quantity(self, q: clean.Quantity, offset: int) -> _Figure | None:
+    def _quantity(self, q: clean.Quantity, offset: int) -> _Figure:
         if q.currency:
             kind = "money"
         elif q.unit == "%":
@@ -656,6 +658,17 @@ class _Reader:
                 best, tied = (phrase, score), False
             elif score == best[1] and phrase.indicator_id != best[0].indicator_id:
                 tied = True
+        if best is None and fig.kind == "percent":  # "..., up 18%": the noun is further back
+            start = fig.sentence[0]
+            words = self.masked[start : host.start]
+            found = [
+                m for m in self._matches(words, "", False) if self._fits(fig, m[0].indicator_id)
+            ]
+            if (
+                found
+                and len({p.indicator_id for p, sc in found if sc == max(s for _, s in found)}) == 1
+            ):
+                return max(found, key=lambda m: m[1])[0].indicator_id, 0.6
         if fig.kind == "rank":
             if best is not None and not tied:
                 self.last_rank_indicator = best[0].indicator_id
@@ -814,6 +827,47 @@ def _find_text(parts, text, from_end: bool = False) -> int | None:
         cost += 0 if last_end is None else i - pos
         pos = last_end = i + len(part)
     return cost
+
+
+# --- scoring ----------------------------------------------------------------------------------
+
+FACT = ("entity_id", "indicator_id", "value", "qualifier")
+
+
+class Score(NamedTuple):
+    """Precision and recall of extracted facts against gold facts."""
+
+    precision: float
+    recall: float
+    matched: int
+    found: int
+    gold: int
+
+
+def score(found: pd.DataFrame, gold: pd.DataFrame, on=FACT, by: str | None = None) -> Score:
+    """Precision and recall of the distinct ``on`` tuples of ``found`` against those of ``gold``,
+    within each ``by`` group (a document) when given. A fact found twice counts once; values
+    match to 9 significant digits.
+
+    >>> gold = pd.DataFrame({"value": [23.0, 65.0], "qualifier": ["exact", "exact"]})
+    >>> score(pd.DataFrame({"value": [23.0, 7.0], "qualifier": ["exact", "exact"]}), gold,
+    ...       on=("value", "qualifier"))
+    Score(precision=0.5, recall=0.5, matched=1, found=2, gold=2)
+    """
+    keys = [by, *on] if by else list(on)
+
+    def facts(frame: pd.DataFrame) -> set:
+        frame = frame[keys].copy()
+        if "value" in frame:
+            frame["value"] = [float(f"{float(v):.9g}") for v in frame["value"]]
+        return set(frame.astype(object).where(frame.notna(), None).itertuples(index=False))
+
+    f, g = facts(found), facts(gold)
+    matched = len(f & g)
+    return Score(
+        matched / len(f) if f else math.nan, matched / len(g) if g else math.nan, matched,
+        len(f), len(g),
+    )  # fmt: skip
 
 
 # --- the review round trip ----------------------------------------------------------------------
