@@ -2,7 +2,9 @@
 cleaning, indicator and policy-evaluation helpers that its notebooks use.
 
 >>> import innostudy as ist
->>> ds = ist.load_dataset()            # doctest: +SKIP
+>>> ds = ist.load_dataset()
+>>> ds.wide(["pilot_evaluation_rank"]).loc["guiyang"].item()
+23.0
 """
 
 from innostudy.dataset import Dataset, ValidationError, load_dataset

@@ -29,8 +29,9 @@ a pandas Series, parsing each distinct string once. :func:`find_quantities`, :fu
 Qualifiers and their intervals follow one rule, :func:`interval`: ``exact`` -> [v, v];
 ``more_than`` / ``at_least`` -> [v, +inf) (v excluded / included); ``less_than`` / ``at_most`` ->
 (-inf, v]; ``about`` -> unknown (NaN, NaN), since the project invents no band. "nearly", "almost"
-and 近 say the figure is not reached, so they read as ``less_than``. Chinese 以上 / 以下 / 不少于
-include the figure (as the Civil Code, art. 1259, defines them); 超过, 逾, 余 and 多 do not.
+and 近 say the figure is not reached, so they read as ``less_than``. 以上, 以下 and 以内 include the
+figure and 超过 and 不满 exclude it, as the Civil Code (art. 1259) defines them; 不少于 and 不超过
+include it, 逾, 余 and 多 exclude it.
 
 Libraries (measured in ``benchmarks/clean_bench.py``): ``cn2an`` reads the Chinese numerals
 (二〇二三, 一千六百, 三千五百万). ``dateparser`` was not adopted: it reads "2023-25" as 25 February
@@ -191,7 +192,7 @@ _EN_ORDINALS = {
 }  # fmt: skip
 _MAGNITUDE = {"hundred": 100, "mn": 10**6, "mln": 10**6, "bn": 10**9} | _EN_SCALES
 _MAGNITUDE_ZH = {"十": 10, "百": 100, "千": 1000, "万": 10**4, "亿": 10**8}
-_ZH_DIGIT_VALUE = dict(zip("〇零一二三四五六七八九", (0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+_ZH_DIGIT_VALUE = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 _ZH_DIGITS = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
 # Classifiers that make a Chinese numeral a count in running text (年/月/日 make it a date).
 _ZH_CLASSIFIERS = "个家名人项所座次场支位件台篇本套条批户种处亩吨倍"
@@ -224,11 +225,11 @@ _ORDINAL_WORD = (
 _ZH_NUMERAL = f"[{_ZH_DIGITS}十百千万亿拾佰仟]+(?:点[{_ZH_DIGITS}]+[万亿]*)?"
 _QUANTITY = re.compile(
     rf"""
-    (?:(?P<qual>{_alternation(_PREFIX)})\s*|(?P<sym>{_alternation(_SYMBOLS)})[ ]?)?
-    (?:(?P<cur_pre>{_alternation(_CURRENCY_BEFORE)})\s*)?
+    (?<![a-z])(?:(?P<qual>{_alternation(_PREFIX)})\s*|(?P<sym>{_alternation(_SYMBOLS)})[ ]?)?
+    (?:(?<![a-z])(?P<cur_pre>{_alternation(_CURRENCY_BEFORE)})\s*)?
     (?:
         百分之(?P<pct_zh>[0-9]+(?:\.[0-9]+)?|{_ZH_NUMERAL})
-      | (?P<mixed>(?<![0-9])[0-9]+[万亿][0-9]+[千百十]?(?![0-9]))
+      | (?P<mixed>(?<![0-9])[1-9][0-9]*[万亿][1-9][千百十]?(?![0-9]))
       | (?(cur_pre)|(?<![0-9a-z_.\-−]))
         (?P<digits>[-−]?(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]+)(?:\.[0-9]+)?)(?![.,]?[0-9])
       | (?P<zh>{_ZH_NUMERAL})
@@ -244,6 +245,9 @@ _QUANTITY = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+_LETTER = re.compile("[a-z]", re.IGNORECASE)
+_DIGIT = re.compile("[0-9]")
+_HYPHENATED = re.compile("-[a-z]", re.IGNORECASE)
 _CONVERSION = re.compile(r"\s*[(（]\s*(?P<inner>[^()（）]{1,60}?)\s*[)）]")
 _SUFFIX_AT_END = re.compile(rf"\s*(?:{_alternation(_SUFFIX)})$", re.IGNORECASE)
 _STOP = rf"(?!(?:{'|'.join(_STOP_WORDS)})(?![a-z]))"
@@ -283,23 +287,28 @@ def _words_value(phrase: str) -> int:
     return total + group
 
 
-def _zh_value(token: str) -> Decimal:
-    """Value of a Chinese numeral (一千六百, 两千, 百 = 一百, 一点五亿) read by cn2an."""
+def _cn2an(token: str, mode: str) -> Decimal:
+    """cn2an's reading of a Chinese (or mixed) numeral; ValueError when it has none."""
     import cn2an
 
+    try:
+        return Decimal(str(cn2an.cn2an(token, mode)))
+    except (ValueError, LookupError):  # cn2an raises KeyError on some malformed input ("0亿0")
+        raise ValueError(f"{token!r} is not a Chinese numeral") from None
+
+
+def _zh_value(token: str) -> Decimal:
+    """Value of a Chinese numeral (一千六百, 两千, 百 = 一百, 一点五亿) read by cn2an."""
     if token[0] in "百千万亿佰仟":
         token = "一" + token
     head = token.rstrip("万亿")
-    scale = {"": 1, "万": 10**4, "亿": 10**8, "万亿": 10**12}.get(token[len(head) :])
+    scale = {"万": 10**4, "亿": 10**8, "万亿": 10**12}.get(token[len(head) :])
     try:
-        try:
-            return Decimal(str(cn2an.cn2an(token, "normal")))
-        except ValueError:
-            if not head or scale is None or scale == 1:
-                raise
-            return Decimal(str(cn2an.cn2an(head, "normal"))) * scale
+        return _cn2an(token, "normal")
     except ValueError:
-        raise ValueError(f"{token!r} is not a Chinese numeral") from None
+        if not head or scale is None:
+            raise
+        return _cn2an(head, "normal") * scale
 
 
 def _number(m: re.Match) -> Decimal:
@@ -310,9 +319,7 @@ def _number(m: re.Match) -> Decimal:
         token = m["pct_zh"]
         value = Decimal(token) if token[0].isdigit() else _zh_value(token)
     elif m["mixed"]:
-        import cn2an
-
-        value = Decimal(str(cn2an.cn2an(m["mixed"], "smart")))
+        value = _cn2an(m["mixed"], "smart")
     elif m["zh"]:
         value = _zh_value(m["zh"])
     else:
@@ -346,6 +353,8 @@ _EXPECTED_QUANTITY = "a figure such as '1,163', 'more than 90', '1.46 billion yu
 
 def _qualifier(m: re.Match, suffix: str | None) -> str:
     """The one qualifier of a figure; ValueError when its words disagree."""
+    if not (m["qual"] or m["sym"] or m["mid"] or m["mid2"] or suffix):
+        return "exact"
     stated = {_PREFIX[_key(m["qual"])]} if m["qual"] else set()
     if m["sym"]:
         stated.add(_SYMBOLS[m["sym"]])
@@ -371,14 +380,16 @@ def _currency(m: re.Match) -> str | None:
     return found.pop() if found else None
 
 
-def _build(m: re.Match, unit: str | None, suffix: str | None) -> Quantity:
+def _build(
+    m: re.Match, unit: str | None, suffix: str | None, conversion: Quantity | None = None
+) -> Quantity:
     """A Quantity from a match of _QUANTITY; ValueError when its parts do not agree."""
     value = float(_number(m))
     qualifier = _qualifier(m, m["suffix"] or suffix)
     if m["pct"] or m["pct_zh"]:
         unit = "%"
     low, high = interval(value, qualifier)
-    return Quantity(value, unit, _currency(m), qualifier, low, high, m.span())
+    return Quantity(value, unit, _currency(m), qualifier, low, high, m.span(), conversion)
 
 
 def _conversion(text: str, pos: int) -> tuple[Quantity | None, int]:
@@ -417,7 +428,7 @@ def parse_quantity(text: str) -> Quantity:
     m = _QUANTITY.match(norm, len(norm) - len(norm.lstrip()))
     if not m:
         raise ParseError(text, _EXPECTED_QUANTITY)
-    if re.match("[a-z]", norm[m.end() : m.end() + 1], re.IGNORECASE):
+    if _LETTER.match(norm, m.end()):
         raise ParseError(text, _EXPECTED_QUANTITY, "number joined to letters")
     conversion, pos = _conversion(norm, m.end())
     rest = norm[pos:].strip(" \t\r\n.,;:，。；：、")
@@ -425,13 +436,12 @@ def parse_quantity(text: str) -> Quantity:
     tail = _SUFFIX_AT_END.search(rest)
     if tail and not m["suffix"]:
         suffix, rest = tail.group(0).strip(), rest[: tail.start()].strip()
-    if re.search("[0-9]", rest):
+    if _DIGIT.search(rest):
         raise ParseError(text, _EXPECTED_QUANTITY, "more than one number")
     try:
-        quantity = _build(m, " ".join(rest.split()) or None, suffix)
+        return _build(m, " ".join(rest.split()) or None, suffix, conversion)
     except ValueError as err:
         raise ParseError(text, _EXPECTED_QUANTITY, str(err)) from None
-    return quantity._replace(conversion=conversion)
 
 
 def find_quantities(text: str) -> Iterator[Quantity]:
@@ -455,21 +465,21 @@ def find_quantities(text: str) -> Iterator[Quantity]:
         taken.append((m.end(), pos))  # the bracketed conversion is no figure of its own
         unit, suffix = _prose_unit(m, norm, pos)
         try:
-            quantity = _build(m, unit, suffix)
+            quantity = _build(m, unit, suffix, conversion)
         except ValueError:
             continue
-        yield quantity._replace(conversion=conversion)
+        yield quantity
 
 
 def _not_a_figure(m: re.Match, text: str) -> bool:
     """True for matches that are no figure in running text (years, 5G, 第二, 一带一路 ...)."""
     after = text[m.end() : m.end() + 1]
     before = text[m.start() - 1 : m.start()] if m.start() else ""
-    marked = m["qual"] or m["sym"] or m["cur_pre"] or m["cur_post"] or m["mag"] or m["mag_zh"] or m["pct"]
-    if re.match("-[a-z]", text[m.end() : m.end() + 2], re.IGNORECASE):
+    marked = any(m[g] for g in ("qual", "sym", "cur_pre", "cur_post", "mag", "mag_zh", "pct"))
+    if _HYPHENATED.match(text, m.end()):
         return True  # Three-Year, 5-star: part of a compound word
     if m["digits"]:
-        if re.match("[a-z]", after, re.IGNORECASE) or after in ("年", "月", "日", "号"):
+        if _LETTER.match(after) or after in ("年", "月", "日", "号"):
             return True
         return not marked and re.fullmatch("(?:19|20)[0-9]{2}", m["digits"]) is not None
     if m["zh"]:
@@ -504,7 +514,7 @@ _RANK_VERB = r"rank(?:ed|s|ing)?|plac(?:ed|es|ing)|came(?:\s+in)?|finished|stood
 _RANK = re.compile(
     rf"""
     (?P<en>
-      (?P<verb>(?:{_RANK_VERB})\s+(?:(?:at|in)\s+)?(?:the\s+)?)?
+      (?P<verb>(?<![a-z])(?:{_RANK_VERB})\s+(?:(?:at|in)\s+)?(?:the\s+)?)?
       (?:(?<![0-9a-z])(?P<pos>[0-9]+)(?:st|nd|rd|th)(?![a-z])|(?P<pos_word>{_ORDINAL_WORD})
         |(?<![a-z])(?:No\.|number)\s*(?P<pos_no>[0-9]+|one)(?![0-9a-z]))
       (?P<place>\s+(?:place|position)(?![a-z]))?
@@ -514,7 +524,8 @@ _RANK = re.compile(
     )
     (?P<field_part>\s+(?:among|out\s+of|of)\s+(?:(?:the|all)\s+)?(?P<field>{_NUM})(?![0-9]))?
     (?P<list>\s+(?:on|in)\s+the\s+(?:[0-9]{{4}}\s+)?(?:list|ranking|rankings|index)(?![a-z]))?
-  | (?P<zh_field_part>(?:在|于)?(?:全国)?(?P<zh_field>{_ZH_NUM})(?:个|家|座|所)[^0-9第，。；,;]{{0,20}}?中[，,]?)?
+  | (?P<zh_field_part>(?:在|于)?(?:全国)?(?P<zh_field>{_ZH_NUM})(?:个|家|座|所)
+      [^0-9第，。；,;]{{0,20}}?中[，,]?)?
     (?P<zh_verb>排名|位列|位居|名列|位于|排|居|列)?第(?P<zh_pos>{_ZH_NUM})(?P<zh_suffix>名|位)?
   | (?P<zh_top_verb>排名|位列|位居|名列|跻身|进入|入选|位于|居)?(?:全国)?
     前(?P<zh_top>{_ZH_NUM})(?P<zh_top_suffix>名|位|强)?
@@ -598,7 +609,7 @@ def parse_rank(text: str) -> Rank:
         start, position = norm.index(stripped), int(stripped)
         low, high = interval(position, "exact")
         return Rank(position, None, "exact", low, high, (start, start + len(stripped)))
-    found = []
+    found, ordinals = [], 0
     for m in _RANK.finditer(norm):
         try:
             rank = _rank_from_match(m, norm, whole=m.group(0).strip() == stripped)
@@ -606,8 +617,9 @@ def parse_rank(text: str) -> Rank:
             raise ParseError(text, _EXPECTED_RANK, str(err)) from None
         if rank is not None:
             found.append(rank)
-    if len(found) != 1:
-        raise ParseError(text, _EXPECTED_RANK, f"found {len(found)} ranks" if found else "")
+        ordinals += 1
+    if len(found) != 1 or ordinals > 1:
+        raise ParseError(text, _EXPECTED_RANK, f"found {ordinals} ranks" if ordinals else "")
     return found[0]
 
 
@@ -736,7 +748,8 @@ _PERIOD = re.compile(
       (?P<b>{_YEAR}|[0-9]{{2}})(?![0-9]|[-/.][0-9])(?:\s*年)?
     | (?P<plan>(?<![0-9])(?P<plan_n>[0-9]{{1,2}})(?:st|nd|rd|th)|{_ORDINAL_WORD})\s+five[\s-]year\s+plan
     | 第(?P<plan_zh>[一二三四五六七八九十]+)个五年(?:规划|计划)
-    | [“"「]?(?P<plan_short>十[一二三四五六七八九]?|[一二三四五六七八九])五(?=”|"|」|规划|计划|时期|期间|$)[”"」]?
+    | [“"「]?(?P<plan_short>十[一二三四五六七八九]?|[一二三四五六七八九])五
+      (?=”|"|」|规划|计划|时期|期间|$)[”"」]?
     | (?P<context>(?<![a-z])(?:in|since|by|from|during|until|before|after|for|of|the|fiscal|year)\s+)?
       (?<![0-9.,/\-])(?P<y>{_YEAR})(?P<nian>\s*年(?!\s*[0-9一二三四五六七八九十]{{1,2}}\s*月))?
       (?![0-9]|[.,/\-][0-9])
@@ -779,18 +792,18 @@ def _period_from_match(m: re.Match, whole: bool) -> Period | None:
     return Period(year, year, (m.start("y"), m.end()))
 
 
-def _periods(norm: str, whole_text: bool) -> Iterator[Period | ValueError]:
+def _periods(norm: str, whole_text: bool) -> Iterator[Period | ValueError | None]:
+    """Each period-like match outside dates: a Period, the ValueError that says why it is none,
+    or None for a year that no year word marks as a period."""
     dates = [span for _, span in _find_dates(norm, None)]
     for m in _PERIOD.finditer(norm):
         if any(a < m.end() and m.start() < b for a, b in dates):
             continue
         whole = whole_text and m.group(0).strip() == norm.strip()
         try:
-            period = _period_from_match(m, whole)
+            yield _period_from_match(m, whole)
         except ValueError as err:
-            period = err
-        if period is not None:
-            yield period
+            yield err
 
 
 def find_periods(text: str) -> Iterator[Period]:
@@ -815,8 +828,10 @@ def parse_period(text: str) -> Period:
     for period in found:
         if isinstance(period, ValueError):
             raise ParseError(text, _EXPECTED_PERIOD, str(period))
-    if len(found) != 1:
-        raise ParseError(text, _EXPECTED_PERIOD, f"found {len(found)} periods" if found else "")
+    if len(found) > 1:
+        raise ParseError(text, _EXPECTED_PERIOD, f"found {len(found)} periods")
+    if not found or found[0] is None:
+        raise ParseError(text, _EXPECTED_PERIOD)
     return found[0]
 
 
@@ -832,7 +847,7 @@ def _vectorise(series, parse: Callable, columns: dict[str, str], row: Callable) 
     series = series if isinstance(series, pd.Series) else pd.Series(series)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     rows, errors = [], []
-    for value in uniques:
+    for value in uniques.tolist():  # plain str objects: iterating an Arrow array is slow
         try:
             rows.append(row(parse(value if isinstance(value, str) else str(value))))
             errors.append(None)

@@ -8,10 +8,9 @@ raised at once in a :class:`ValidationError` that names file, line, column and r
 
 >>> import innostudy as ist
 >>> ds = ist.load_dataset()
->>> ds.observations.query("entity_id == 'guiyang'")[["indicator_id", "value", "as_of"]].head(2)
-         indicator_id  value       as_of
-0  pilot_evaluation_rank   23.0  2023-01-30
-1  pilot_evaluation_rank_field_size   65.0  2023-01-30
+>>> fact = ds.observations.set_index("obs_id").loc["obs0005"]
+>>> fact.entity_id, fact.indicator_id, fact.qualifier, float(fact.low), float(fact.high)
+('guiyang', 'academic_activities', 'more_than', 90.0, inf)
 >>> print(ds.cite("obs0001"))                               # doctest: +ELLIPSIS
 eGuiyang, "Guiyang makes progress in Innovation China pilot city construction", 2023-02-06, ...
 """
@@ -145,10 +144,11 @@ class Dataset:
 
     @cached_property
     def observations(self) -> pd.DataFrame:
-        """One row per fact, with entity and indicator labels joined and ``as_of_date``.
+        """One row per fact, with entity and indicator labels joined, ``as_of_start`` and ``as_of_date``.
 
         ``as_of_date`` is the last day of the stated as-of date ("2022" -> 2022-12-31), or of
-        ``period_end`` when a fact has only a period, so that facts can be ordered in time.
+        ``period_end`` when a fact has only a period, so that facts can be ordered in time;
+        ``as_of_start`` is its first day (2022-01-01), so that overlapping moments can be found.
         """
         obs = self._observations.merge(
             self.entities[["entity_id", "name_en", "kind"]].rename(
@@ -163,7 +163,8 @@ class Dataset:
             on="indicator_id",
             how="left",
         )
-        obs["as_of_date"] = _period_end(obs["as_of"].fillna(obs["period_end"]))
+        stated = obs["as_of"].fillna(obs["period_end"])
+        obs["as_of_start"], obs["as_of_date"] = _period_start(stated), _period_end(stated)
         obs["published"] = obs["source_id"].map(self.sources.set_index("source_id")["published"])
         return obs
 
@@ -198,21 +199,14 @@ class Dataset:
             obs = obs[obs["indicator_id"].isin(indicators)]
         if at is not None:
             obs = obs[obs["as_of_date"] <= _period_end(pd.Series([at])).iloc[0]]
-        obs = obs.assign(_start=_period_start(obs["as_of"].fillna(obs["period_end"])))
-        # latest as-of first; among facts about the same moment, the latest published source
-        obs = obs.sort_values(
-            ["as_of_date", "published", "obs_id"],
-            ascending=[False, False, True],
-            na_position="last",
-        )
         keys = ["entity_id", "indicator_id"]
-        newest_end = obs.groupby(keys)["as_of_date"].transform("max")
-        newest_start = obs.groupby(keys)["_start"].transform("max")
-        same_moment = obs["as_of_date"].ge(newest_start) | obs["_start"].ge(newest_end)
-        moment = obs[same_moment].sort_values(
+        # the latest fact (widest period first on ties), then every fact about the same moment
+        obs = obs.sort_values(["as_of_date", "as_of_start"], ascending=[False, True])
+        latest_start = obs.groupby(keys)["as_of_start"].transform("first")
+        moment = obs[obs["as_of_date"] >= latest_start].sort_values(
             ["published", "obs_id"], ascending=[False, True], na_position="last"
         )
-        return moment.drop_duplicates(keys).drop(columns="_start").sort_values(keys)
+        return moment.drop_duplicates(keys).sort_values(keys)
 
     def conflicts(self) -> pd.DataFrame:
         """Pairs of facts about the same entity, indicator and moment whose values disagree.
@@ -220,13 +214,11 @@ class Dataset:
         Nothing is merged or dropped: both facts stay in ``observations``; this table says which
         disagree so that an analysis can choose by an explicit rule.
         """
-        obs = self.observations.assign(
-            _start=_period_start(self.observations["as_of"].fillna(self.observations["period_end"]))
-        )
+        obs = self.observations
         pairs = obs.merge(obs, on=["entity_id", "indicator_id"], suffixes=("_a", "_b"))
         pairs = pairs[pairs["obs_id_a"] < pairs["obs_id_b"]]
-        same_moment = (pairs["_start_a"] <= pairs["as_of_date_b"]) & (
-            pairs["_start_b"] <= pairs["as_of_date_a"]
+        same_moment = (pairs["as_of_start_a"] <= pairs["as_of_date_b"]) & (
+            pairs["as_of_start_b"] <= pairs["as_of_date_a"]
         )
         low_a, high_a = _bounds(pairs, "_a")
         low_b, high_b = _bounds(pairs, "_b")

@@ -11,7 +11,10 @@ import pandas as pd
 def coverage_heatmap(coverage: pd.DataFrame, *, ax=None, title: str | None = None):
     """Heatmap of an entity × indicator table of fact counts (see :meth:`Dataset.coverage`).
 
-    >>> ax = coverage_heatmap(ist.load_dataset().coverage())      # doctest: +SKIP
+    >>> import innostudy as ist
+    >>> ax = coverage_heatmap(ist.load_dataset().coverage())
+    >>> ax.get_title()
+    'Facts per entity and indicator'
     """
     import matplotlib.pyplot as plt
     import seaborn as sns

@@ -5,10 +5,12 @@ Everything goes below :func:`output_dir`: the folder the report runner sets thro
 notebook is run by hand in JupyterLab. Files are written to a temporary name and moved into place, so a
 crash never leaves half a file.
 
->>> from innostudy import report
->>> report.record("n_sources", 5)                       # doctest: +SKIP
->>> report.save_table(df, "coverage")                   # doctest: +SKIP
->>> report.save_figure(fig, "coverage_heatmap")         # doctest: +SKIP
+In a notebook::
+
+    from innostudy import report
+    report.record("n_sources", 5)
+    report.save_table(df, "coverage")
+    report.save_figure(fig, "coverage_heatmap")
 """
 
 from __future__ import annotations

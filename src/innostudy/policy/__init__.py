@@ -1,0 +1,64 @@
+"""Staggered difference-in-differences for pilot designations: the whole checklist in one place.
+
+>>> from innostudy.policy import Panel, simulate_panel, twfe, event_study, att_gt, bacon, placebo
+>>> panel = Panel(simulate_panel(seed=1), unit="unit", time="year", cohort="cohort")
+>>> fit = twfe(panel, "y", controls=["x"])            # unit + year FE, city-clustered SEs
+>>> es = event_study(panel, "y", window=(-4, 4))      # es.pretrend: joint Wald test of the leads
+>>> cs = att_gt(panel, "y", control="notyet")         # Callaway-Sant'Anna ATT(g, t)
+>>> cs.aggregate("dynamic").tidy()                    # doctest: +SKIP
+>>> bacon(panel, "y").by_type()                       # doctest: +SKIP
+>>> placebo(panel, "y", n=1000).pvalue                # doctest: +SKIP
+
+Every result has ``.tidy()`` (DataFrame), ``.summary()`` (str) and ``.plot()`` (matplotlib, never
+shown); results from simulated data say so in all three. ``Panel.from_designations`` builds the
+panel from the curated designations and a user's outcome file.
+
+Which implementation, and why (evaluated November 2026 on R did's ``mpdta``):
+
+* **moderndid** 0.2.0 (installed; 0.4.1 current): Callaway-Sant'Anna agrees with R's ``did`` to
+  machine precision (ATT(2004,2004) = -0.0105032, SE 0.02325, and the other cells of issue 7).
+  Heavy for a runtime dependency: polars, pyarrow, narwhals, prettytable; ``import moderndid``
+  takes about 3 s. Pre-1.0 with argument names that changed between releases.
+* **csdid** 0.4.3 with drdid: agrees with R to the last digit, but requires plotnine and twine
+  at run time and gives summaries as printed tables.
+* **diff-diff** 3.13: agrees with R to the last digit, light (numpy, pandas, scipy), fast; but a
+  sprawling, fast-moving API (13 minor releases of major version 3; ``fit(aggregate=)`` already
+  deprecated for 4.0) and no calendar-time aggregation.
+* **pyfixest** 0.60: TWFE, did2s, saturated event study and lpdid; no Callaway-Sant'Anna;
+  depends on formulaic, maketables, narwhals, seaborn and ships a compiled wheel.
+* **linearmodels** 7.1: ``PanelOLS`` (TWFE with absorbed effects) only; no staggered estimators.
+
+Choice: Callaway-Sant'Anna (panel data, the three 2×2 estimators, influence-function SEs, the four
+aggregations) is written here in numpy (:mod:`~innostudy.policy.callaway`, about 400 lines),
+because the one light, correct peer (diff-diff) moves too fast to pin a public API on and the
+stable-enough ones are heavy; its results match moderndid to 1e-9 on every ATT(g, t), SE and
+aggregation for ``control`` × ``method`` × covariates (tests/test_policy.py), and it runs about
+2-6× faster than moderndid on mpdta (benchmarks/policy_bench.py). TWFE and the event study use
+statsmodels (already a dependency) and match linearmodels ``PanelOLS`` to 1e-8. The Bacon
+decomposition and the FWL-based placebo are short and written here. moderndid and linearmodels
+stay in the ``dev`` extra as test oracles.
+"""
+
+from innostudy.policy.bacon import BaconResult, bacon
+from innostudy.policy.callaway import Aggregate, ATTgtResult, att_gt
+from innostudy.policy.panel import Panel, PanelError
+from innostudy.policy.placebo import PlaceboResult, placebo
+from innostudy.policy.regression import EventStudyResult, TWFEResult, event_study, twfe
+from innostudy.policy.simulate import simulate_panel
+
+__all__ = [
+    "ATTgtResult",
+    "Aggregate",
+    "BaconResult",
+    "EventStudyResult",
+    "Panel",
+    "PanelError",
+    "PlaceboResult",
+    "TWFEResult",
+    "att_gt",
+    "bacon",
+    "event_study",
+    "placebo",
+    "simulate_panel",
+    "twfe",
+]

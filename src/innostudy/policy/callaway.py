@@ -1,0 +1,390 @@
+"""Callaway & Sant'Anna (2021) group-time average treatment effects and their aggregations.
+
+For each cohort ``g`` and year ``t`` the effect ATT(g, t) is a two-period, two-group
+difference-in-differences between the units first treated in ``g`` and a comparison group (never
+treated, or not yet treated by ``t``), from the base year ``g - 1`` (post-treatment cells) or
+``t - 1`` (pre-treatment cells, the "varying" base of R's ``did``). With covariates the 2×2 is
+estimated by Sant'Anna & Zhao's (2020) doubly robust estimator (``"dr"``), inverse probability
+weighting (``"ipw"``) or outcome regression (``"reg"``), covariates taken at the base year.
+Standard errors come from the units' influence functions, as in R's ``did`` with
+``bstrap=FALSE``; aggregations add the influence of the estimated group shares. Confidence
+intervals are pointwise (normal).
+
+References: Callaway & Sant'Anna (2021), J. Econometrics 225(2); Sant'Anna & Zhao (2020),
+J. Econometrics 219(1).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from innostudy.policy._results import Result, WaldTest, banner, coefficient_plot
+from innostudy.policy.panel import Panel, PanelError
+
+CONTROLS = {"never": "never treated", "notyet": "not yet treated"}
+METHODS = {
+    "dr": "doubly robust",
+    "ipw": "inverse probability weighting",
+    "reg": "outcome regression",
+}
+TRIM = 0.995  # comparison units with a propensity score above this get no weight (as R's DRDID)
+
+
+def _logit(d: np.ndarray, X: np.ndarray, max_iter: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic regression by Newton's method: fitted probabilities and (X'WX/n)^-1."""
+    beta = np.zeros(X.shape[1])
+    beta[0] = np.log(d.mean() / (1 - d.mean()))
+    for _ in range(max_iter):
+        p = 1 / (1 + np.exp(-(X @ beta)))
+        info = (X * (p * (1 - p))[:, None]).T @ X
+        step = np.linalg.solve(info, X.T @ (d - p))
+        beta += step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    else:
+        raise PanelError("the propensity-score logit did not converge (separation?)")
+    p = 1 / (1 + np.exp(-(X @ beta)))
+    info = (X * (p * (1 - p))[:, None]).T @ X / len(d)
+    return p, np.linalg.inv(info)
+
+
+def did_2x2(dy: np.ndarray, d: np.ndarray, X: np.ndarray, method: str):
+    """ATT and per-unit influence function of one 2×2 DiD on outcome changes ``dy``.
+
+    ``d`` marks treated units, ``X`` holds an intercept and the covariates (base year).
+    """
+    n = len(d)
+    ctrl = 1.0 - d
+    if method in ("dr", "reg"):
+        beta = np.linalg.lstsq(X[ctrl == 1], dy[ctrl == 1], rcond=None)[0]
+        fitted = X @ beta
+        xpx_inv = np.linalg.inv((X * ctrl[:, None]).T @ X / n)
+        lin_ols = (ctrl * (dy - fitted))[:, None] * X @ xpx_inv
+    if method == "reg":
+        eta_t = np.mean(d * dy) / d.mean()
+        eta_c = np.mean(d * fitted) / d.mean()
+        inf_t = d * (dy - eta_t)
+        inf_c = d * (fitted - eta_c) + lin_ols @ np.mean(d[:, None] * X, axis=0)
+        return eta_t - eta_c, (inf_t - inf_c) / d.mean()
+    ps, hess_inv = _logit(d, X)
+    ps = np.minimum(ps, 1 - 1e-6)
+    keep = (d == 1) | (ps < TRIM)
+    w_t = keep * d
+    w_c = keep * ps * ctrl / (1 - ps)
+    resid = dy - fitted if method == "dr" else dy
+    eta_t = np.mean(w_t * resid) / w_t.mean()
+    eta_c = np.mean(w_c * resid) / w_c.mean()
+    lin_ps = ((d - ps)[:, None] * X) @ hess_inv
+    inf_t = w_t * (resid - eta_t)
+    inf_c = w_c * (resid - eta_c) + lin_ps @ np.mean((w_c * (resid - eta_c))[:, None] * X, axis=0)
+    if method == "dr":
+        inf_t = inf_t - lin_ols @ np.mean(w_t[:, None] * X, axis=0)
+        inf_c = inf_c - lin_ols @ np.mean(w_c[:, None] * X, axis=0)
+    return eta_t - eta_c, inf_t / w_t.mean() - inf_c / w_c.mean()
+
+
+def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", covariates=(),
+           alpha: float = 0.05) -> ATTgtResult:  # fmt: skip
+    """Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021).
+
+    Parameters
+    ----------
+    panel : Panel
+        Needs a cohort column. Units not observed in every year are left out of the estimation
+        (as R's ``did`` does), named in a warning and counted in ``.summary()``.
+    y : str
+        Outcome column.
+    control : {"never", "notyet"}
+        Comparison group: never-treated units, or units not yet treated in year t.
+    method : {"dr", "ipw", "reg"}
+        Doubly robust, inverse probability weighting or outcome regression.
+    covariates : sequence of str
+        Covariates (their base-year values enter the propensity score and outcome models).
+
+    >>> from innostudy.policy import Panel, att_gt, simulate_panel
+    >>> panel = Panel(simulate_panel(seed=1), "unit", "year", "cohort")
+    >>> result = att_gt(panel, "y")
+    >>> result.aggregate("simple").att                     # doctest: +SKIP
+    """
+    if control not in CONTROLS:
+        raise ValueError(f"control must be one of {list(CONTROLS)}, got {control!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
+    if panel.cohort_column is None:
+        raise PanelError("att_gt needs a panel with a cohort column")
+    covariates = list(covariates)
+    sample = panel.sample(y, covariates)
+    periods = sample.periods
+    Y = sample.wide(y)
+    Xs = [sample.wide(c) for c in covariates]
+    complete = ~np.isnan(Y).any(axis=1)
+    incomplete = list(sample.unit_labels[~complete])
+    if incomplete:
+        warnings.warn(
+            f"att_gt uses units observed in every year; left out {len(incomplete)} unit(s): "
+            f"{incomplete[:10]}",
+            stacklevel=2,
+        )
+    G = sample.cohort[complete]
+    Y, Xs = Y[complete], [X[complete] for X in Xs]
+    n = len(G)
+    groups = np.unique(G[np.isfinite(G)])
+    if len(groups) == 0:
+        raise PanelError("no treated units with complete data in the sample")
+    never = ~np.isfinite(G)
+    if control == "never" and not never.any():
+        raise PanelError(
+            f"control='never' needs never-treated units; every unit has a cohort "
+            f"({panel.cohorts}); use control='notyet'"
+        )
+    cells, effects, influence, skipped = [], [], [], []
+    for g in groups:
+        g_idx = int(np.searchsorted(periods, g))
+        for t_idx in range(1, len(periods)):
+            t = periods[t_idx]
+            base_idx = g_idx - 1 if t >= g else t_idx - 1
+            treated = G == g
+            comparison = never if control == "never" else (never | ((G > t) & ~treated))
+            if not comparison.any():
+                skipped.append((int(g), int(t)))
+                continue
+            rows = treated | comparison
+            X = np.column_stack([np.ones(rows.sum())] + [Z[rows, base_idx] for Z in Xs])
+            dy = Y[rows, t_idx] - Y[rows, base_idx]
+            att, inf = did_2x2(dy, treated[rows].astype(float), X, method)
+            column = np.zeros(n)
+            column[rows] = inf * n / rows.sum()
+            cells.append((int(g), int(t), int(treated.sum()), int(comparison.sum())))
+            effects.append(att)
+            influence.append(column)
+    return ATTgtResult(
+        cells, np.array(effects), np.column_stack(influence), G,
+        y=y, control=control, method=method, covariates=covariates, alpha=alpha,
+        note=sample.note(), dropped_units=incomplete, skipped=skipped, simulated=panel.simulated,
+    )  # fmt: skip
+
+
+def _standard_errors(influence: np.ndarray) -> np.ndarray:
+    """sqrt(mean(IF²)/n) per column; numerically zero values become NaN (as R's did)."""
+    n = influence.shape[0]
+    se = np.sqrt(np.sum(influence**2, axis=0)) / n
+    return np.where(se <= np.sqrt(np.finfo(float).eps) * 10, np.nan, se)
+
+
+def _table(labels: dict, att, se, alpha):
+    from scipy import stats
+
+    crit = stats.norm.ppf(1 - alpha / 2)
+    table = pd.DataFrame(labels)
+    table["estimate"], table["std_error"] = att, se
+    table["conf_low"], table["conf_high"] = att - crit * se, att + crit * se
+    table["p_value"] = 2 * stats.norm.sf(np.abs(att / se))
+    return table
+
+
+class ATTgtResult(Result):
+    """Group-time effects from :func:`att_gt`; ``.aggregate(kind)`` summarises them."""
+
+    def __init__(self, cells, att, influence, unit_cohort, *, y, control, method, covariates,
+                 alpha, note, dropped_units, skipped, simulated):  # fmt: skip
+        self.groups = np.array([c[0] for c in cells])
+        self.times = np.array([c[1] for c in cells])
+        self.att, self.influence, self.unit_cohort = att, influence, unit_cohort
+        self.n = influence.shape[0]
+        self.se = _standard_errors(influence)
+        self.y, self.control, self.method, self.covariates = y, control, method, covariates
+        self.alpha, self.note, self.simulated = alpha, note, simulated
+        self.dropped_units, self.skipped = dropped_units, skipped
+        self.table = _table(
+            {
+                "group": self.groups,
+                "time": self.times,
+                "rel_time": self.times - self.groups,
+                "post": self.times >= self.groups,
+                "n_treated": [c[2] for c in cells],
+                "n_control": [c[3] for c in cells],
+            },
+            att, self.se, alpha,
+        )  # fmt: skip
+
+    @property
+    def vcov(self) -> np.ndarray:
+        """Covariance of the ATT(g, t) estimates, IF'IF / n²."""
+        return self.influence.T @ self.influence / self.n**2
+
+    @property
+    def pretrend(self) -> WaldTest | None:
+        """Joint chi² test that every pre-treatment ATT(g, t) is zero (None when singular)."""
+        pre = ~self.table["post"].to_numpy() & np.isfinite(self.se)
+        if not pre.any():
+            return None
+        try:
+            return WaldTest.of(self.att[pre], self.vcov[np.ix_(pre, pre)])
+        except np.linalg.LinAlgError:
+            return None
+
+    def tidy(self) -> pd.DataFrame:
+        return self._label(self.table.copy())
+
+    def summary(self) -> str:
+        lines = [
+            self._title(f"Callaway-Sant'Anna ATT(g,t) of {self.y}"),
+            f"comparison: {CONTROLS[self.control]}; method: {METHODS[self.method]}; "
+            f"covariates: {self.covariates or 'none'}; SEs: analytic (influence functions)",
+            f"sample: {self.note}; units used: {self.n}",
+        ]
+        if self.dropped_units:
+            lines.append(f"left out (not observed every year): {len(self.dropped_units)} units")
+        if self.skipped:
+            lines.append(f"cells with no comparison units (not estimated): {self.skipped}")
+        lines.append(f"pre-treatment test (all pre-period ATT(g,t) = 0): {self.pretrend}")
+        lines.append(self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        return "\n".join(lines)
+
+    def plot(self):
+        """One panel per cohort: ATT(g, t) over the years, pre-treatment cells in grey."""
+        import matplotlib.pyplot as plt
+
+        cohorts = np.unique(self.groups)
+        fig, axes = plt.subplots(len(cohorts), 1, figsize=(7, 2.2 * len(cohorts) + 0.6),
+                                 sharex=True, squeeze=False)  # fmt: skip
+        for ax, g in zip(axes[:, 0], cohorts, strict=True):
+            part = self.table[self.table["group"] == g]
+            for post, colour in ((False, "grey"), (True, "C0")):
+                rows = part[part["post"] == post]
+                err = np.vstack([rows.estimate - rows.conf_low, rows.conf_high - rows.estimate])
+                ax.errorbar(rows.time, rows.estimate, yerr=err, fmt="o", capsize=3, color=colour)
+            ax.axhline(0, color="grey", lw=0.8)
+            ax.set(ylabel="ATT", title=f"cohort {g}")
+        axes[-1, 0].set_xlabel("year")
+        fig.suptitle(self._title(f"ATT(g,t): {self.y}"), y=0.98 if not self.simulated else 0.955)
+        banner(axes[0, 0], self.simulated)
+        fig.tight_layout(rect=(0, 0, 1, 0.96))
+        return fig
+
+    def aggregate(self, kind: str = "simple") -> Aggregate:
+        """Summarise the ATT(g, t): ``"simple"``, ``"group"``, ``"dynamic"`` or ``"calendar"``.
+
+        * simple: average over all post-treatment cells, weighted by cohort size;
+        * group: average effect per cohort, and their size-weighted mean;
+        * dynamic: effect by years since treatment (event study), and the mean over e >= 0;
+        * calendar: effect per year among the cohorts treated by then, and their mean.
+        """
+        kinds = {"simple", "group", "dynamic", "calendar"}
+        if kind not in kinds:
+            raise ValueError(f"kind must be one of {sorted(kinds)}, got {kind!r}")
+        return Aggregate(self, kind)
+
+
+class Aggregate(Result):
+    """An aggregation of ATT(g, t): overall ``att`` and ``se``, and a tidy table by level."""
+
+    def __init__(self, result: ATTgtResult, kind: str):
+        self.result, self.kind, self.simulated = result, kind, result.simulated
+        g, t, att, inf = result.groups, result.times, result.att, result.influence
+        cohort_share = {c: np.mean(result.unit_cohort == c) for c in np.unique(g)}
+        pg = np.array([cohort_share[c] for c in g])
+        post = g <= t
+
+        def weighted(cells):
+            keep = np.flatnonzero(cells)
+            weights = pg[keep] / pg[keep].sum()
+            wif = self._weight_influence(keep, pg, result.unit_cohort, g)
+            return att[keep] @ weights, inf[:, keep] @ weights + wif @ att[keep]
+
+        if kind == "simple":
+            self.att, overall_if = weighted(post)
+            levels, rows = {}, []
+        else:
+            if kind == "group":
+                values = np.unique(g)
+                parts = [((g == v) & post, False) for v in values]
+            elif kind == "dynamic":
+                values = np.unique(t - g)
+                parts = [(t - g == e, True) for e in values]
+            else:
+                values = np.unique(t[t >= g.min()])
+                parts = [((t == v) & post, True) for v in values]
+            rows = []
+            for cells, by_share in parts:
+                if by_share:
+                    rows.append(weighted(cells))
+                else:
+                    keep = np.flatnonzero(cells)
+                    rows.append((att[keep].mean(), inf[:, keep].mean(axis=1)))
+            level_att = np.array([r[0] for r in rows])
+            level_if = np.column_stack([r[1] for r in rows])
+            name = {"group": "group", "dynamic": "rel_time", "calendar": "time"}[kind]
+            levels = {name: values}
+            if kind == "group":
+                shares = np.array([cohort_share[v] for v in values])
+                weights = shares / shares.sum()
+                wif = self._weight_influence(np.arange(len(values)), shares, result.unit_cohort,
+                                             values)  # fmt: skip
+                self.att = level_att @ weights
+                overall_if = level_if @ weights + wif @ level_att
+            else:
+                use = values >= 0 if kind == "dynamic" else np.ones(len(values), bool)
+                self.att = level_att[use].mean()
+                overall_if = level_if[:, use].mean(axis=1)
+            self.level_influence = level_if
+        self.influence = overall_if
+        self.se = float(_standard_errors(overall_if[:, None])[0])
+        self.att = float(self.att)
+        self.overall = _table({"term": ["overall"]}, np.array([self.att]), np.array([self.se]),
+                              result.alpha)  # fmt: skip
+        self.table = (
+            _table(
+                levels,
+                np.array([r[0] for r in rows]),
+                _standard_errors(self.level_influence),
+                result.alpha,
+            )  # fmt: skip
+            if rows
+            else self.overall.copy()
+        )
+
+    @staticmethod
+    def _weight_influence(keep, shares, unit_cohort, cell_group):
+        """Influence of estimating the cohort shares that weight the cells in ``keep``."""
+        pk = shares[keep]
+        indicator = (unit_cohort[:, None] == cell_group[keep][None, :]).astype(float) - pk
+        return indicator / pk.sum() - np.outer(indicator.sum(axis=1), pk / pk.sum() ** 2)
+
+    def tidy(self) -> pd.DataFrame:
+        """The overall row first, then one row per level (cohort, relative year or year)."""
+        if self.kind == "simple":
+            return self._label(self.overall.copy())
+        level = self.table.rename(columns={self.table.columns[0]: "level"}).assign(
+            term=self.table.columns[0]
+        )
+        table = pd.concat([self.overall.assign(level=np.nan), level], ignore_index=True)
+        return self._label(table[["term", "level", *self.overall.columns[1:]]])
+
+    def summary(self) -> str:
+        r = self.result
+        lines = [
+            self._title(f"Aggregated ATT ({self.kind}) of {r.y}"),
+            f"comparison: {CONTROLS[r.control]}; method: {METHODS[r.method]}; analytic SEs",
+            f"overall ATT = {self.att:.4f} (SE {self.se:.4f})",
+        ]
+        if self.kind != "simple":
+            lines.append(self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        return "\n".join(lines)
+
+    def plot(self, ax=None):
+        """Estimates with confidence intervals by level; the overall ATT as a dashed line."""
+        labels = {"group": "cohort", "dynamic": "years since treatment", "calendar": "year",
+                  "simple": ""}  # fmt: skip
+        table = self.table if self.kind != "simple" else self.overall.assign(level=0)
+        x = table.columns[0] if self.kind != "simple" else "level"
+        ax = coefficient_plot(table, x, ax, xlabel=labels[self.kind],
+                              title=self._title(f"ATT by {labels[self.kind] or 'all cells'}: "
+                                                f"{self.result.y}"),
+                              simulated=self.simulated)  # fmt: skip
+        ax.axhline(self.att, color="C1", ls="--", lw=1, label=f"overall {self.att:.3f}")
+        ax.legend(loc="best", fontsize=8)
+        return ax

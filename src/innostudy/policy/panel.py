@@ -1,0 +1,321 @@
+"""A validated long panel of units × years with the year each unit was first treated.
+
+One row per unit and year; ``cohort`` is the first year of treatment, 0 or missing for units never
+treated. The panel is checked once, when it is built, and every estimator takes the rows it needs
+through :meth:`Panel.sample`, which applies the single missing-value rule and counts what it drops.
+
+>>> import pandas as pd
+>>> df = pd.DataFrame({"city": ["a", "a", "b", "b"], "year": [2019, 2020, 2019, 2020],
+...                    "first": [2020, 2020, 0, 0], "y": [1.0, 2.0, 1.5, 1.7]})
+>>> panel = Panel(df, unit="city", time="year", cohort="first")
+>>> panel.balanced, panel.n_units, panel.cohorts
+(True, 2, {2020: 1})
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+NEVER = np.inf  # internal cohort of never-treated units: "treated from year +inf"
+_SHOW = 10  # how many offending rows/units an error message lists
+
+
+class PanelError(ValueError):
+    """Bad panel input; the message lists every problem found, naming the rows or units."""
+
+
+def _listing(items) -> str:
+    items = list(items)
+    shown = ", ".join(map(str, items[:_SHOW]))
+    return shown + (f" … (+{len(items) - _SHOW} more)" if len(items) > _SHOW else "")
+
+
+class Panel:
+    """A long panel: one row per ``unit`` and ``time`` (whole years), optional ``cohort``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long data, one row per unit-year. It is copied, never modified or reordered.
+    unit, time : str
+        Column names of the unit identifier and of the (whole-number) year.
+    cohort : str, optional
+        Column with each unit's first year of treatment (constant within a unit); 0 or missing
+        means never treated. Without it the panel has no treatment: :func:`twfe` is then a plain
+        fixed-effects regression on the controls.
+
+    A column named ``simulated`` that is True marks the data as simulated (as
+    :func:`simulate_panel` does); every result computed from it then says so.
+
+    Raises
+    ------
+    PanelError
+        Listing at once: missing columns, non-whole years, duplicated unit-year rows, a cohort
+        that varies within a unit, cohorts that are not a year of the panel, and treated units
+        with no observed year before their cohort.
+    """
+
+    def __init__(self, data: pd.DataFrame, unit: str, time: str, cohort: str | None = None):
+        self.data = data.copy()
+        self.unit, self.time, self.cohort_column = unit, time, cohort
+        self._validate()
+
+    # ------------------------------------------------------------------ validation
+    def _validate(self) -> None:
+        df, unit, time, cohort = self.data, self.unit, self.time, self.cohort_column
+        missing = [c for c in (unit, time, cohort) if c is not None and c not in df.columns]
+        if missing:
+            raise PanelError(f"column(s) not in the data: {missing}; have {list(df.columns)}")
+        problems = []
+        years = pd.to_numeric(df[time], errors="coerce")
+        bad_years = df.index[(years.isna() & df[time].notna()) | (years % 1 != 0) & years.notna()]
+        if len(bad_years):
+            problems.append(f"{time!r} is not a whole-number year in rows {_listing(bad_years)}")
+        keys = df[[unit, time]].dropna()
+        dup = keys.duplicated(keep=False)
+        if dup.any():
+            pairs = keys[dup].drop_duplicates()
+            named = [f"({u!r}, {t})" for u, t in pairs.itertuples(index=False)]
+            problems.append(
+                f"duplicated {unit}-{time} rows {_listing(keys.index[dup])} for {_listing(named)}"
+            )
+        if cohort is not None:
+            problems += self._cohort_problems(years)
+        if problems:
+            raise PanelError("invalid panel:\n- " + "\n- ".join(problems))
+
+    def _cohort_problems(self, years: pd.Series) -> list[str]:
+        df, unit, cohort = self.data, self.unit, self.cohort_column
+        problems = []
+        values = pd.to_numeric(df[cohort], errors="coerce")
+        bad = df.index[(values.isna() & df[cohort].notna()) | ((values % 1 != 0) & values.notna())]
+        if len(bad):
+            problems.append(f"{cohort!r} is not a whole-number year in rows {_listing(bad)}")
+            return problems
+        first = values.fillna(0).where(values.fillna(0) != 0, NEVER)
+        per_unit = first.groupby(df[unit], sort=False).nunique()
+        varying = per_unit.index[per_unit > 1]
+        if len(varying):
+            problems.append(f"{cohort!r} varies within unit(s) {_listing(map(repr, varying))}")
+            return problems
+        unit_cohort = first.groupby(df[unit], sort=False).first()
+        treated = unit_cohort[unit_cohort != NEVER]
+        observed = set(years.dropna().astype(int))
+        outside = treated[~treated.isin(observed)]
+        if len(outside):
+            problems.append(
+                f"cohort outside the panel's years {min(observed)}-{max(observed)} for unit(s) "
+                + _listing(f"{u!r} ({int(c)})" for u, c in outside.items())
+                + " — code units first treated after the panel ends as never treated (0)"
+            )
+        first_seen = years.groupby(df[unit], sort=False).min()
+        no_pre = treated[(first_seen.reindex(treated.index) >= treated) & treated.isin(observed)]
+        if len(no_pre):
+            problems.append(
+                "treated unit(s) with no year observed before the cohort: "
+                + _listing(f"{u!r} (cohort {int(c)})" for u, c in no_pre.items())
+            )
+        return problems
+
+    @classmethod
+    def from_designations(cls, outcomes, dataset=None, programme: str = "pilot", *,
+                          unit: str | None = None, time: str = "year") -> Panel:  # fmt: skip
+        """A panel of a user's outcomes with cohorts from the curated programme designations.
+
+        Parameters
+        ----------
+        outcomes : DataFrame or path
+            One row per city and year; a CSV, Parquet or Excel file is read by its suffix.
+        dataset : innostudy.Dataset, optional
+            Defaults to ``innostudy.load_dataset()``.
+        programme : str
+            ``"pilot"``, ``"hub_city"`` or ``"demonstration_city"``: the cohort is the year of a
+            city's earliest ``start`` for it; cities without one are never treated.
+        unit : str, optional
+            The city column: ``entity_id`` (default when present) or a name column (``city`` by
+            default) resolved with :func:`innostudy.entities.resolve`.
+        time : str
+            The year column.
+
+        Designated cities whose start is unknown but that appear in the outcomes are an error
+        (they would otherwise pass as never treated); designated cities missing from the
+        outcomes are named in a warning.
+
+        >>> import warnings
+        >>> outcomes = pd.DataFrame({"entity_id": ["jiaxing", "jiaxing", "guangzhou", "guangzhou"],
+        ...                          "year": [2019, 2020, 2019, 2020], "patents": [1.0, 2, 3, 5]})
+        >>> with warnings.catch_warnings(action="ignore"):  # other pilots are not in the outcomes
+        ...     panel = Panel.from_designations(outcomes, programme="pilot")
+        >>> panel.cohorts, panel.n_never
+        ({2020: 1}, 1)
+        """
+        from innostudy.policy.designations import panel_from_designations
+
+        return panel_from_designations(cls, outcomes, dataset, programme, unit=unit, time=time)
+
+    # ------------------------------------------------------------------ description
+    @cached_property
+    def _unit_cohort(self) -> pd.Series:
+        if self.cohort_column is None:
+            return pd.Series(NEVER, index=pd.unique(self.data[self.unit].dropna()))
+        c = pd.to_numeric(self.data[self.cohort_column]).fillna(0)
+        return c.where(c != 0, NEVER).groupby(self.data[self.unit], sort=False).first()
+
+    @property
+    def units(self) -> list:
+        """The unit identifiers, in order of first appearance."""
+        return list(self._unit_cohort.index)
+
+    @property
+    def n_units(self) -> int:
+        return len(self._unit_cohort)
+
+    @property
+    def periods(self) -> list[int]:
+        """The sorted years of the panel."""
+        return sorted(pd.to_numeric(self.data[self.time]).dropna().astype(int).unique())
+
+    @property
+    def cohorts(self) -> dict[int, int]:
+        """Number of units per first-treatment year (never-treated units left out)."""
+        treated = self._unit_cohort[self._unit_cohort != NEVER]
+        return {int(c): int(n) for c, n in treated.value_counts().sort_index().items()}
+
+    @property
+    def n_never(self) -> int:
+        """Number of never-treated units."""
+        return int((self._unit_cohort == NEVER).sum())
+
+    @property
+    def balanced(self) -> bool:
+        """True when every unit is observed in every year."""
+        keys = self.data[[self.unit, self.time]].dropna()
+        return len(keys) == self.n_units * len(self.periods)
+
+    @property
+    def simulated(self) -> bool:
+        """True when the data carry a ``simulated`` column that is True."""
+        return "simulated" in self.data.columns and bool(self.data["simulated"].any())
+
+    def summary(self) -> str:
+        years = self.periods
+        shape = "balanced" if self.balanced else f"unbalanced ({len(self.data)} rows)"
+        lines = [
+            f"Panel{' [SIMULATED DATA]' if self.simulated else ''}: {self.n_units} units × "
+            f"{len(years)} years ({years[0]}-{years[-1]}), {shape}",
+            f"cohorts: {self.cohorts or 'none'}; never treated: {self.n_never}",
+        ]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+    def plot(self, ax=None):
+        """Treatment roll-out: one row per unit (sorted by cohort), shaded from its cohort on."""
+        import matplotlib.pyplot as plt
+
+        from innostudy.policy._results import banner
+
+        years = np.array(self.periods)
+        cohort = self._unit_cohort.sort_values(kind="stable")
+        treated = (years[None, :] >= cohort.to_numpy()[:, None]).astype(float)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        ax.imshow(treated, aspect="auto", cmap="Greys", interpolation="nearest", vmin=0, vmax=1.5,
+                  extent=(years[0] - 0.5, years[-1] + 0.5, len(cohort), 0))  # fmt: skip
+        ax.set(xlabel=self.time, ylabel=f"{self.unit} (sorted by cohort)",
+               title="Treatment roll-out (shaded: treated)")  # fmt: skip
+        banner(ax, self.simulated)
+        return ax
+
+    # ------------------------------------------------------------------ estimation sample
+    def sample(self, y: str | None, columns=(), cluster: str | None = None) -> Sample:
+        """The rows an estimator uses: the one missing-value rule, applied and counted.
+
+        A row is used only when its unit, year, outcome ``y``, every column in ``columns`` and the
+        ``cluster`` column are all present; the rows dropped are counted per column in
+        ``Sample.dropped``. Units whose outcome never varies over their used rows (including
+        units left with a single row) carry no information once unit effects are removed and are
+        reported as an error, naming them.
+        """
+        used = [c for c in dict.fromkeys([self.unit, self.time, y, *columns, cluster]) if c]
+        absent = [c for c in used if c not in self.data.columns]
+        if absent:
+            raise PanelError(f"column(s) not in the panel: {absent}")
+        numeric = [y, *columns] if y else list(columns)
+        not_numeric = [c for c in numeric if not pd.api.types.is_numeric_dtype(self.data[c])]
+        if not_numeric:
+            raise PanelError(f"column(s) must be numeric: {not_numeric}")
+        frame = self.data[used]
+        missing = frame.isna()
+        keep = ~missing.any(axis=1)
+        dropped = {c: int(n) for c, n in missing.sum().items() if n}
+        rows = frame[keep]
+        if y is not None:
+            spread = rows.groupby(self.unit, sort=False)[y].agg(["nunique", "size"])
+            flat = spread[spread["nunique"] <= 1]
+            if len(flat):
+                raise PanelError(
+                    f"unit(s) whose {y!r} never varies over their used rows: "
+                    + _listing(
+                        f"{u!r} ({'1 row' if n == 1 else f'{n} rows, constant'})"
+                        for u, n in flat["size"].items()
+                    )
+                    + " — unit effects absorb them; remove them from the data if this is genuine"
+                )
+        return Sample(self, rows, int((~keep).sum()), dropped)
+
+
+@dataclass
+class Sample:
+    """The estimation rows of a panel, sorted by unit and year, with integer codes."""
+
+    panel: Panel
+    rows: pd.DataFrame
+    n_dropped: int
+    dropped: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.rows = self.rows.sort_values([self.panel.unit, self.panel.time], kind="stable")
+        self.unit_codes, self.unit_labels = pd.factorize(self.rows[self.panel.unit])
+        self.years = pd.to_numeric(self.rows[self.panel.time]).to_numpy(dtype=float).astype(int)
+        self.cohort = self.panel._unit_cohort.reindex(self.unit_labels).to_numpy(dtype=float)
+        self.row_cohort = self.cohort[self.unit_codes]
+        self.treated = (self.years >= self.row_cohort).astype(float)
+
+    @property
+    def nobs(self) -> int:
+        return len(self.rows)
+
+    @property
+    def n_units(self) -> int:
+        return len(self.unit_labels)
+
+    @property
+    def balanced(self) -> bool:
+        return self.nobs == self.n_units * len(np.unique(self.years))
+
+    @property
+    def periods(self) -> np.ndarray:
+        return np.unique(self.years)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.rows[name].to_numpy(dtype=float)
+
+    def wide(self, name: str) -> np.ndarray:
+        """Units × years matrix of a column, NaN where a unit lacks a year."""
+        out = np.full((self.n_units, len(self.periods)), np.nan)
+        out[self.unit_codes, np.searchsorted(self.periods, self.years)] = self.column(name)
+        return out
+
+    def note(self) -> str:
+        """One line on the sample: size, balance and the rows the missing-value rule dropped."""
+        shape = "balanced" if self.balanced else "unbalanced"
+        text = f"{self.nobs} rows, {self.n_units} units, {shape}"
+        if self.n_dropped:
+            text += f"; {self.n_dropped} rows dropped for missing values {self.dropped}"
+        return text
