@@ -66,7 +66,9 @@ COLUMNS = (
     "sentence_end", "locator", "source_id", "confidence",
 )  # fmt: skip
 LEXICON_COLUMNS = ("indicator_id", "lang", "phrase", "entity_kind")
-PLACE_KINDS = ("city", "national_new_area", "science_city", "high_tech_zone", "province")
+PLACE_KINDS = (
+    "city", "prefecture", "national_new_area", "science_city", "high_tech_zone", "province",
+)  # fmt: skip
 REVIEW_COLUMNS = ("entity_text", "currency", "confidence", "file", "start", "end")
 CANDIDATE_COLUMNS = ("decision", *TABLE_COLUMNS["observations"], *REVIEW_COLUMNS)
 DECISIONS = ("accept", "reject")
@@ -89,7 +91,7 @@ def extract(
     entities and codebook (the repository's ``data/`` by default). Columns: see ``COLUMNS``.
     """
     kit = _kit(Path(data) if data is not None else DATA_DIR)
-    if entity is not None and entity not in kit.kinds:
+    if entity is not None and entity not in kit.names.kinds:
         raise ValueError(f"unknown entity {entity!r}: not in {kit.folder / 'entities.csv'}")
     lang = lang or detect_language(text)
     if lang not in LANGUAGES:
@@ -318,11 +320,7 @@ class _Kit:
     entity_kinds: dict[str, tuple[str, ...]]  # indicator -> kinds its figures belong to
     phrases: dict[str, list[_Phrase]]  # lang -> phrases
     index: dict[str, list[_Phrase]]  # English word form -> phrases keyed by it
-    kinds: dict[str, str]  # entity -> kind
-    names: dict[str, tuple[str, ...]]  # lower-case name -> entity ids it may mean
-    name_re: re.Pattern | None = None
-    acronym_re: re.Pattern | None = None
-    zh_name_re: re.Pattern | None = None
+    names: _Names
 
 
 def _kit(folder: Path) -> _Kit:
@@ -351,42 +349,106 @@ def _build_kit(folder: Path, stamps: tuple) -> _Kit:
                 index.setdefault(form, []).append(phrase)
     kit = _Kit(
         folder, units, entity_kinds, phrases, index,
-        kinds=dict(zip(ds.entities["entity_id"], ds.entities["kind"], strict=True)), names={},
+        _Names(ds.entities),
     )  # fmt: skip
-    _add_names(kit, ds.entities)
     return kit
 
 
-def _add_names(kit: _Kit, entities: pd.DataFrame) -> None:
-    """Compile the names, Chinese names and aliases of the entities into three patterns."""
-    english, acronyms, chinese = set(), set(), set()
-    for row in entities.itertuples():
-        names = [row.name_en, re.sub(r"\s*\([^)]*\)$", "", row.name_en)]
-        names += [row.name_zh] if isinstance(row.name_zh, str) else []
-        names += row.aliases.split("|") if isinstance(row.aliases, str) else []
-        for name in filter(None, (n.strip() for n in names)):
-            variants = {name, name.replace("'", "’")}
-            if _CJK.search(name):
-                chinese |= variants
-            elif name.isupper():
-                acronyms |= variants
-            else:
-                last = name.rsplit(" ", 1)[-1]
-                plural = name[:-1] + "ies" if last.endswith("y") else name + "s"
-                english |= variants | {plural}
-                variants.add(plural)
-            for variant in variants:
-                ids = kit.names.setdefault(variant.lower(), ())
-                if row.entity_id not in ids:
-                    kit.names[variant.lower()] = (*ids, row.entity_id)
+class _Names:
+    """Every name the gazetteer knows (data/entities.csv and the divisions of China), found in
+    running text; :func:`innostudy.entities.resolve` says what each means (one entity, or several
+    when the name is ambiguous). English names are matched word by word, in any case except that a
+    capitalised name must be capitalised in the text ("Guiyang", not the "guiyang" of an address)
+    and an acronym must be written as it is; a plural or possessive ending is allowed."""
 
-    def alternation(names):
-        return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    def __init__(self, entities: pd.DataFrame):
+        from innostudy.entities import GAZETTEER_CSV, Gazetteer
 
-    edge = r"(?<![A-Za-z0-9.@/])(?:{})(?![A-Za-z0-9]|\.[A-Za-z])"
-    kit.name_re = re.compile(edge.format(alternation(english)), re.IGNORECASE) if english else None
-    kit.acronym_re = re.compile(edge.format(alternation(acronyms))) if acronyms else None
-    kit.zh_name_re = re.compile(alternation(chinese)) if chinese else None
+        gazetteer = Gazetteer(entities)
+        self.kinds = dict(zip(gazetteer.table["entity_id"], gazetteer.table["kind"], strict=True))
+        divisions = pd.read_csv(GAZETTEER_CSV, dtype=str, keep_default_na=False)
+        variants: dict[str, set[str]] = {}
+        for frame in (entities.fillna(""), divisions):
+            for row in frame.itertuples():
+                for name in (row.name_en, row.name_zh, *row.aliases.split("|")):
+                    if name.strip():
+                        variants.setdefault(name.strip(), set()).add(name.strip())
+                        bare = re.sub(r"\s*\([^)]*\)$", "", name).strip()  # "... (2023 list)"
+                        variants.setdefault(bare, set()).add(name.strip())
+        self.first: dict[str, list] = {}
+        self.chinese: dict[str, tuple[str, ...]] = {}
+        for variant, originals in variants.items():
+            ids = set()
+            for name in originals:
+                match = gazetteer.resolve(name)
+                ids |= {match.entity_id} if match.entity_id else set(match.candidates or ())
+            if not ids:
+                continue
+            if _CJK.search(variant):
+                self.chinese[variant] = tuple(sorted(ids))
+                continue
+            words = tuple(_fold(m.group()) for m in _NAME_WORD.finditer(variant))
+            if words:
+                entry = (words, tuple(sorted(ids)), variant.isupper(), variant[0].isupper())
+                self.first.setdefault(words[0], []).append(entry)
+        for entries in self.first.values():
+            entries.sort(key=lambda e: -len(e[0]))
+        ordered = sorted(self.chinese, key=len, reverse=True)
+        self.chinese_re = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    def find(self, text: str) -> list[_Mention]:
+        """Every name in ``text``, the longest where names overlap, in order."""
+        found = []
+        if self.chinese_re is not None and _CJK.search(text):
+            for m in self.chinese_re.finditer(text):
+                ids = self.chinese[m.group()]
+                found.append(_Mention(m.start(), m.end(), ids, self.kinds[ids[0]], m.group()))
+        tokens = list(_NAME_WORD.finditer(text))
+        folded = [_fold(t.group()) for t in tokens]
+        i = 0
+        while i < len(tokens):
+            for words, ids, acronym, capital in self.first.get(folded[i], ()):
+                end = i + len(words)
+                if end > len(tokens) or not _same_words(words, folded[i:end]):
+                    continue
+                if acronym and any(t.group() != t.group().upper() for t in tokens[i:end]):
+                    continue
+                if capital and not tokens[i].group()[0].isupper():
+                    continue
+                if any(not _GLUE.fullmatch(text, tokens[k].end(), tokens[k + 1].start())
+                       for k in range(i, end - 1)):  # fmt: skip
+                    continue
+                stop = tokens[end - 1].end()
+                stop -= 2 if re.search(r"['’]s$", tokens[end - 1].group()) else 0
+                start = tokens[i].start()
+                found.append(_Mention(start, stop, ids, self.kinds[ids[0]], text[start:stop]))
+                i = end - 1
+                break
+            i += 1
+        found.sort()
+        kept, end = [], -1
+        for m in found:  # the longest name wins where two overlap
+            if m.start >= end:
+                kept.append(m)
+                end = m.end
+            elif m.start == kept[-1].start and m.end > kept[-1].end:
+                kept[-1], end = m, m.end
+        return kept
+
+
+_NAME_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’][A-Za-z\u00c0-\u024f]+)*")
+_GLUE = re.compile(r"[\s\-&]{1,5}")
+
+
+def _fold(word: str) -> str:
+    """A name word's lookup form: lower case, one apostrophe, no possessive 's."""
+    word = word.lower().replace("’", "'")
+    return word[:-2] if word.endswith("'s") and len(word) > 2 else word
+
+
+def _same_words(name: tuple[str, ...], text: list[str]) -> bool:
+    """The text's words are the name's, the last one perhaps in the plural."""
+    return name[:-1] == tuple(text[:-1]) and text[-1] in _forms(name[-1])
 
 
 # --- reading one text -------------------------------------------------------------------------
@@ -458,7 +520,7 @@ class _Reader:
     def __init__(self, text, kit, lang, anchor, entity, source_id):
         self.text, self.kit, self.lang, self.anchor = text, kit, lang, anchor
         self.source_id = source_id
-        self.mentions = self._mentions()
+        self.mentions = kit.names.find(text)
         self.starts = [m.start for m in self.mentions]
         self._kinds_cache: dict[tuple, tuple] = {}
         self.default = self._default(entity)
@@ -471,28 +533,10 @@ class _Reader:
 
     # names
 
-    def _mentions(self) -> list[_Mention]:
-        kit, found = self.kit, []
-        for pattern in (kit.name_re, kit.acronym_re, kit.zh_name_re):
-            if pattern is None:
-                continue
-            for m in pattern.finditer(self.text):
-                ids = kit.names[m.group().lower()]
-                found.append(_Mention(m.start(), m.end(), ids, kit.kinds[ids[0]], m.group()))
-        found.sort()
-        kept, end = [], -1
-        for m in found:  # the longest name wins where two overlap
-            if m.start >= end:
-                kept.append(m)
-                end = m.end
-            elif m.end - m.start > kept[-1].end - kept[-1].start and m.start == kept[-1].start:
-                kept[-1], end = m, m.end
-        return kept
-
     def _default(self, entity: str | None) -> _Mention | None:
         """The place the text is about: the one it names most often (the first on a tie)."""
         if entity is not None:
-            return _Mention(-1, -1, (entity,), self.kit.kinds[entity], None)
+            return _Mention(-1, -1, (entity,), self.kit.names.kinds[entity], None)
         places = [m for m in self.mentions if m.kind in PLACE_KINDS and len(m.entity_ids) == 1]
         if not places:
             return None
