@@ -4,9 +4,9 @@ Scores precision and recall of the extracted facts against gold facts, field by 
 
 * the evaluation texts in tests/fixtures/extract/ (English and Chinese, invented figures; the
   ``dev`` texts were at hand while the lexicon was written, the ``heldout`` ones were not), and
-* the five seed reports in ../shared/seeds/ (or $INNOSTUDY_SEEDS; when present) against their curated observations in
-  data/observations.csv (the project's acceptance figure: >= 0.9 on entity, indicator, value and
-  qualifier).
+* the five seed reports in ../shared/seeds/ (or $INNOSTUDY_SEEDS; when present) against their
+  curated observations in data/observations.csv (the project's acceptance figure: >= 0.9 on
+  entity, indicator, value and qualifier).
 
 quantulum3 (a general quantity extractor, English only) runs on the same English texts for the
 value field. Throughput is timed on about 1 MB of report text (the evaluation texts and seeds
@@ -98,7 +98,9 @@ def report(name: str, docs: list[dict], gold: pd.DataFrame) -> None:
     english = [d for d in docs if d["lang"] == "en"]
     if english:
         names = {d["doc"] for d in english}
-        ours = score(found[found["doc"].isin(names)], gold[gold["doc"].isin(names)], ("value",), "doc")
+        ours = score(
+            found[found["doc"].isin(names)], gold[gold["doc"].isin(names)], ("value",), "doc"
+        )
         peer = score(run_quantulum(english), gold[gold["doc"].isin(names)], ("value",), "doc")
         for label, s in (("innostudy", ours), ("quantulum3", peer)):
             print(
@@ -129,7 +131,9 @@ def throughput(docs: list[dict]) -> None:
     peer = time.perf_counter() - start
     peer_rate = len(english.encode()) / 1e6 / peer
     print(f"\nthroughput on {size:.2f} MB ({times} copies of {len(docs)} texts)")
-    print(f"  innostudy, one document:  {size / one:6.2f} MB/s ({rows} candidate rows, {one:.2f} s)")
+    print(
+        f"  innostudy, one document:  {size / one:6.2f} MB/s ({rows} candidate rows, {one:.2f} s)"
+    )
     print(f"  innostudy, {times * len(docs)} documents: {size / many:6.2f} MB/s ({many:.2f} s)")
     print(
         f"  quantulum3 (English part, {len(english.encode()) / 1e3:.0f} kB once): "

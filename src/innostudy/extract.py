@@ -113,8 +113,8 @@ def detect_language(text: str) -> str:
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
-_BLANK_LINES = re.compile(r"\r?\n(?:[ \t\r\u00a0\u3000]*\n)+")
-_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)|[。！？!?；;]*[。！？][”’」』）)]*|\n")
+_BLANK_LINES = re.compile(r"\n(?:[ \t\r\u00a0\u3000]*\n)+")
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$|[\u3400-\u9fff])|[。！？]+[”’」』）)]*|\n")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof no nos st co ltd inc jr sr vs approx fig dept gov jan feb mar apr jun jul "
     "aug sep sept oct nov dec e.g i.e u.s".split()
@@ -387,12 +387,13 @@ class _Names:
             if _CJK.search(variant):
                 self.chinese[variant] = tuple(sorted(ids))
                 continue
-            words = tuple(_fold(m.group()) for m in _NAME_WORD.finditer(variant))
+            words = tuple(_NAME_WORD.findall(variant.lower().replace("’", "'")))
             if words:
-                entry = (words, tuple(sorted(ids)), variant.isupper(), variant[0].isupper())
+                entry = (words[:-1], _forms(words[-1]), tuple(sorted(ids)), variant.isupper(),
+                         variant[0].isupper())  # fmt: skip
                 self.first.setdefault(words[0], []).append(entry)
         for entries in self.first.values():
-            entries.sort(key=lambda e: -len(e[0]))
+            entries.sort(key=lambda e: -len(e[0]))  # the longest name first
         ordered = sorted(self.chinese, key=len, reverse=True)
         self.chinese_re = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
@@ -403,28 +404,32 @@ class _Names:
             for m in self.chinese_re.finditer(text):
                 ids = self.chinese[m.group()]
                 found.append(_Mention(m.start(), m.end(), ids, self.kinds[ids[0]], m.group()))
-        tokens = list(_NAME_WORD.finditer(text))
-        folded = [_fold(t.group()) for t in tokens]
-        i = 0
-        while i < len(tokens):
-            for words, ids, acronym, capital in self.first.get(folded[i], ()):
-                end = i + len(words)
-                if end > len(tokens) or not _same_words(words, folded[i:end]):
+        folded = text.lower().replace("’", "'")
+        if len(folded) != len(text):  # a letter whose lower case is longer: fold word by word
+            folded = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        spans = [m.span() for m in _NAME_WORD.finditer(folded)]
+        words = [folded[a:b] for a, b in spans]
+        first = self.first
+        skip_to = 0
+        for i in [i for i, w in enumerate(words) if w in first]:
+            if i < skip_to:
+                continue
+            for head, last, ids, acronym, capital in first[words[i]]:
+                end = i + len(head) + 1
+                if end > len(words) or words[end - 1] not in last:
                     continue
-                if acronym and any(t.group() != t.group().upper() for t in tokens[i:end]):
+                if head and tuple(words[i : end - 1]) != head:
                     continue
-                if capital and not tokens[i].group()[0].isupper():
+                start, stop = spans[i][0], spans[end - 1][1]
+                written = text[start:stop]
+                if (acronym and written != written.upper()) or (capital and written[0].islower()):
                     continue
-                if any(not _GLUE.fullmatch(text, tokens[k].end(), tokens[k + 1].start())
+                if any(not _GLUE.fullmatch(text, spans[k][1], spans[k + 1][0])
                        for k in range(i, end - 1)):  # fmt: skip
                     continue
-                stop = tokens[end - 1].end()
-                stop -= 2 if re.search(r"['’]s$", tokens[end - 1].group()) else 0
-                start = tokens[i].start()
-                found.append(_Mention(start, stop, ids, self.kinds[ids[0]], text[start:stop]))
-                i = end - 1
+                found.append(_Mention(start, stop, ids, self.kinds[ids[0]], written))
+                skip_to = end
                 break
-            i += 1
         found.sort()
         kept, end = [], -1
         for m in found:  # the longest name wins where two overlap
@@ -436,19 +441,8 @@ class _Names:
         return kept
 
 
-_NAME_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’][A-Za-z\u00c0-\u024f]+)*")
+_NAME_WORD = re.compile(r"[a-z0-9\u00c0-\u024f]+(?:'(?!s\b)[a-z\u00c0-\u024f]+)*")  # folded text
 _GLUE = re.compile(r"[\s\-&]{1,5}")
-
-
-def _fold(word: str) -> str:
-    """A name word's lookup form: lower case, one apostrophe, no possessive 's."""
-    word = word.lower().replace("’", "'")
-    return word[:-2] if word.endswith("'s") and len(word) > 2 else word
-
-
-def _same_words(name: tuple[str, ...], text: list[str]) -> bool:
-    """The text's words are the name's, the last one perhaps in the plural."""
-    return name[:-1] == tuple(text[:-1]) and text[-1] in _forms(name[-1])
 
 
 # --- reading one text -------------------------------------------------------------------------
@@ -560,7 +554,7 @@ class _Reader:
 
     def _sentence(self, paragraph: int, start: int, end: int) -> list[dict]:
         piece = self.text[start:end]
-        if not any(c.isdigit() for c in piece) and not _MAYBE_NUMBER.search(piece):
+        if not (_DIGIT.search(piece) or _NUMBER_WORD.search(piece)):
             return []
         figures, dates, periods = self._figures(piece, start)
         if not figures:
@@ -597,7 +591,8 @@ class _Reader:
             )  # fmt: skip
         periods = [(p.start, p.end, p.span[0] + offset, p.span[1] + offset)
                    for p in clean.find_periods(piece)]  # fmt: skip
-        for m in _PLAN_DURATION.finditer(piece):
+        plans = _PLAN_DURATION.finditer(piece) if "年" in piece or "-year" in piece.lower() else ()
+        for m in plans:
             a, b = m.span("n") if m["n"] else m.span("zh")
             if any(s <= a + offset < e for *_, s, e in periods):
                 continue  # "14th Five-Year Plan" names a period
@@ -798,7 +793,8 @@ class _Reader:
         return self._kinds_cache[kinds]
 
 
-_MAYBE_NUMBER = re.compile(
+_DIGIT = re.compile(r"[0-9０-９]")
+_NUMBER_WORD = re.compile(
     r"(?i)\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
     r"ninety|hundred|first|second|third|top)\b|[〇零一二两三四五六七八九十百千万亿]"
