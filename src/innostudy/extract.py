@@ -6,7 +6,8 @@ figures (counts, money, percentages, ranks) and its dates and periods; each figu
 * an **indicator** from the phrase lexicon ``data/lexicon.csv`` (see :func:`load_lexicon`), chosen
   by the most specific phrase around the figure whose indicator fits the figure (a rank, an amount of
   CNY or USD, a percentage or a count);
-* an **entity** from the names and aliases in ``data/entities.csv``: the first place named before
+* an **entity** from the names and aliases in ``data/entities.csv`` and of every province- and
+  prefecture-level division (:mod:`innostudy.entities`): the first place named before
   the figure in its sentence, else the first one named after it in its clause, else the place the
   text is about (the one it names most often). Indicators that belong to a programme, an
   organisation or a ranking (the lexicon's ``entity_kind``) take the nearest name of that kind;
@@ -100,7 +101,7 @@ def extract(
 
 
 def detect_language(text: str) -> str:
-    """ "zh" when Chinese characters outweigh Latin letters, else "en".
+    """The language of a text: "zh" when Chinese characters outweigh Latin letters, else "en".
 
     >>> detect_language("累计入驻专家4984名"), detect_language("4,984 experts joined")
     ('zh', 'en')
@@ -347,11 +348,7 @@ def _build_kit(folder: Path, stamps: tuple) -> _Kit:
         if row.lang == "en":
             for form in _forms(phrase.key):
                 index.setdefault(form, []).append(phrase)
-    kit = _Kit(
-        folder, units, entity_kinds, phrases, index,
-        _Names(ds.entities),
-    )  # fmt: skip
-    return kit
+    return _Kit(folder, units, entity_kinds, phrases, index, _Names(ds.entities))
 
 
 class _Names:
@@ -603,14 +600,7 @@ class _Reader:
             figures.append(_Figure(a + offset, b + offset, "count", value, "exact", value, value))
         dates = [(d, s[0] + offset) for d, s in clean.find_dates(piece, reference=self.anchor.day)]
         for fig in figures:
-            fig.named = next(
-                (
-                    m
-                    for m in self._near(fig.start, fig.end)
-                    if m.start <= fig.start and fig.end <= m.end
-                ),
-                None,
-            )
+            fig.named = self._name_around(fig)
             if fig.named is not None and fig.kind == "rank":  # "top 100" in a list's name
                 fig.kind, fig.qualifier, fig.low, fig.high = "count", "exact", fig.value, fig.value
                 fig.unit, fig.field_size = None, None
@@ -628,9 +618,12 @@ class _Reader:
             unit=q.unit, currency=q.currency,
         )  # fmt: skip
 
-    def _near(self, start: int, end: int) -> list[_Mention]:
-        i = bisect.bisect_right(self.mentions, (start, math.inf)) - 1
-        return self.mentions[max(i, 0) : i + 1]
+    def _name_around(self, fig: _Figure) -> _Mention | None:
+        """The name a figure stands in ("China Innovation Three-Year Action Plan"), if any."""
+        i = bisect.bisect_right(self.starts, fig.start) - 1
+        if i >= 0 and fig.end <= self.mentions[i].end:
+            return self.mentions[i]
+        return None
 
     def _dating(self, piece, offset, dates, periods) -> tuple[str | None, tuple]:
         explicit = [(s, d.isoformat()) for d, s in dates]
@@ -680,15 +673,30 @@ class _Reader:
         return {"money": fig.currency, "percent": "percent"}.get(fig.kind, fig.unit)
 
     def _indicator(self, fig: _Figure) -> tuple[str | None, float]:
-        """The indicator of the most specific phrase around the figure that fits its kind, and
-        how sure that is (1 for a phrase anchored at the figure, 0.3 for none or a tie)."""
+        """The indicator of the best phrase around the figure that fits its kind, and how sure
+        that is (1 for a phrase anchored at the figure, 0.3 for none or a tie). A rank none names
+        is taken to be of the ranking the text named last."""
         host = fig.host or fig
         lo, hi = host.window
-        anywhere = fig.kind == "rank" or fig.named is not None  # the span holds words too
-        if anywhere:
-            before, after = "", self.masked[lo:hi]
+        if fig.kind == "rank" or fig.named is not None:  # the span holds words too
+            best = self._best(fig, "", self.masked[lo:hi], anywhere=True)
         else:
-            before, after = self.masked[lo : host.start], self.masked[host.end : hi]
+            best = self._best(fig, self.masked[lo : host.start], self.masked[host.end : hi])
+        if best is None and fig.kind == "percent":  # "..., up 18%": the noun is further back
+            best = self._best(fig, self.masked[fig.sentence[0] : host.start], "")
+            if best is not None:
+                return best.indicator_id, 0.6
+        if fig.kind == "rank":
+            if best is not None:
+                self.last_rank_indicator = best.indicator_id
+                return best.indicator_id, 0.9
+            return self.last_rank_indicator, 0.6 if self.last_rank_indicator else 0.3
+        if best is None:
+            return None, 0.3
+        return best.indicator_id, 1.0 if best.anchored else 0.8
+
+    def _best(self, fig: _Figure, before: str, after: str, anywhere=False) -> _Phrase | None:
+        """The best-scoring phrase that fits the figure; None when none does or two tie."""
         best, tied = None, False
         for phrase, score in self._matches(before, after, anywhere):
             if not self._fits(fig, phrase.indicator_id):
@@ -697,25 +705,7 @@ class _Reader:
                 best, tied = (phrase, score), False
             elif score == best[1] and phrase.indicator_id != best[0].indicator_id:
                 tied = True
-        if best is None and fig.kind == "percent":  # "..., up 18%": the noun is further back
-            start = fig.sentence[0]
-            words = self.masked[start : host.start]
-            found = [
-                m for m in self._matches(words, "", False) if self._fits(fig, m[0].indicator_id)
-            ]
-            if (
-                found
-                and len({p.indicator_id for p, sc in found if sc == max(s for _, s in found)}) == 1
-            ):
-                return max(found, key=lambda m: m[1])[0].indicator_id, 0.6
-        if fig.kind == "rank":
-            if best is not None and not tied:
-                self.last_rank_indicator = best[0].indicator_id
-                return best[0].indicator_id, 0.9
-            return self.last_rank_indicator, 0.6 if self.last_rank_indicator else 0.3
-        if best is None or tied:
-            return None, 0.3
-        return best[0].indicator_id, 1.0 if best[0].anchored else 0.8
+        return None if best is None or tied else best[0]
 
     def _fits(self, fig: _Figure, indicator: str) -> bool:
         unit = self.kit.units[indicator]
