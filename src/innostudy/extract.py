@@ -515,11 +515,12 @@ class _Reader:
         self.starts = [m.start for m in self.mentions]
         self._kinds_cache: dict[tuple, tuple] = {}
         self.default = self._default(entity)
-        masked = list(text)
+        pieces, at = [], 0
         for m in self.mentions:
             if m.kind in PLACE_KINDS:
-                masked[m.start : m.end] = " " * (m.end - m.start)
-        self.masked = "".join(masked)  # place names say nothing about the indicator
+                pieces += [text[at : m.start], " " * (m.end - m.start)]
+                at = m.end
+        self.masked = "".join([*pieces, text[at:]])  # place names say nothing of the indicator
         self.last_rank_indicator: str | None = None
 
     # names
@@ -551,7 +552,7 @@ class _Reader:
 
     def _sentence(self, paragraph: int, start: int, end: int) -> list[dict]:
         piece = self.text[start:end]
-        if not (_DIGIT.search(piece) or _NUMBER_WORD.search(piece)):
+        if not _DIGIT.search(piece) and _NUMBER_WORDS.isdisjoint(_WORD_RE.findall(piece.lower())):
             return []
         figures, dates, periods = self._figures(piece, start)
         if not figures:
@@ -570,7 +571,7 @@ class _Reader:
     def _figures(self, piece: str, offset: int) -> tuple[list[_Figure], list, list]:
         """Figures, dates and periods of one sentence, with offsets into the whole text."""
         figures: list[_Figure] = []
-        clock = [m.span() for m in _CLOCK_TIME.finditer(piece)]
+        clock = [m.span() for m in _CLOCK_TIME.finditer(piece)] if ":" in piece else []
         for q in clean.find_quantities(piece):
             if any(a < q.span[1] and q.span[0] < b for a, b in clock):
                 continue  # "09:30" in a dateline is a time, not two figures
@@ -783,11 +784,11 @@ class _Reader:
         return self._kinds_cache[kinds]
 
 
-_DIGIT = re.compile(r"[0-9０-９]")
-_NUMBER_WORD = re.compile(
-    r"(?i)\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
-    r"ninety|hundred|first|second|third|top)\b|[〇零一二两三四五六七八九十百千万亿]"
+_DIGIT = re.compile(r"[0-9０-９〇零一二两三四五六七八九十百千万亿]")
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred first second third top".split()
 )
 
 
