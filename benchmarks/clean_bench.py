@@ -243,7 +243,7 @@ def names() -> None:
         )
     pypinyin, jionlp = optional("pypinyin"), optional("jionlp")
     if pypinyin and jionlp:
-        # against the shipped readings: pypinyin's, with the corrections checked by hand
+        # against the shipped readings: jionlp's, with the corrections checked by hand
         short = shipped["aliases"].str.split("|").str[0]
         reference = shipped["pinyin"].str.replace("'", "").str.lower()
         for label, read in [

@@ -35,7 +35,7 @@ include it, 逾, 余 and 多 exclude it.
 
 Libraries (measured in ``benchmarks/clean_bench.py``): ``cn2an`` reads the Chinese numerals
 (二〇二三, 一千六百, 三千五百万). ``dateparser`` was not adopted: it reads "2023-25" as 25 February
-2023, finds nothing in "Updated: 2021-10-25" and takes milliseconds a string. ``quantulum3`` was not
+2023, finds nothing in "Updated: 2021-10-25" and is hundreds of times slower. ``quantulum3`` was not
 adopted: it knows no qualifiers and no 万/亿 ("1.46亿元" -> 1.0) and reads "($14.88 million)" as
 -14.88 million. The English number words, qualifiers, ranks, dates and periods are small regular
 expressions here, since no library reads them right.

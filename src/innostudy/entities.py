@@ -28,17 +28,18 @@ that unit become its aliases. ``innostudy/data/gazetteer.csv`` holds the 34 prov
 prefecture-level divisions (cities, and the autonomous prefectures, prefectures and leagues whose
 kind here is ``prefecture``) with codes, Chinese full and short names, pinyin with tones and English
 names. It is generated, not typed: :func:`build_gazetteer` rebuilds it from jionlp's location
-dictionary (``china_location_loader``, divisions as of its 2023 changes) and pypinyin, and a test
+dictionary (``china_location_loader``, divisions as of its 2023 changes) and its pinyin, and a test
 checks that the shipped file is what it builds. Hand-kept are only what no package has: the English
-exonyms that are not pinyin (Hohhot, Urumqi, Lhasa, Inner Mongolia ...) and eight place-name
-readings both pinyin libraries get wrong (长治 Changzhi, 朝阳 Chaoyang, 漯河 Luohe, 昌都 Changdu ...).
+exonyms that are not pinyin (Hohhot, Urumqi, Lhasa, Inner Mongolia ...) and six place-name readings
+jionlp gets wrong (朝阳 Chaoyang, 漯河 Luohe, 昌都 Changdu, and three tones).
 
 Why these packages: jionlp's dictionary is current (Laiwu merged into Jinan, Nagqu a city) and
 carries codes and short names; cpca's ``adcodes.csv`` (last release 2021) still lists Laiwu and
-Nagqu Prefecture. jionlp is heavy (about 170 MB with its jiojio dependency, 0.6 s to import, and
-it prints a banner), so it is needed only to rebuild the file (the ``dev`` extra), never at run
-time. pypinyin (4 MB) reads place names better than jionlp's own pinyin on tones and is 60 times
-faster; both misread the same few names, corrected here. Entity ids follow the project's slugs:
+Nagqu Prefecture. jionlp is heavy (about 170 MB with its jiojio dependency, up to 0.6 s to import,
+and it prints a banner), so it is needed only to rebuild the file (the ``dev`` extra), never at run
+time. Its pinyin reads the 367 names better than pypinyin (which is 60 times faster but misreads 8,
+among them 长治 as Zhangzhi; jionlp misreads 5 and drops one tone), so pypinyin is not used. Entity
+ids follow the project's slugs:
 toneless pinyin of the short name (``guiyang``, ``qiandongnan``); a pinyin shared by two units gets
 its province appended (``taizhou_jiangsu``, ``taizhou_zhejiang``, ``jilin_jilin``).
 """
@@ -263,11 +264,10 @@ _EXONYMS = {
     "阿坝": "Ngawa",
 }  # fmt: skip
 _OTHER_ENGLISH = {"西藏": "Tibet", "澳门": "Macau", "内蒙古": "Nei Mongol"}
-# Readings of place names that pypinyin 0.55 gets wrong (checked against the official names).
+# Readings of place names that jionlp 1.5 gets wrong (checked against the official names).
 _PINYIN_FIXES = {
-    "长治": "cháng zhì", "朝阳": "cháo yáng", "漯河": "luò hé", "昌都": "chāng dū",
-    "锡林郭勒": "xī lín guō lè", "克孜勒苏": "kè zī lè sū", "阿勒泰": "ā lè tài",
-    "张掖": "zhāng yè",
+    "朝阳": "cháo yáng", "漯河": "luò hé", "昌都": "chāng dū", "曲靖": "qū jìng",
+    "那曲": "nà qū", "葫芦岛": "hú lú dǎo",
 }  # fmt: skip
 
 
@@ -294,7 +294,8 @@ def _short(full: str, aliases: list[str]) -> str:
 
 
 def build_gazetteer() -> pd.DataFrame:
-    """Rebuild the rows of ``innostudy/data/gazetteer.csv`` from jionlp and pypinyin.
+    """Rebuild the rows of ``innostudy/data/gazetteer.csv`` from jionlp's location dictionary
+    and pinyin.
 
     Run after upgrading jionlp, then review the diff::
 
@@ -302,11 +303,10 @@ def build_gazetteer() -> pd.DataFrame:
             e.build_gazetteer().to_csv(e.GAZETTEER_CSV, index=False)"
     """
     import jionlp
-    from pypinyin import Style, pinyin
 
     def reading(short: str) -> list[str]:
         fixed = _PINYIN_FIXES.get(short)
-        return fixed.split() if fixed else [s[0] for s in pinyin(short, style=Style.TONE)]
+        return fixed.split() if fixed else jionlp.pinyin(short, formater="standard")
 
     rows = []
     for province_full, cities in jionlp.china_location_loader().items():
