@@ -27,13 +27,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from innostudy.clean import interval
+from innostudy.clean import QUALIFIERS, interval
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
-QUALIFIERS = ("exact", "about", "more_than", "at_least", "at_most", "less_than")
 ENTITY_KINDS = (
-    "city", "national_new_area", "science_city", "high_tech_zone", "province", "programme",
+    "city", "prefecture", "national_new_area", "science_city", "high_tech_zone", "province", "programme",
     "organisation", "ranking",
 )  # fmt: skip
 SOURCE_KINDS = (
