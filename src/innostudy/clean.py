@@ -1,33 +1,920 @@
-"""Parse the figures that reports are written in.
+"""Read the figures that reports are written in, English and Chinese, without guessing.
 
-``interval`` is the project's one rule for the interval a qualifier implies.
+Each figure keeps its meaning: its qualifier ("more than 90"), unit, currency, the interval the
+qualifier implies, and the character span it came from, so a reviewer can find it again.
+
+>>> from innostudy import clean
+>>> q = clean.parse_quantity("more than 90 academic activities")
+>>> q.value, q.qualifier, q.low, q.high, q.unit
+(90.0, 'more_than', 90.0, inf, 'academic activities')
+>>> q = clean.parse_quantity("95 million yuan ($14.88 million)")
+>>> q.value, q.currency, q.conversion.value, q.conversion.currency
+(95000000.0, 'CNY', 14880000.0, 'USD')
+>>> clean.parse_quantity("1600余名").qualifier, clean.parse_quantity("1.46亿元").value
+('more_than', 146000000.0)
+>>> clean.parse_rank("ranked 23rd among 65 pilot cities")
+Rank(position=23, field_size=65, qualifier='exact', low=23.0, high=23.0, span=(0, 20))
+>>> clean.parse_rank("top 10").qualifier, clean.parse_rank("前十").position
+('at_most', 10)
+>>> clean.parse_date("Updated: 2021-10-25")
+datetime.date(2021, 10, 25)
+>>> clean.parse_period("14th Five-Year Plan")
+Period(start=2021, end=2025, span=(0, 19))
+
+Unreadable text raises :class:`ParseError`; a number is never guessed ("about", "1.2.3" and ""
+are errors). :func:`quantities`, :func:`ranks`, :func:`dates` and :func:`periods` do the same over
+a pandas Series, parsing each distinct string once. :func:`find_quantities`, :func:`find_ranks`,
+:func:`find_dates` and :func:`find_periods` yield every figure of a longer text with its span.
+
+Qualifiers and their intervals follow one rule, :func:`interval`: ``exact`` -> [v, v];
+``more_than`` / ``at_least`` -> [v, +inf) (v excluded / included); ``less_than`` / ``at_most`` ->
+(-inf, v]; ``about`` -> unknown (NaN, NaN), since the project invents no band. "nearly", "almost"
+and 近 say the figure is not reached, so they read as ``less_than``. 以上, 以下 and 以内 include the
+figure and 超过 and 不满 exclude it, as the Civil Code (art. 1259) defines them; 不少于 and 不超过
+include it, 逾, 余 and 多 exclude it.
+
+Libraries (measured in ``benchmarks/clean_bench.py``): ``cn2an`` reads the Chinese numerals
+(二〇二三, 一千六百, 三千五百万). ``dateparser`` was not adopted: it reads "2023-25" as 25 February
+2023, finds nothing in "Updated: 2021-10-25" and is hundreds of times slower. ``quantulum3`` was not
+adopted: it knows no qualifiers and no 万/亿 ("1.46亿元" -> 1.0) and reads "($14.88 million)" as
+-14.88 million. The English number words, qualifiers, ranks, dates and periods are small regular
+expressions here, since no library reads them right.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+QUALIFIERS = ("exact", "about", "more_than", "at_least", "at_most", "less_than")
 
 
-def interval(value: float, qualifier: str) -> tuple[float, float]:
-    """The (low, high) interval a qualified figure implies.
+class ParseError(ValueError):
+    """Text that is not the figure it should be; the message quotes it and says what was expected."""
 
-    "more than 90" -> (90, inf), the low bound exclusive by its qualifier; "at most 10" -> (-inf, 10);
-    "about 50" -> (nan, nan): the project does not invent a band around an approximate figure.
+    def __init__(self, text: str, expected: str, reason: str = ""):
+        self.text, self.expected, self.reason = text, expected, reason
+        why = f" ({reason})" if reason else ""
+        super().__init__(f"cannot read {text!r}{why}: expected {expected}")
+
+
+def interval(
+    value: float, qualifier: str, *, floor: float = -math.inf, ceiling: float = math.inf
+) -> tuple[float, float]:
+    """The (low, high) interval a qualified figure implies; (NaN, NaN) when it is unknown.
+
+    ``floor`` and ``ceiling`` close the open sides where the scale has ends (a rank is >= 1).
 
     >>> interval(90, "more_than")
     (90.0, inf)
-    >>> interval(23, "exact")
-    (23.0, 23.0)
+    >>> interval(10, "at_most", floor=1)
+    (1.0, 10.0)
+    >>> interval(39, "about")
+    (nan, nan)
     """
     value = float(value)
-    bounds = {
-        "exact": (value, value),
-        "about": (math.nan, math.nan),
-        "more_than": (value, math.inf),
-        "at_least": (value, math.inf),
-        "at_most": (-math.inf, value),
-        "less_than": (-math.inf, value),
-    }
-    if qualifier not in bounds:
-        raise ValueError(f"unknown qualifier {qualifier!r}; expected one of {', '.join(bounds)}")
-    return bounds[qualifier]
+    if qualifier == "exact":
+        return value, value
+    if qualifier in ("more_than", "at_least"):
+        return value, float(ceiling)
+    if qualifier in ("less_than", "at_most"):
+        return float(floor), value
+    if qualifier == "about":
+        return math.nan, math.nan
+    raise ValueError(f"unknown qualifier {qualifier!r}; expected one of {', '.join(QUALIFIERS)}")
+
+
+class Quantity(NamedTuple):
+    """A figure. ``value`` in plain units (95 million -> 95000000.0); ``unit`` the counted noun as
+    written, ``"%"``, or None; ``currency`` "CNY", "USD" or None; ``qualifier`` and the interval
+    [``low``, ``high``] it implies; ``span`` the (start, end) offsets of the figure in the text;
+    ``conversion`` a stated conversion in brackets, kept apart from the value."""
+
+    value: float
+    unit: str | None
+    currency: str | None
+    qualifier: str
+    low: float
+    high: float
+    span: tuple[int, int]
+    conversion: Quantity | None = None
+
+
+class Rank(NamedTuple):
+    """A rank: ``position`` (1 is best), ``field_size`` (how many were ranked; None when not
+    said), the qualifier ("top 10" is ``at_most`` 10) and the interval of possible positions."""
+
+    position: int
+    field_size: int | None
+    qualifier: str
+    low: float
+    high: float
+    span: tuple[int, int]
+
+
+class Period(NamedTuple):
+    """Whole years, both ends included: "2023-25" is Period(2023, 2025)."""
+
+    start: int
+    end: int
+    span: tuple[int, int]
+
+
+# --- lexicon ------------------------------------------------------------------------------------
+
+# Full-width digits and signs map one-to-one onto ASCII, so offsets stay valid.
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，％＋－\u00a0\u3000", "0123456789.,%+-  ")
+
+_PREFIX = {
+    "more than": "more_than", "greater than": "more_than", "over": "more_than",
+    "above": "more_than", "in excess of": "more_than", "upwards of": "more_than",
+    "exceeding": "more_than", "超过": "more_than", "超": "more_than", "逾": "more_than",
+    "多于": "more_than", "高于": "more_than", "大于": "more_than",
+    "at least": "at_least", "no less than": "at_least", "not less than": "at_least",
+    "no fewer than": "at_least", "not fewer than": "at_least", "a minimum of": "at_least",
+    "不少于": "at_least", "不低于": "at_least", "至少": "at_least",
+    "up to": "at_most", "at most": "at_most", "no more than": "at_most",
+    "not more than": "at_most", "a maximum of": "at_most", "不超过": "at_most",
+    "不多于": "at_most", "不高于": "at_most", "最多": "at_most", "至多": "at_most",
+    "less than": "less_than", "fewer than": "less_than", "under": "less_than",
+    "below": "less_than", "nearly": "less_than", "almost": "less_than",
+    "close to": "less_than", "少于": "less_than", "低于": "less_than", "小于": "less_than",
+    "不足": "less_than", "不到": "less_than", "不满": "less_than", "将近": "less_than",
+    "接近": "less_than", "近": "less_than",
+    "about": "about", "around": "about", "some": "about", "approximately": "about",
+    "approx.": "about", "approx": "about", "roughly": "about", "circa": "about",
+    "an estimated": "about", "大约": "about", "约为": "about", "约合": "about",
+    "大概": "about", "约": "about",
+    "a total of": "exact", "totalling": "exact", "totaling": "exact", "共计": "exact",
+    "总计": "exact", "合计": "exact", "累计": "exact", "共": "exact", "达到": "exact",
+    "达": "exact",
+}  # fmt: skip
+_SUFFIX = {
+    "or more": "at_least", "or above": "at_least", "and above": "at_least",
+    "and over": "at_least", "以上": "at_least", "or less": "at_most", "or fewer": "at_most",
+    "and below": "at_most", "以下": "at_most", "以内": "at_most", "or so": "about",
+    "左右": "about", "上下": "about", "开外": "more_than",
+}  # fmt: skip
+# Symbols count only next to the number: "< 1" is a bound, "<   1" a page navigation.
+_SYMBOLS = {">=": "at_least", "≥": "at_least", "<=": "at_most", "≤": "at_most",
+            ">": "more_than", "<": "less_than", "~": "about", "≈": "about"}  # fmt: skip
+_AFTER_NUMBER = {"余": "more_than", "多": "more_than", "+": "at_least", "plus": "at_least"}
+_CURRENCY_BEFORE = {
+    "¥": "CNY", "￥": "CNY", "rmb": "CNY", "cny": "CNY", "人民币": "CNY",
+    "$": "USD", "us$": "USD", "u.s.$": "USD", "usd": "USD",
+}  # fmt: skip
+_CURRENCY_AFTER = {
+    "yuan": "CNY", "rmb": "CNY", "renminbi": "CNY", "cny": "CNY", "元": "CNY",
+    "us dollars": "USD", "u.s. dollars": "USD", "dollars": "USD", "usd": "USD", "美元": "USD",
+}  # fmt: skip
+_EN_SMALL = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+).split()
+_EN_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_EN_SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+_WORD_VALUE = {w: i for i, w in enumerate(_EN_SMALL)} | {
+    w: 10 * (i + 2) for i, w in enumerate(_EN_TENS)
+}
+_EN_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
+    "nineteenth": 19, "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50,
+    "sixtieth": 60, "seventieth": 70, "eightieth": 80, "ninetieth": 90, "hundredth": 100,
+}  # fmt: skip
+_MAGNITUDE = {"hundred": 100, "mn": 10**6, "mln": 10**6, "bn": 10**9} | _EN_SCALES
+_MAGNITUDE_ZH = {"十": 10, "百": 100, "千": 1000, "万": 10**4, "亿": 10**8}
+_ZH_DIGIT_VALUE = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
+_ZH_DIGITS = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
+# Classifiers that make a Chinese numeral a count in running text (年/月/日 make it a date).
+_ZH_CLASSIFIERS = "个家名人项所座次场支位件台篇本套条批户种处亩吨倍"
+_STOP_WORDS = (
+    "and or of in to for with from by on at as the a an was were is are has have had that which "
+    "including such than per"
+).split()
+
+
+def _key(phrase: str) -> str:
+    """Lookup key of a matched phrase: lower case, single spaces."""
+    return " ".join(phrase.lower().split())
+
+
+def _alternation(phrases) -> str:
+    """A regex alternation of literal phrases, longest first; a space matches any whitespace."""
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
+
+
+_WORD = _alternation([*_EN_SMALL, *_EN_TENS, "hundred", *_EN_SCALES])
+_WORD_RUN = (
+    rf"(?<![a-z])(?:an?\s+(?=hundred|thousand|million|billion|trillion))?(?:{_WORD})"
+    rf"(?:(?:\s+|-)(?:{_WORD})|(?:(?<=hundred)|(?<=thousand)|(?<=million)|(?<=billion))"
+    rf"\s+and\s+(?:{_WORD}))*(?![a-z])"
+)
+_ORDINAL_WORD = (
+    rf"(?<![a-z])(?:(?:{_alternation(_EN_TENS)})[\s-])?(?:{_alternation(_EN_ORDINALS)})(?![a-z])"
+)
+_ZH_NUMERAL = f"[{_ZH_DIGITS}十百千万亿拾佰仟]+(?:点[{_ZH_DIGITS}]+[万亿]*)?"
+_QUANTITY = re.compile(
+    rf"""
+    (?<![a-z])(?:(?P<qual>{_alternation(_PREFIX)})\s*|(?P<sym>{_alternation(_SYMBOLS)})[ ]?)?
+    (?:(?<![a-z])(?P<cur_pre>{_alternation(_CURRENCY_BEFORE)})\s*)?
+    (?:
+        百分之(?P<pct_zh>[0-9]+(?:\.[0-9]+)?|{_ZH_NUMERAL})
+      | (?P<mixed>(?<![0-9])[1-9][0-9]*[万亿][1-9][千百十]?(?![0-9]))
+      | (?(cur_pre)|(?<![0-9a-z_.\-−]))
+        (?P<digits>[-−]?(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]+)(?:\.[0-9]+)?)(?![.,]?[0-9])
+      | (?P<zh>{_ZH_NUMERAL})
+      | (?P<words>{_WORD_RUN})
+    )
+    (?P<mid>余|多|\+|-?plus(?![a-z]))?
+    (?:\s*(?P<mag>hundred|thousand|million|billion|trillion|mln|mn|bn)(?![a-z])
+      | (?P<mag_zh>[十百千](?:万|亿)?|万亿|万|亿))?
+    (?P<mid2>余|多)?
+    (?:\s*(?P<pct>%|per\s?cent(?![a-z])))?
+    (?:\s*(?P<cur_post>{_alternation(_CURRENCY_AFTER)})(?![a-z]))?
+    (?:\s*(?P<suffix>{_alternation(_SUFFIX)})(?![a-z]))?
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_LETTER = re.compile("[a-z]", re.IGNORECASE)
+_DIGIT = re.compile("[0-9]")
+_HYPHENATED = re.compile("-[a-z]", re.IGNORECASE)
+_CONVERSION = re.compile(r"\s*[(（]\s*(?P<inner>[^()（）]{1,60}?)\s*[)）]")
+_SUFFIX_AT_END = re.compile(rf"\s*(?:{_alternation(_SUFFIX)})$", re.IGNORECASE)
+_STOP = rf"(?!(?:{'|'.join(_STOP_WORDS)})(?![a-z]))"
+_PROSE_UNIT = re.compile(
+    rf"\s+(?P<unit>{_STOP}[a-z][a-z\-']*(?:\s+{_STOP}[a-z][a-z\-']*){{0,3}})", re.IGNORECASE
+)
+_PROSE_SUFFIX = re.compile(rf"\s*(?P<suffix>{_alternation(_SUFFIX)})(?![a-z])", re.IGNORECASE)
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+
+def _words_value(phrase: str) -> int:
+    """Value of English number words ("thirty-five", "one hundred and five", "a million");
+    ValueError when the words do not form one number ("five three")."""
+    total, group, last, last_scale = 0, 0, None, math.inf
+    for word in re.split(r"[\s-]+", phrase.lower()):
+        if word == "and":
+            continue
+        if word in ("a", "an"):
+            group, last = 1, "small"
+        elif word in _WORD_VALUE:
+            value = _WORD_VALUE[word]
+            kind = "tens" if value >= 20 else "small"
+            if last == "small" or (last == "tens" and not 1 <= value <= 9):
+                raise ValueError(f"number words out of order in {phrase!r}")
+            group, last = group + value, kind
+        elif word == "hundred":
+            if not 1 <= group <= 99 or last == "hundred":
+                raise ValueError(f"misplaced 'hundred' in {phrase!r}")
+            group, last = group * 100, "hundred"
+        else:
+            scale = _EN_SCALES[word]
+            if group == 0 or scale >= last_scale:
+                raise ValueError(f"misplaced {word!r} in {phrase!r}")
+            total, group, last, last_scale = total + group * scale, 0, "scale", scale
+    return total + group
+
+
+def _cn2an(token: str, mode: str) -> Decimal:
+    """cn2an's reading of a Chinese (or mixed) numeral; ValueError when it has none."""
+    import cn2an
+
+    try:
+        return Decimal(str(cn2an.cn2an(token, mode)))
+    except (ValueError, LookupError):  # cn2an raises KeyError on some malformed input ("0亿0")
+        raise ValueError(f"{token!r} is not a Chinese numeral") from None
+
+
+def _zh_value(token: str) -> Decimal:
+    """Value of a Chinese numeral (一千六百, 两千, 百 = 一百, 一点五亿) read by cn2an."""
+    if token[0] in "百千万亿佰仟":
+        token = "一" + token
+    head = token.rstrip("万亿")
+    scale = {"万": 10**4, "亿": 10**8, "万亿": 10**12}.get(token[len(head) :])
+    try:
+        return _cn2an(token, "normal")
+    except ValueError:
+        if not head or scale is None:
+            raise
+        return _cn2an(head, "normal") * scale
+
+
+def _number(m: re.Match) -> Decimal:
+    """The plain value of a matched number with its magnitude."""
+    if m["digits"]:
+        value = Decimal(m["digits"].replace(",", "").replace("−", "-"))
+    elif m["pct_zh"]:
+        token = m["pct_zh"]
+        value = Decimal(token) if token[0].isdigit() else _zh_value(token)
+    elif m["mixed"]:
+        value = _cn2an(m["mixed"], "smart")
+    elif m["zh"]:
+        value = _zh_value(m["zh"])
+    else:
+        value = Decimal(_words_value(m["words"]))
+    if m["mag"]:
+        value *= _MAGNITUDE[m["mag"].lower()]
+    if m["mag_zh"]:
+        value *= math.prod(_MAGNITUDE_ZH[c] for c in m["mag_zh"])
+    return value
+
+
+def _count(token: str) -> int:
+    """A whole number written in digits, English words or Chinese numerals."""
+    if token[0].isdigit():
+        return int(token.replace(",", ""))
+    if token[0].isascii():
+        return _words_value(token)
+    return int(_zh_value(token))
+
+
+def _ordinal_value(phrase: str) -> int:
+    """Value of ordinal words: "twenty-third" -> 23."""
+    *tens, last = re.split(r"[\s-]+", phrase.lower())
+    return sum(_WORD_VALUE[t] for t in tens) + _EN_ORDINALS[last]
+
+
+# --- quantities ---------------------------------------------------------------------------------
+
+_EXPECTED_QUANTITY = "a figure such as '1,163', 'more than 90', '1.46 billion yuan' or '1600余名'"
+
+
+def _qualifier(m: re.Match, suffix: str | None) -> str:
+    """The one qualifier of a figure; ValueError when its words disagree."""
+    if not (m["qual"] or m["sym"] or m["mid"] or m["mid2"] or suffix):
+        return "exact"
+    stated = {_PREFIX[_key(m["qual"])]} if m["qual"] else set()
+    if m["sym"]:
+        stated.add(_SYMBOLS[m["sym"]])
+    for mid in (m["mid"], m["mid2"]):
+        if mid:
+            stated.add(_AFTER_NUMBER[mid.lower().lstrip("-")])
+    if suffix:
+        stated.add(_SUFFIX[_key(suffix)])
+    stated.discard("exact")
+    if len(stated) > 1:
+        raise ValueError(f"conflicting qualifiers {sorted(stated)}")
+    return stated.pop() if stated else "exact"
+
+
+def _currency(m: re.Match) -> str | None:
+    found = set()
+    if m["cur_pre"]:
+        found.add(_CURRENCY_BEFORE[_key(m["cur_pre"])])
+    if m["cur_post"]:
+        found.add(_CURRENCY_AFTER[_key(m["cur_post"])])
+    if len(found) > 1:
+        raise ValueError(f"two currencies {sorted(found)}")
+    return found.pop() if found else None
+
+
+def _build(
+    m: re.Match, unit: str | None, suffix: str | None, conversion: Quantity | None = None
+) -> Quantity:
+    """A Quantity from a match of _QUANTITY; ValueError when its parts do not agree."""
+    value = float(_number(m))
+    qualifier = _qualifier(m, m["suffix"] or suffix)
+    if m["pct"] or m["pct_zh"]:
+        unit = "%"
+    low, high = interval(value, qualifier)
+    return Quantity(value, unit, _currency(m), qualifier, low, high, m.span(), conversion)
+
+
+def _conversion(text: str, pos: int) -> tuple[Quantity | None, int]:
+    """A bracketed figure with a currency right after ``pos``: the stated conversion."""
+    bracket = _CONVERSION.match(text, pos)
+    if not bracket:
+        return None, pos
+    inner = _QUANTITY.fullmatch(text, bracket.start("inner"), bracket.end("inner"))
+    if not inner or not (inner["cur_pre"] or inner["cur_post"]):
+        return None, pos
+    try:
+        return _build(inner, None, None), bracket.end()
+    except ValueError:
+        return None, pos
+
+
+def parse_quantity(text: str) -> Quantity:
+    """Read one figure phrase: [qualifier] number [magnitude] [currency] [(conversion)] [unit].
+
+    ``unit`` is the rest of the phrase as written (the counted noun); it may hold no other number.
+
+    >>> q = parse_quantity("1,163 companies")
+    >>> q.value, q.unit, q.qualifier, q.span
+    (1163.0, 'companies', 'exact', (0, 5))
+    >>> parse_quantity("eight online and on-site technology roadshows").value
+    8.0
+    >>> parse_quantity("逾百家").value, parse_quantity("3.5万").value
+    (100.0, 35000.0)
+    >>> parse_quantity("about")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    innostudy.clean.ParseError: cannot read 'about': expected a figure such as ...
+    """
+    if not isinstance(text, str):
+        raise ParseError(repr(text), _EXPECTED_QUANTITY, f"not text but {type(text).__name__}")
+    norm = text.translate(_FULLWIDTH)
+    m = _QUANTITY.match(norm, len(norm) - len(norm.lstrip()))
+    if not m:
+        raise ParseError(text, _EXPECTED_QUANTITY)
+    if _LETTER.match(norm, m.end()):
+        raise ParseError(text, _EXPECTED_QUANTITY, "number joined to letters")
+    conversion, pos = _conversion(norm, m.end())
+    rest = norm[pos:].strip(" \t\r\n.,;:，。；：、")
+    suffix = None
+    tail = _SUFFIX_AT_END.search(rest)
+    if tail and not m["suffix"]:
+        suffix, rest = tail.group(0).strip(), rest[: tail.start()].strip()
+    if _DIGIT.search(rest):
+        raise ParseError(text, _EXPECTED_QUANTITY, "more than one number")
+    try:
+        return _build(m, " ".join(rest.split()) or None, suffix, conversion)
+    except ValueError as err:
+        raise ParseError(text, _EXPECTED_QUANTITY, str(err)) from None
+
+
+def find_quantities(text: str) -> Iterator[Quantity]:
+    """Every figure in a longer text, in order, with spans into ``text``.
+
+    Numbers inside dates, periods and ranks are skipped, as are bare years (a lone 1900-2100
+    integer), version strings ("1.2.3") and codes ("5G"). Here ``unit`` is the short noun run
+    after the figure (at most four words, stopping at "and", "of" ...; for Chinese the
+    classifier), since where the noun phrase ends cannot be told from the sentence.
+
+    >>> [(q.value, q.unit) for q in find_quantities("It helped 1,163 companies and 4,984 experts.")]
+    [(1163.0, 'companies'), (4984.0, 'experts')]
+    """
+    norm = text.translate(_FULLWIDTH)
+    taken = [r.span for r in find_ranks(norm)] + [p.span for p in find_periods(norm)]
+    taken += [span for _, span in _find_dates(norm, None)]
+    for m in _QUANTITY.finditer(norm):
+        if any(a < m.end() and m.start() < b for a, b in taken) or _not_a_figure(m, norm):
+            continue
+        conversion, pos = _conversion(norm, m.end())
+        taken.append((m.end(), pos))  # the bracketed conversion is no figure of its own
+        unit, suffix = _prose_unit(m, norm, pos)
+        try:
+            quantity = _build(m, unit, suffix, conversion)
+        except ValueError:
+            continue
+        yield quantity
+
+
+def _not_a_figure(m: re.Match, text: str) -> bool:
+    """True for matches that are no figure in running text (years, 5G, 第二, 一带一路 ...)."""
+    after = text[m.end() : m.end() + 1]
+    before = text[m.start() - 1 : m.start()] if m.start() else ""
+    marked = any(m[g] for g in ("qual", "sym", "cur_pre", "cur_post", "mag", "mag_zh", "pct"))
+    if _HYPHENATED.match(text, m.end()):
+        return True  # Three-Year, 5-star: part of a compound word
+    if m["digits"]:
+        if _LETTER.match(after) or after in ("年", "月", "日", "号"):
+            return True
+        return not marked and re.fullmatch("(?:19|20)[0-9]{2}", m["digits"]) is not None
+    if m["zh"]:
+        if before == "第" or m["zh"] in ("一", "两"):
+            return True
+        return not (marked or (after and after in _ZH_CLASSIFIERS))
+    if m["words"]:
+        return re.match(r"\s+(?:of|another)(?![a-z])", text[m.end() :], re.IGNORECASE) is not None
+    return False
+
+
+def _prose_unit(m: re.Match, text: str, pos: int) -> tuple[str | None, str | None]:
+    """The short unit after a figure in running text, and a qualifier after that unit."""
+    if m["pct"] or m["pct_zh"]:
+        unit, end = "%", pos
+    elif text[pos : pos + 1] and text[pos] in _ZH_CLASSIFIERS:
+        unit, end = text[pos], pos + 1
+    elif run := _PROSE_UNIT.match(text, pos):
+        unit, end = run["unit"], run.end()
+    else:
+        unit, end = None, pos
+    tail = None if m["suffix"] else _PROSE_SUFFIX.match(text, end)
+    return unit, tail["suffix"] if tail else None
+
+
+# --- ranks --------------------------------------------------------------------------------------
+
+_EXPECTED_RANK = "a rank such as 'ranked 23rd among 65', 'top 10', '第23名' or '前十'"
+_NUM = rf"[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]+|{_WORD_RUN}"
+_ZH_NUM = f"[0-9]+|[{_ZH_DIGITS}十百千]+"
+_RANK_VERB = r"rank(?:ed|s|ing)?|plac(?:ed|es|ing)|came(?:\s+in)?|finished|stood|stands"
+_RANK = re.compile(
+    rf"""
+    (?P<en>
+      (?P<verb>(?<![a-z])(?:{_RANK_VERB})\s+(?:(?:at|in)\s+)?(?:the\s+)?)?
+      (?:(?<![0-9a-z])(?P<pos>[0-9]+)(?:st|nd|rd|th)(?![a-z])|(?P<pos_word>{_ORDINAL_WORD})
+        |(?<![a-z])(?:No\.|number)\s*(?P<pos_no>[0-9]+|one)(?![0-9a-z]))
+      (?P<place>\s+(?:place|position)(?![a-z]))?
+    | (?P<top_verb>(?:{_RANK_VERB}|was|were|is|are)\s+)?
+      (?:(?:among|in|within|into)\s+)?(?:the\s+)?(?<![a-z])top[\s-]+(?P<top>{_NUM})
+      (?P<percent>\s*(?:%|per\s?cent))?
+    )
+    (?P<field_part>\s+(?:among|out\s+of|of)\s+(?:(?:the|all)\s+)?(?P<field>{_NUM})(?![0-9]))?
+    (?P<list>\s+(?:on|in)\s+the\s+(?:[0-9]{{4}}\s+)?(?:list|ranking|rankings|index)(?![a-z]))?
+  | (?P<zh_field_part>(?:在|于)?(?:全国)?(?P<zh_field>{_ZH_NUM})(?:个|家|座|所)
+      [^0-9第，。；,;]{{0,20}}?中[，,]?)?
+    (?P<zh_verb>排名|位列|位居|名列|位于|排|居|列)?第(?P<zh_pos>{_ZH_NUM})(?P<zh_suffix>名|位)?
+  | (?P<zh_top_verb>排名|位列|位居|名列|跻身|进入|入选|位于|居)?(?:全国)?
+    前(?P<zh_top>{_ZH_NUM})(?P<zh_top_suffix>名|位|强)?
+  | (?P<zh_strong>{_ZH_NUM})强
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _rank_from_match(m: re.Match, text: str, whole: bool) -> Rank | None:
+    """The Rank a match names, or None when no ranking word makes it one ("the second batch").
+    ValueError when the numbers cannot be a rank."""
+    ends = m.end() == len(text) or text[m.end()] in " \t\r\n,.;:!?，。；：、！？)）"
+    field = None
+    if m["top"]:
+        if m["percent"]:
+            raise ValueError("a top percentage is not a position")
+        position, qualifier = _count(m["top"]), "at_most"
+        field = _count(m["field"]) if m["field"] else None
+    elif m["en"]:
+        if not (whole or m["verb"] or m["place"] or m["field_part"] or m["list"] or m["pos_no"]):
+            return None
+        if m["pos"]:
+            position = int(m["pos"])
+        elif m["pos_word"]:
+            position = _ordinal_value(m["pos_word"])
+        else:
+            position = 1 if m["pos_no"].lower() == "one" else int(m["pos_no"])
+        qualifier = "exact"
+        field = _count(m["field"]) if m["field"] else None
+    elif m["zh_pos"]:
+        if not (m["zh_verb"] or m["zh_suffix"] or ends):
+            return None
+        position, qualifier = _count(m["zh_pos"]), "exact"
+        field = _count(m["zh_field"]) if m["zh_field"] else None
+    elif m["zh_top"]:
+        if not (m["zh_top_verb"] or m["zh_top_suffix"] or ends):
+            return None
+        position, qualifier = _count(m["zh_top"]), "at_most"
+    else:
+        position, qualifier = _count(m["zh_strong"]), "at_most"
+    if position < 1 or (field is not None and position > field):
+        raise ValueError(f"position {position} is not within a field of {field or 'any size'}")
+    low, high = interval(position, qualifier, floor=1, ceiling=field or math.inf)
+    return Rank(position, field, qualifier, low, high, m.span())
+
+
+def find_ranks(text: str) -> Iterator[Rank]:
+    """Every rank in a longer text. An ordinal needs a ranking word next to it ("ranked 23rd",
+    "34th on the list", "first among 65"), so "the second batch" is no rank.
+
+    >>> [r.position for r in find_ranks("Baotou ranked among the top 10; Guiyang ranked 23rd.")]
+    [10, 23]
+    """
+    norm = text.translate(_FULLWIDTH)
+    for m in _RANK.finditer(norm):
+        try:
+            rank = _rank_from_match(m, norm, whole=False)
+        except ValueError:
+            continue
+        if rank is not None:
+            yield rank
+
+
+def parse_rank(text: str) -> Rank:
+    """Read the one rank in ``text`` (a bare positive integer is a position too).
+
+    >>> parse_rank("34th on the list").position
+    34
+    >>> r = parse_rank("first among the 65 pilot units")
+    >>> r.position, r.field_size
+    (1, 65)
+    >>> parse_rank("排名第23位").position, parse_rank("前十").high
+    (23, 10.0)
+    """
+    if not isinstance(text, str):
+        raise ParseError(repr(text), _EXPECTED_RANK, f"not text but {type(text).__name__}")
+    norm = text.translate(_FULLWIDTH)
+    stripped = norm.strip()
+    if re.fullmatch("[1-9][0-9]*", stripped):
+        start, position = norm.index(stripped), int(stripped)
+        low, high = interval(position, "exact")
+        return Rank(position, None, "exact", low, high, (start, start + len(stripped)))
+    found, ordinals = [], 0
+    for m in _RANK.finditer(norm):
+        try:
+            rank = _rank_from_match(m, norm, whole=m.group(0).strip() == stripped)
+        except ValueError as err:
+            raise ParseError(text, _EXPECTED_RANK, str(err)) from None
+        if rank is not None:
+            found.append(rank)
+        ordinals += 1
+    if len(found) != 1 or ordinals > 1:
+        raise ParseError(text, _EXPECTED_RANK, f"found {ordinals} ranks" if ordinals else "")
+    return found[0]
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+_EXPECTED_DATE = "a date such as '2021-10-25', 'February 6, 2023', '6 Feb 2023' or '2023年2月6日'"
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december"
+).split()
+_MONTHS = {n: i for i, name in enumerate(_MONTH_NAMES, 1) for n in (name, name[:3])} | {"sept": 9}
+_MONTH = _alternation(_MONTHS)
+_ZH_DAY = "[0-9]{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
+_DATE = re.compile(
+    rf"""
+      (?<![a-z])(?P<m1>{_MONTH})(?![a-z])\.?\s+(?P<d1>[0-9]{{1,2}})(?:st|nd|rd|th)?(?![0-9a-z])
+      (?:,?\s+(?P<y1>[0-9]{{4}})(?![0-9]))?
+    | (?<![0-9.,])(?P<d2>[0-9]{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH})(?![a-z])\.?
+      (?:,?\s+(?P<y2>[0-9]{{4}})(?![0-9]))?
+    | (?<![0-9.])(?P<y3>[0-9]{{4}})(?P<sep>[-/.])(?P<m3>[0-9]{{1,2}})(?P=sep)(?P<d3>[0-9]{{1,2}})
+      (?![0-9])
+    | (?:(?P<y4>[0-9]{{4}}|[〇零一二三四五六七八九]{{4}})\s*年\s*)?
+      (?P<m4>[0-9]{{1,2}}|十[一二]?|[一二三四五六七八九])\s*月\s*(?P<d4>{_ZH_DAY})\s*[日号]
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _as_date(value) -> date:
+    """A reference date from a date, datetime, Timestamp or ISO string."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return parse_date(str(value))
+
+
+def _small(token: str) -> int:
+    """A month, day or year in digits or Chinese numerals (a 4-character year digit by digit)."""
+    if token.isdigit():
+        return int(token)
+    if len(token) == 4 and set(token) <= set(_ZH_DIGIT_VALUE):
+        return int("".join(str(_ZH_DIGIT_VALUE[c]) for c in token))
+    return int(_zh_value(token))
+
+
+def _date_from_match(m: re.Match, reference: date | None) -> date | None:
+    """The date a match names, None for a lower-case month word ("may 5" is no date). A date
+    without a year takes the year that puts it nearest ``reference``. ValueError if invalid."""
+    name = m["m1"] or m["m2"]
+    if name:
+        if name[0].islower():
+            return None
+        month, day, year = _MONTHS[name.lower()], int(m["d1"] or m["d2"]), m["y1"] or m["y2"]
+    elif m["y3"]:
+        year, month, day = m["y3"], int(m["m3"]), int(m["d3"])
+    else:
+        year, month, day = m["y4"], _small(m["m4"]), _small(m["d4"])
+    if year is not None:
+        return date(_small(year), month, day)
+    if reference is None:
+        raise ValueError("no year given; pass reference= (e.g. the publication date)")
+    candidates = []
+    for y in (reference.year - 1, reference.year, reference.year + 1):
+        try:
+            candidates.append(date(y, month, day))
+        except ValueError:
+            continue
+    if not candidates:
+        raise ValueError(f"no year has day {day} in month {month}")
+    return min(candidates, key=lambda d: abs(d - reference))
+
+
+def _find_dates(norm: str, reference: date | None) -> Iterator[tuple[date | ValueError, tuple]]:
+    """(date, or the ValueError that says why it is none, span) for every date-like match."""
+    for m in _DATE.finditer(norm):
+        try:
+            found = _date_from_match(m, reference)
+        except ValueError as err:
+            found = err
+        if found is not None:
+            yield found, m.span()
+
+
+def find_dates(text: str, reference=None) -> Iterator[tuple[date, tuple[int, int]]]:
+    """Every date in a longer text as (date, span); dates without a year need ``reference``.
+
+    >>> list(find_dates("Updated: February 6, 2023. Ranked on Jan 30.", reference="2023-02-06"))
+    [(datetime.date(2023, 2, 6), (9, 25)), (datetime.date(2023, 1, 30), (37, 43))]
+    """
+    ref = None if reference is None else _as_date(reference)
+    for found, span in _find_dates(text.translate(_FULLWIDTH), ref):
+        if isinstance(found, date):
+            yield found, span
+
+
+def parse_date(text: str, reference=None) -> date:
+    """Read the one date in ``text``. A date without a year ("Jan 30") takes the year that puts
+    it nearest ``reference`` (a date, datetime, Timestamp or ISO string).
+
+    >>> parse_date("February 6, 2023"), parse_date("2023年2月6日")
+    (datetime.date(2023, 2, 6), datetime.date(2023, 2, 6))
+    >>> parse_date("Jan 30", reference="2023-02-06")
+    datetime.date(2023, 1, 30)
+    """
+    if not isinstance(text, str):
+        raise ParseError(repr(text), _EXPECTED_DATE, f"not text but {type(text).__name__}")
+    ref = None if reference is None else _as_date(reference)
+    found = set()
+    for value, _ in _find_dates(text.translate(_FULLWIDTH), ref):
+        if isinstance(value, ValueError):
+            raise ParseError(text, _EXPECTED_DATE, str(value))
+        found.add(value)
+    if len(found) != 1:
+        raise ParseError(text, _EXPECTED_DATE, f"found {len(found)} dates" if found else "")
+    return found.pop()
+
+
+# --- periods ------------------------------------------------------------------------------------
+
+_EXPECTED_PERIOD = "a period such as '2023-25', '2021-2023', '2023—2025年' or '14th Five-Year Plan'"
+_YEAR = "(?:19|20)[0-9]{2}"
+_PERIOD = re.compile(
+    rf"""
+      (?:(?<![a-z])from\s+)?(?<![0-9.,/\-])(?P<a>{_YEAR})\s*(?:年\s*)?
+      (?:-|–|—|~|～|至|到|\s+(?:to|through|until)\s+)\s*
+      (?P<b>{_YEAR}|[0-9]{{2}})(?![0-9]|[-/.][0-9])(?:\s*年)?
+    | (?P<plan>(?<![0-9])(?P<plan_n>[0-9]{{1,2}})(?:st|nd|rd|th)|{_ORDINAL_WORD})\s+five[\s-]year\s+plan
+    | 第(?P<plan_zh>[一二三四五六七八九十]+)个五年(?:规划|计划)
+    | [“"「]?(?P<plan_short>十[一二三四五六七八九]?|[一二三四五六七八九])五
+      (?=”|"|」|规划|计划|时期|期间|$)[”"」]?
+    | (?P<context>(?<![a-z])(?:in|since|by|from|during|until|before|after|for|of|the|fiscal|year)\s+)?
+      (?<![0-9.,/\-])(?P<y>{_YEAR})(?P<nian>\s*年(?!\s*[0-9一二三四五六七八九十]{{1,2}}\s*月))?
+      (?![0-9]|[.,/\-][0-9])
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _plan_years(n: int) -> tuple[int, int]:
+    """Years of the n-th Five-Year Plan: 1953-57 and 1958-62, then from 1966 after the 1963-65
+    adjustment years (the 14th is 2021-25)."""
+    if not 1 <= n <= 30:
+        raise ValueError(f"there is no Five-Year Plan number {n}")
+    start = 1953 + 5 * (n - 1) if n <= 2 else 1966 + 5 * (n - 3)
+    return start, start + 4
+
+
+def _period_from_match(m: re.Match, whole: bool) -> Period | None:
+    """The Period a match names; None for a lone year without a year word around it."""
+    if m["a"]:
+        start, b = int(m["a"]), m["b"]
+        if len(b) == 2:
+            if int(b) <= 12:
+                raise ValueError(f"{m['a']}-{b} could be a year and a month")
+            end = start - start % 100 + int(b)
+            end += 100 if end < start else 0
+        else:
+            end = int(b)
+        if end <= start:
+            raise ValueError(f"the period ends ({end}) before it starts ({start})")
+        return Period(start, end, (m.start("a"), m.end()))
+    if m["plan"]:
+        n = int(m["plan_n"]) if m["plan_n"] else _ordinal_value(m["plan"])
+        return Period(*_plan_years(n), m.span())
+    if m["plan_zh"] or m["plan_short"]:
+        return Period(*_plan_years(int(_zh_value(m["plan_zh"] or m["plan_short"]))), m.span())
+    if not (m["context"] or m["nian"] or whole):
+        return None
+    year = int(m["y"])
+    return Period(year, year, (m.start("y"), m.end()))
+
+
+def _periods(norm: str, whole_text: bool) -> Iterator[Period | ValueError | None]:
+    """Each period-like match outside dates: a Period, the ValueError that says why it is none,
+    or None for a year that no year word marks as a period."""
+    dates = [span for _, span in _find_dates(norm, None)]
+    for m in _PERIOD.finditer(norm):
+        if any(a < m.end() and m.start() < b for a, b in dates):
+            continue
+        whole = whole_text and m.group(0).strip() == norm.strip()
+        try:
+            yield _period_from_match(m, whole)
+        except ValueError as err:
+            yield err
+
+
+def find_periods(text: str) -> Iterator[Period]:
+    """Every period in a longer text: ranges of years, Five-Year Plans (14th, 十四五) and single
+    years with a year word ("in 2023", "2023年"). Dates are not periods.
+
+    >>> [p[:2] for p in find_periods("the Three-Year Action Plan (2021-23), updated 2021-10-25")]
+    [(2021, 2023)]
+    """
+    return (p for p in _periods(text.translate(_FULLWIDTH), False) if isinstance(p, Period))
+
+
+def parse_period(text: str) -> Period:
+    """Read the one period in ``text``; a bare year is the period of that year.
+
+    >>> parse_period("(2021-23)")[:2], parse_period("2023—2025年")[:2], parse_period("十四五")[:2]
+    ((2021, 2023), (2023, 2025), (2021, 2025))
+    """
+    if not isinstance(text, str):
+        raise ParseError(repr(text), _EXPECTED_PERIOD, f"not text but {type(text).__name__}")
+    found = list(_periods(text.translate(_FULLWIDTH), True))
+    for period in found:
+        if isinstance(period, ValueError):
+            raise ParseError(text, _EXPECTED_PERIOD, str(period))
+    if len(found) > 1:
+        raise ParseError(text, _EXPECTED_PERIOD, f"found {len(found)} periods")
+    if not found or found[0] is None:
+        raise ParseError(text, _EXPECTED_PERIOD)
+    return found[0]
+
+
+# --- vectorised ---------------------------------------------------------------------------------
+
+
+def _vectorise(series, parse: Callable, columns: dict[str, str], row: Callable) -> pd.DataFrame:
+    """Parse each distinct value of ``series`` once; one output row per input row, same index.
+
+    Missing input (None, NaN) gives missing fields and no error: nothing was there to read.
+    Unreadable input gives missing fields and the ParseError message in ``error``.
+    """
+    series = series if isinstance(series, pd.Series) else pd.Series(series)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    rows, errors = [], []
+    for value in uniques.tolist():  # plain str objects: iterating an Arrow array is slow
+        try:
+            rows.append(row(parse(value if isinstance(value, str) else str(value))))
+            errors.append(None)
+        except ParseError as err:
+            rows.append((None,) * len(columns))
+            errors.append(str(err))
+    rows.append((None,) * len(columns))  # what missing input (code -1) points to
+    errors.append(None)
+    table = pd.DataFrame(
+        {
+            name: pd.Series([r[i] for r in rows], dtype=dtype)
+            for i, (name, dtype) in enumerate(columns.items())
+        }
+        | {"error": pd.Series(errors, dtype="str")}
+    )
+    out = table.take(np.where(codes < 0, len(uniques), codes))
+    out.index = series.index
+    return out
+
+
+_QUANTITY_COLUMNS = {
+    "value": "float64", "unit": "str", "currency": "str", "qualifier": "str", "low": "float64",
+    "high": "float64", "span_start": "Int64", "span_end": "Int64", "conversion_value": "float64",
+    "conversion_currency": "str",
+}  # fmt: skip
+_RANK_COLUMNS = {
+    "position": "Int64", "field_size": "Int64", "qualifier": "str", "low": "float64",
+    "high": "float64", "span_start": "Int64", "span_end": "Int64",
+}  # fmt: skip
+
+
+def _quantity_row(q: Quantity) -> tuple:
+    c = q.conversion
+    return (q.value, q.unit, q.currency, q.qualifier, q.low, q.high, *q.span,
+            c and c.value, c and c.currency)  # fmt: skip
+
+
+def quantities(series) -> pd.DataFrame:
+    """:func:`parse_quantity` over a Series, each distinct string parsed once. Columns: value,
+    unit, currency, qualifier, low, high, span_start, span_end, conversion_value,
+    conversion_currency and error (the ParseError message; NaN where the row was read).
+
+    >>> quantities(pd.Series(["more than 90", "1.46亿元", "about"]))["value"].tolist()
+    [90.0, 146000000.0, nan]
+    """
+    return _vectorise(series, parse_quantity, _QUANTITY_COLUMNS, _quantity_row)
+
+
+def ranks(series) -> pd.DataFrame:
+    """:func:`parse_rank` over a Series. Columns: position, field_size, qualifier, low, high,
+    span_start, span_end and error."""
+    return _vectorise(
+        series, parse_rank, _RANK_COLUMNS,
+        lambda r: (r.position, r.field_size, r.qualifier, r.low, r.high, *r.span),
+    )  # fmt: skip
+
+
+def dates(series, reference=None) -> pd.DataFrame:
+    """:func:`parse_date` over a Series, with one ``reference`` for all rows. Columns: date
+    (datetime64) and error."""
+    ref = None if reference is None else _as_date(reference)
+    return _vectorise(
+        series, lambda text: parse_date(text, ref), {"date": "datetime64[s]"},
+        lambda d: (pd.Timestamp(d),),
+    )  # fmt: skip
+
+
+def periods(series) -> pd.DataFrame:
+    """:func:`parse_period` over a Series. Columns: start, end (years) and error."""
+    return _vectorise(series, parse_period, {"start": "Int64", "end": "Int64"}, lambda p: p[:2])

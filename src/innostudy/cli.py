@@ -1,4 +1,4 @@
-"""The ``innostudy`` command: ``validate [DIR]``, ``run`` and ``list`` (see ``innostudy -h``)."""
+"""The ``innostudy`` command: ``validate``, ``extract``, ``run`` and ``list`` (see ``innostudy -h``)."""
 
 from __future__ import annotations
 
@@ -79,6 +79,52 @@ def _add_selection(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _extract(args: argparse.Namespace) -> int:
+    """Draft candidates from report files, or append reviewed candidates to the data."""
+    from innostudy.dataset import DATA_DIR, ValidationError
+    from innostudy.extract import accept, draft, write_draft
+
+    folder = args.data or DATA_DIR
+    if args.accept:
+        if args.files or args.output:
+            print("innostudy extract: --accept takes no FILE and no -o", file=sys.stderr)
+            return 2
+        try:
+            added = accept(args.accept, data=folder)
+        except ValidationError as error:
+            print(f"nothing appended; {len(error.problems)} problem(s):")
+            for problem in error.problems:
+                print(f"  - {problem}")
+            return 1
+        except ValueError as error:
+            print(f"nothing appended: {error}")
+            return 1
+        ids = added.observations["obs_id"]
+        print(
+            f"appended {len(ids)} observation(s) ({ids.iloc[0]} to {ids.iloc[-1]}) and "
+            f"{len(added.sources)} source(s) to {folder}"
+        )
+        return 0
+    if not args.files or not args.output:
+        print("innostudy extract: give FILE... and -o CANDIDATES, or --accept", file=sys.stderr)
+        return 2
+    try:
+        result = draft(
+            args.files, published=args.published, source_ids=args.source_id, lang=args.lang,
+            data=folder,
+        )  # fmt: skip
+    except ValueError as error:
+        print(f"innostudy extract: {error}", file=sys.stderr)
+        return 2
+    companion = write_draft(result, args.output)
+    print(
+        f"wrote {len(result.candidates)} candidate(s) from {len(args.files)} file(s) to "
+        f"{args.output} and the source row(s) to {companion}; mark each candidate accept or "
+        f"reject, complete the source rows, then run: innostudy extract --accept {args.output}"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="innostudy", description="Innovation China (科创中国) research compendium."
@@ -100,6 +146,27 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", help="list the report runs without executing them")
     _add_selection(listing)
     listing.set_defaults(func=_list)
+
+    extract = commands.add_parser(
+        "extract",
+        help="draft candidate observations from report text, or accept reviewed ones",
+        description="Draft: innostudy extract FILE... [--published DATE] [--source-id ID] "
+        "-o candidates.csv. Accept: innostudy extract --accept candidates.csv [--data DIR].",
+    )
+    extract.add_argument("files", nargs="*", metavar="FILE", help="report text files (UTF-8)")
+    extract.add_argument(
+        "--published", action="append", metavar="DATE",
+        help="publication date (ISO); once for all files or once per file",
+    )  # fmt: skip
+    extract.add_argument(
+        "--source-id", action="append", metavar="ID",
+        help="source id, once per file (default: the file name as a slug)",
+    )  # fmt: skip
+    extract.add_argument("--lang", choices=("en", "zh"), help="language (default: detected)")
+    extract.add_argument("-o", "--output", metavar="CANDIDATES", help="candidates file to write")
+    extract.add_argument("--accept", metavar="CANDIDATES", help="reviewed candidates to append")
+    extract.add_argument("--data", help="data folder (default: the repository's data/)")
+    extract.set_defaults(func=_extract)
     return parser
 
 

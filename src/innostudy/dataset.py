@@ -27,13 +27,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from innostudy.clean import interval
+from innostudy.clean import QUALIFIERS, interval
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
-QUALIFIERS = ("exact", "about", "more_than", "at_least", "at_most", "less_than")
 ENTITY_KINDS = (
-    "city", "national_new_area", "science_city", "high_tech_zone", "province", "programme",
+    "city", "prefecture", "national_new_area", "science_city", "high_tech_zone", "province", "programme",
     "organisation", "ranking",
 )  # fmt: skip
 SOURCE_KINDS = (
@@ -177,20 +176,28 @@ class Dataset:
     ) -> pd.DataFrame:
         """Entity × indicator table of the latest fact at or before ``at`` (an ISO date).
 
-        ``field`` picks what the cells hold ("value", "low", "high", "qualifier", "as_of",
-        "obs_id"); the as-of dates of the chosen facts are kept in ``.attrs["as_of"]``. Where
-        sources disagree about the same moment (see :meth:`conflicts`), the fact from the most
-        recently published source is used: the documented rule in data/README.md.
+        ``field`` picks what the cells hold: "value" (default), "as_of" (when each chosen figure
+        held), "low", "high", "qualifier", "obs_id" or "source_id". :meth:`latest` gives the chosen
+        facts in long form, with every column.
+
+        >>> ds = load_dataset()
+        >>> ds.wide(["platform_experts_joined"])["platform_experts_joined"].to_dict()
+        {'baotou': 2333.0, 'guiyang': 4984.0}
+        >>> ds.wide(["platform_experts_joined"], field="as_of").loc["baotou"].item()
+        '2023-07-04'
         """
-        chosen = self._latest(indicators, at)
-        table = chosen.pivot(index="entity_id", columns="indicator_id", values=field)
-        table.columns.name = "indicator_id"
-        table.attrs["as_of"] = chosen.pivot(
-            index="entity_id", columns="indicator_id", values="as_of"
+        table = self.latest(indicators, at).pivot(
+            index="entity_id", columns="indicator_id", values=field
         )
+        table.columns.name = "indicator_id"
         return table
 
-    def _latest(self, indicators: list[str] | None, at: str | None) -> pd.DataFrame:
+    def latest(self, indicators: list[str] | None = None, at: str | None = None) -> pd.DataFrame:
+        """The latest fact per entity and indicator at or before ``at``, one row each (tidy).
+
+        Where sources disagree about the same moment (see :meth:`conflicts`), the fact from the
+        most recently published source is used: the documented rule in data/README.md.
+        """
         obs = self.observations
         if indicators is not None:
             unknown = sorted(set(indicators) - set(self.indicators["indicator_id"]))
@@ -206,7 +213,7 @@ class Dataset:
         moment = obs[obs["as_of_date"] >= latest_start].sort_values(
             ["published", "obs_id"], ascending=[False, True], na_position="last"
         )
-        return moment.drop_duplicates(keys).sort_values(keys)
+        return moment.drop_duplicates(keys).sort_values(keys).reset_index(drop=True)
 
     def conflicts(self) -> pd.DataFrame:
         """Pairs of facts about the same entity, indicator and moment whose values disagree.

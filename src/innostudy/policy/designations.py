@@ -62,7 +62,7 @@ def match_names(names: pd.Series) -> pd.Series:
         if entity:
             ids[name] = entity
         else:
-            problems.append(f"{name!r}: {match}")
+            problems.append(f"{name!r}: {getattr(match, 'message', match)}")
     if problems:
         raise PanelError("city names not resolved to one entity:\n- " + "\n- ".join(problems))
     return names.map(ids)

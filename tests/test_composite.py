@@ -1,0 +1,657 @@
+"""Composite indices: published examples, peer cross-checks, the pipeline, bad input, Monte Carlo."""
+
+import dataclasses
+import doctest
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pymcdm import normalizations
+from pymcdm import weights as peer_weights
+from pymcdm.helpers import rrankdata
+from pymcdm.methods import TOPSIS, VIKOR, WSM
+
+import innostudy.composite as cp
+from innostudy.composite import CompositeInputError, IndexSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def frame(rows, prefix="c") -> pd.DataFrame:
+    rows = np.asarray(rows, dtype=float)
+    return pd.DataFrame(
+        rows,
+        index=[f"a{i + 1}" for i in range(rows.shape[0])],
+        columns=[f"{prefix}{j + 1}" for j in range(rows.shape[1])],
+    )
+
+
+def keyed(values, columns) -> dict:
+    return dict(zip(columns, values, strict=True))
+
+
+def test_docstring_examples_hold():
+    assert doctest.testmod(cp).failed == 0
+
+
+# -- published examples (as reproduced in pymcdm's test-suite) -------------------------------------
+
+
+def test_entropy_weights_elsayed_2017():
+    # Elsayed, E. A., Dawood, A. S. & Karthikeyan, R. (2017). Evaluating alternatives through the
+    # application of TOPSIS method with entropy weight. Int. J. Eng. Trends Technol. 46(2), 60-66.
+    # Matrix and weights as in pymcdm's tests/test_weights.py (TestEntropyWeights).
+    table = frame(
+        [
+            [7, 312, 1891, 6613, 163],
+            [72, 88, 728, 941804, 1078],
+            [10, 252, 2594, 3466, 117471],
+            [10, 145, 980, 2371, 86329],
+            [65, 54, 350, 501, 29897],
+            [29, 48, 380, 912, 34051],
+            [7, 476, 3300, 78470, 2212],
+            [70, 87, 650, 733, 819000],
+            [4, 86, 591, 3015, 103],
+            [12, 79, 579, 3240, 96098],
+            [21, 45, 261, 1253, 453],
+            [1, 72, 530, 4333, 0.104800],
+        ]
+    )
+    weights = cp.entropy_weights(table, "proportions")
+    assert weights.round(6).tolist() == [0.104991, 0.069124, 0.071373, 0.449937, 0.304575]
+    assert list(weights.index) == list(table.columns)
+
+
+def test_critic_weights_tus_and_adali_2019():
+    # Tuş, A. & Aytaç Adalı, E. (2019). The new combination with CRITIC and WASPAS methods for the
+    # time and attendance software selection problem. Opsearch 56(2), 528-538. As in pymcdm's
+    # tests/test_weights.py (TestCRITICWeights): raw min-max, the cost criterion not reversed.
+    table = frame(
+        [
+            [5000, 3, 3, 4, 3, 2],
+            [680, 5, 3, 2, 2, 1],
+            [2000, 3, 2, 3, 4, 3],
+            [600, 4, 3, 1, 2, 2],
+            [800, 2, 4, 3, 3, 4],
+        ]
+    )
+    weights = cp.critic_weights(table)
+    assert weights.round(3).tolist() == [0.157, 0.249, 0.168, 0.121, 0.154, 0.151]
+    # With directions (Diakoulaki et al.'s original), reversing the cost criterion changes them.
+    directed = cp.critic_weights(table, keyed([-1, 1, 1, 1, 1, 1], table.columns))
+    assert not np.allclose(directed, weights, atol=1e-3)
+
+
+def test_topsis_opricovic_and_tzeng_2004():
+    # Opricovic, S. & Tzeng, G.-H. (2004). Compromise solution by MCDM methods: a comparative
+    # analysis of VIKOR and TOPSIS. EJOR 156(2), 445-455. As in pymcdm's tests (TestTOPSIS).
+    table = frame([[1, 3000], [2, 3750], [5, 4500]])
+    closeness = cp.topsis(table, {"c1": 0.5, "c2": 0.5}, {"c1": -1, "c2": 1}, "minmax")
+    assert closeness.round(3).tolist() == [0.5, 0.617, 0.5]
+
+
+def test_vikor_yang_and_wu_2020_and_opricovic_and_tzeng_2004():
+    # Yang, W. & Wu, Y. (2020). A new improvement method to avoid rank reversal in VIKOR. IEEE
+    # Access 8, 21261-21271; and Opricovic & Tzeng (2004). As in pymcdm's tests (TestVIKOR).
+    yang = frame(
+        [[78, 56, 34, 6], [4, 45, 3, 97], [18, 2, 50, 63], [9, 14, 11, 92], [85, 9, 100, 29]]
+    )
+    q = cp.vikor(yang, keyed([0.25] * 4, yang.columns), keyed([1] * 4, yang.columns))["Q"]
+    assert q.round(4).tolist() == [0.5679, 0.7667, 1.0, 0.7493, 0.0]
+    opricovic = frame([[1, 3000], [2, 3750], [5, 4500]])
+    q = cp.vikor(opricovic, {"c1": 0.5, "c2": 0.5}, {"c1": -1, "c2": 1})["Q"]
+    assert q.tolist() == [1.0, 0.0, 1.0]
+
+
+def test_jrc_rule_on_coinr_example():
+    # COINr (Becker et al.), vignette "Outlier Treatment" and ?winsorise: x = 1..10 plus the
+    # outliers 30 and 100. Its skewness and kurtosis (Excel / e1071 type 2) exceed 2 and 3.5, so it
+    # is flagged; winsorising the highest point (100 -> 30) brings both within limits. COINr
+    # documents the treated vector 1..10, 30, 30 and nwin = 1, with winmax 5 or 2.
+    x = pd.Series([*range(1, 11), 30, 100], index=[f"u{i}" for i in range(12)], dtype=float)
+    for winmax in (5, 2):
+        out = cp.treat_outliers(x, winmax=winmax)
+        assert out.skew_before > 2 and out.kurt_before > 3.5
+        assert out.action == "winsorised"
+        assert out.values.tolist() == [*range(1, 11), 30, 30]
+        assert out.winsorised == ("u11",)
+        assert abs(out.skew_after) <= 2 or out.kurt_after <= 3.5
+    assert round(out.skew_before, 2) == 3.06 and round(out.kurt_before, 2) == 9.74
+
+
+def test_skewness_and_kurtosis_match_scipy_bias_corrected():
+    from scipy import stats
+
+    x = np.random.default_rng(3).lognormal(size=40)
+    skew, kurt = cp._skew_kurt(x)
+    assert skew == pytest.approx(stats.skew(x, bias=False))
+    assert kurt == pytest.approx(stats.kurtosis(x, bias=False))
+
+
+def test_jrc_rule_winsorises_low_side_and_falls_back_to_log():
+    low = pd.Series([-100.0, -30.0, *range(1, 11)])
+    out = cp.treat_outliers(low)
+    assert out.action == "winsorised" and out.values.iloc[0] == -30.0
+    # COINr's tests: 1..20, 100, 200 with winmax 1 still fails after winsorising -> second treatment.
+    x = pd.Series([*range(1, 21), 100.0, 200.0])
+    out = cp.treat_outliers(x, winmax=1)
+    assert out.action == "log" and out.winsorised == ()
+    assert (np.argsort(out.values.to_numpy()) == np.argsort(x.to_numpy())).all()
+    assert cp.treat_outliers(pd.Series([1.0, 2.0, np.nan])).action == "not tested"
+
+
+# -- cross-checks against pymcdm on random matrices ------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_weights_and_methods_agree_with_pymcdm(seed):
+    rng = np.random.default_rng(seed)
+    matrix = rng.uniform(1, 100, size=(rng.integers(5, 30), rng.integers(3, 8)))
+    table = frame(matrix)
+    types = rng.choice([1, -1], size=matrix.shape[1])
+    directions = keyed(types, table.columns)
+    w = rng.dirichlet(np.ones(matrix.shape[1]))
+    weights = keyed(w, table.columns)
+    assert np.allclose(cp.entropy_weights(table), peer_weights.entropy_weights(matrix))
+    assert np.allclose(cp.critic_weights(table), peer_weights.critic_weights(matrix))
+    for ours, theirs in (
+        ("vector", normalizations.vector_normalization),
+        ("minmax", normalizations.minmax_normalization),
+    ):
+        peer = TOPSIS(theirs)(matrix, w, types)
+        assert np.allclose(cp.topsis(table, weights, directions, ours), peer)
+    assert np.allclose(cp.vikor(table, weights, directions)["Q"], VIKOR()(matrix, w, types))
+    normalised = cp.normalise(table, "minmax", directions, minmax_range=(0, 1))
+    peer = WSM(normalizations.minmax_normalization)(matrix, w, types)
+    assert np.allclose(cp.aggregate(normalised, weights), peer)
+    assert cp.rank_scores(cp.aggregate(normalised, weights)).tolist() == rrankdata(peer).tolist()
+
+
+def test_entropy_minmax_variant_by_hand():
+    # min-max standardised columns: a -> (0, .5, 1), shares (0, 1/3, 2/3), entropy 0.5794, 1 - e =
+    # 0.4206; b (a cost: reversed) -> (0, 0, 1), shares (0, 0, 1), entropy 0 (0 ln 0 = 0), 1 - e = 1.
+    table = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [5.0, 5.0, 1.0]})
+    weights = cp.entropy_weights(table, "minmax", {"a": 1, "b": -1})
+    assert weights.round(4).tolist() == [0.2961, 0.7039]
+    with pytest.raises(CompositeInputError, match="no direction for indicator"):
+        cp.entropy_weights(table, "minmax")
+
+
+def test_pca_weights_are_squared_loadings_as_in_statsmodels():
+    from statsmodels.multivariate.pca import PCA
+
+    x = np.random.default_rng(7).normal(size=(60, 5))
+    x[:, 1] += x[:, 0]
+    x[:, 2] -= 0.5 * x[:, 0]
+    loadings = PCA(x, standardize=True, method="eig").loadings[:, 0]
+    assert np.allclose(cp.pca_weights(frame(x)), loadings**2)
+
+
+# -- normalisation, aggregation, ranks ------------------------------------------------------------
+
+
+def test_normalisations_by_hand():
+    table = pd.DataFrame({"up": [1.0, 2.0, 2.0, 5.0], "down": [10.0, 20.0, 40.0, 50.0]})
+    directions = {"up": 1, "down": -1}
+
+    def norm(method, **kwargs):
+        return cp.normalise(table, method, directions, **kwargs)
+
+    assert norm("minmax")["up"].tolist() == [0.0, 25.0, 25.0, 100.0]
+    assert norm("minmax", minmax_range=(1, 100))["down"].tolist() == [100.0, 75.25, 25.75, 1.0]
+    # mean 2.5, sample sd sqrt(9 / 3)
+    assert norm("zscore")["up"].to_numpy() == pytest.approx(
+        np.array([-1.5, -0.5, -0.5, 2.5]) / 3**0.5
+    )
+    assert norm("rank")["up"].tolist() == [1.0, 2.5, 2.5, 4.0]
+    assert norm("rank")["down"].tolist() == [4.0, 3.0, 2.0, 1.0]
+    assert norm("percentile")["up"].tolist() == [25.0, 62.5, 62.5, 100.0]
+    assert norm("distance_to_leader")["up"].tolist() == [20.0, 40.0, 40.0, 100.0]
+    assert norm("distance_to_leader")["down"].tolist() == [100.0, 50.0, 25.0, 20.0]
+    goalposts = {"up": (0, 4), "down": (20, 40)}
+    assert norm("goalposts", goalposts=goalposts)["up"].tolist() == [25.0, 50.0, 50.0, 100.0]
+    assert norm("goalposts", goalposts=goalposts)["down"].tolist() == [100.0, 100.0, 0.0, 0.0]
+
+
+def test_aggregate_uses_the_indicators_a_unit_has():
+    table = pd.DataFrame(
+        {"a": [10.0, 20.0], "b": [np.nan, 40.0], "c": [30.0, 60.0]}, index=["x", "y"]
+    )
+    scores = cp.aggregate(table, {"a": 0.2, "b": 0.3, "c": 0.5})
+    assert scores["x"] == pytest.approx((0.2 * 10 + 0.5 * 30) / 0.7)
+    assert scores["y"] == pytest.approx(0.2 * 20 + 0.3 * 40 + 0.5 * 60)
+
+
+def test_ranks_share_the_best_rank_on_ties():
+    scores = pd.Series([0.5, 0.9, 0.5, 0.1], index=list("abcd"))
+    assert cp.rank_scores(scores).tolist() == [2, 1, 2, 4]
+
+
+def test_cronbach_alpha_equals_the_covariance_form():
+    x = frame(np.random.default_rng(5).normal(size=(30, 4)) + np.arange(30)[:, None] / 10)
+    covariance = x.cov().to_numpy()
+    k = x.shape[1]
+    expected = k / (k - 1) * (1 - np.trace(covariance) / covariance.sum())
+    assert cp.cronbach_alpha(x) == pytest.approx(expected)
+
+
+# -- the pipeline ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    return cp.simulated_table(n_units=30, n_indicators=9, n_pillars=3, seed=4)
+
+
+def test_build_logs_every_step_and_keeps_every_table(simulated):
+    table, spec = simulated
+    index = cp.build(table, spec)
+    assert list(index.log["step"].unique()) == [
+        "screen", "impute", "outliers", "normalise", "weights", "aggregate", "rank",
+    ]  # fmt: skip
+    outliers = index.log.query("step == 'outliers'")
+    assert sorted(outliers["target"]) == sorted(table.columns)
+    assert "winsorised" in set(outliers["action"])  # the skewed simulated indicators
+    assert index.scores.index.equals(table.index) and index.ranks.index.equals(table.index)
+    assert index.weights.sum() == pytest.approx(1.0)
+    assert sorted(index.ranks) == list(range(1, 31))
+    assert index.data.equals(table)
+
+
+def test_hierarchy_weights_and_scores_nest(simulated):
+    table, spec = simulated
+    pillar_weights = {
+        "simulated_pillar_1": 2.0,
+        "simulated_pillar_2": 1.0,
+        "simulated_pillar_3": 1.0,
+    }
+    for aggregate, extra in (("arithmetic", {}), ("geometric", {"minmax_range": (1, 100)})):
+        index = cp.build(table, spec, pillar_weights=pillar_weights, aggregate=aggregate, **extra)
+        pw = index.pillar_weights
+        assert pw.tolist() == [0.5, 0.25, 0.25]
+        pillar_of = pd.Series(spec.pillars)
+        assert index.weights.groupby(pillar_of).sum().to_dict() == pytest.approx(pw.to_dict())
+        if aggregate == "arithmetic":
+            nested = index.pillar_scores.mul(pw).sum(axis=1)
+        else:
+            nested = np.exp(np.log(index.pillar_scores).mul(pw).sum(axis=1))
+        assert np.allclose(nested, index.scores)
+
+
+def test_objective_weights_are_computed_within_pillars(simulated):
+    table, spec = simulated
+    index = cp.build(table, spec, weights="critic")
+    pillar_of = pd.Series(spec.pillars)
+    first = pillar_of.index[pillar_of == "simulated_pillar_1"]
+    within = cp.critic_weights(index.treated[first], spec.directions)
+    assert np.allclose(index.weights[first] * 3, within)
+
+
+def test_manual_weights_are_keyed_by_name_not_position(simulated):
+    table, spec = simulated
+    weights = {name: float(i + 1) for i, name in enumerate(table.columns)}
+    reordered = table[table.columns[::-1]]
+    one = cp.build(table, spec, weights=weights)
+    other = cp.build(reordered, spec, weights=weights)
+    assert np.allclose(one.weights[table.columns], other.weights[table.columns])
+    assert one.ranks.equals(other.ranks)
+
+
+def test_spec_is_immutable_and_rebuild_changes_one_step(simulated):
+    table, spec = simulated
+    index = cp.build(table, spec)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.normalise = "rank"
+    ranked = index.rebuild(normalise="rank")
+    assert ranked.spec == spec.replace(normalise="rank")
+    assert ranked.spec.weights == index.spec.weights and spec.normalise == "minmax"
+    assert ranked.log.query("step == 'normalise'")["action"].tolist() == ["rank"]
+    assert not ranked.normalised.equals(index.normalised)
+
+
+def test_topsis_in_the_pipeline_matches_the_building_block(simulated):
+    table, spec = simulated
+    index = cp.build(table, spec, aggregate="topsis", topsis_normalise="minmax")
+    expected = cp.topsis(index.treated, index.weights, spec.directions, "minmax")
+    assert np.allclose(index.scores, expected)
+
+
+def test_panel_is_built_year_by_year(simulated):
+    table, spec = simulated
+    later = table * 1.1 + 1
+    panel = pd.concat([table.assign(year=2021), later.assign(year=2022)])
+    index = cp.build(panel, spec)
+    assert index.scores.index.names == ["year", "entity_id"]
+    assert set(index.log["year"]) == {2021, 2022}
+    alone = cp.build(later, spec)
+    one_year = index.for_year(2022)
+    assert np.allclose(one_year.scores, alone.scores) and one_year.ranks.equals(alone.ranks)
+    tidy = index.tidy()
+    assert list(tidy.columns) == ["year", "entity_id", "component", "score", "rank"]
+    assert len(tidy) == 2 * 30 * 4  # index + 3 pillars, two years
+    with pytest.raises(CompositeInputError, match="for_year"):
+        index.plot()
+
+
+def test_tidy_summary_contributions_coherence_and_plot(simulated):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    table, spec = simulated
+    index = cp.build(table, spec)
+    tidy = index.tidy()
+    assert list(tidy.columns) == ["entity_id", "component", "score", "rank"]
+    assert set(tidy["component"]) == {"index", *spec.pillars.values()}
+    assert np.allclose(index.contributions().sum(axis=1), index.scores)
+    alpha = index.cronbach_alpha()
+    assert alpha["component"].tolist()[0] == "all indicators" and (alpha["alpha"] > 0.5).all()
+    correlations = index.correlations()
+    assert correlations.loc["index", "index"] == pytest.approx(1.0)
+    text = index.summary()
+    assert "30 units x 9 indicators in 3 pillars" in text and "simulated_unit_" in text
+    ax = index.plot(top=10)
+    assert len(ax.patches) == 30  # 10 units x 3 pillars
+    assert len(index.rebuild(aggregate="topsis").plot(top=5).patches) == 5
+
+
+# -- bad input ------------------------------------------------------------------------------------
+
+
+def test_constant_indicator_is_named():
+    table = pd.DataFrame({"a": [1.0, 2.0, 3.0], "flat": [4.0, 4.0, 4.0]})
+    with pytest.raises(CompositeInputError, match=r"flat.*constant"):
+        cp.build(table, directions={"a": 1, "flat": 1})
+    assert cp.build(table, directions={"a": 1, "flat": 1}, normalise="rank").ranks.tolist() == [
+        3, 2, 1,
+    ]  # fmt: skip
+
+
+def test_non_positive_values_before_a_geometric_mean_are_named():
+    table = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0]}, index=["x", "y", "z"])
+    with pytest.raises(CompositeInputError, match=r"minmax_range=\(1, 100\).*\n.*x: a=0") as error:
+        cp.build(table, directions={"a": 1, "b": 1}, aggregate="geometric")
+    assert "y: b=0" in str(error.value)
+    fixed = cp.build(
+        table, directions={"a": 1, "b": 1}, aggregate="geometric", minmax_range=(1, 100)
+    )
+    assert fixed.scores.notna().all()
+
+
+def test_weights_that_do_not_match_are_all_named_at_once():
+    table = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0]})
+    with pytest.raises(CompositeInputError) as error:
+        cp.build(table, directions={"a": 1}, weights={"a": 1.0, "typo": 2.0, "b": -1})
+    message = str(error.value)
+    assert "no direction for indicator(s) b" in message
+    assert "unknown indicator(s) typo" in message
+    assert "b=-1" in message
+
+
+def test_missing_direction_and_neutral_direction_are_named():
+    table = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0], "c": [1.0, 0.0, 2.0]})
+    with pytest.raises(CompositeInputError) as error:
+        cp.build(table, directions={"a": 1, "b": 0})
+    assert "no direction for indicator(s) c" in str(error.value)
+    assert "b have direction 0 (neutral)" in str(error.value)
+
+
+def test_codebook_gives_directions():
+    codebook = pd.DataFrame({"indicator_id": ["a", "b", "unused"], "direction": [1, -1, 0]})
+    table = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0]})
+    assert cp.build(table, directions=codebook).spec.directions["b"] == -1
+
+
+def test_all_missing_unit_and_indicator():
+    table = pd.DataFrame(
+        {"a": [1.0, np.nan, 3.0, 4.0], "b": [2.0, np.nan, 1.0, 5.0], "empty": [np.nan] * 4},
+        index=["x", "gone", "z", "w"],
+    )
+    directions = {"a": 1, "b": 1, "empty": 1}
+    with pytest.raises(CompositeInputError) as error:
+        cp.build(table, directions=directions)
+    assert "indicator(s) empty have no value" in str(error.value)
+    assert "unit(s) gone have no value" in str(error.value)
+    screened = cp.build(table.drop(columns="empty"), directions=directions, min_coverage=0.5)
+    assert "gone" not in screened.scores.index
+    dropped = screened.log.query("step == 'screen' and action == 'dropped'")
+    assert dropped["target"].tolist() == ["gone"]
+
+
+def test_structural_problems_are_reported_together():
+    table = pd.DataFrame({"a": [1.0, 2.0, np.inf], "label": ["p", "q", "r"]}, index=["x", "x", "y"])
+    with pytest.raises(CompositeInputError) as error:
+        cp.build(table, directions={"a": 1, "label": 1})
+    message = str(error.value)
+    assert "label are not numeric" in message
+    assert "more than once: x" in message
+    assert "infinite values" in message
+
+
+def test_missing_values_are_logged_not_silently_dropped():
+    table, spec = cp.simulated_table(n_units=20, n_indicators=6, missing=0.1, seed=2)
+    index = cp.build(table, spec)
+    left = index.log.query("step == 'impute' and action == 'left missing'")
+    assert set(left["target"]) == set(table.columns[table.isna().any()])
+    assert index.scores.notna().all()
+    with pytest.raises(CompositeInputError, match="need complete data"):
+        cp.build(table, spec, weights="entropy_proportions")
+    imputed = cp.build(table, spec, impute="mean", weights="entropy_proportions")
+    assert not imputed.treated.isna().any().any()
+
+
+def test_a_unit_without_data_in_a_pillar_gets_no_pillar_score_and_a_log_entry():
+    table = pd.DataFrame(
+        {"a": [1.0, np.nan, 3.0], "b": [2.0, np.nan, 1.0], "c": [5.0, 6.0, 4.0]}, index=list("xyz")
+    )
+    pillars = {"a": "p1", "b": "p1", "c": "p2"}
+    index = cp.build(table, directions=dict.fromkeys("abc", 1), pillars=pillars)
+    assert np.isnan(index.pillar_scores.loc["y", "p1"]) and index.scores.notna().all()
+    entry = index.log.query("step == 'aggregate' and action == 'no score'")
+    assert entry[["target", "detail"]].values.tolist() == [["p1", "y: no indicator of this pillar"]]
+    tidy = index.tidy().set_index(["entity_id", "component"])
+    assert tidy.loc[("y", "p1"), "rank"] is pd.NA and tidy.loc[("x", "p1"), "rank"] == 1
+
+
+def test_group_mean_imputation():
+    table = pd.DataFrame(
+        {"a": [1.0, 3.0, np.nan, 10.0, 20.0], "b": [1.0, 2.0, 3.0, 4.0, 5.0]},
+        index=list("vwxyz"),
+    )
+    groups = {"v": "g1", "w": "g1", "x": "g1", "y": "g2", "z": "g2"}
+    index = cp.build(table, directions={"a": 1, "b": 1}, impute="group_mean", groups=groups)
+    assert index.treated.loc["x", "a"] == 2.0
+    with pytest.raises(CompositeInputError, match="no group for unit"):
+        cp.build(table, directions={"a": 1, "b": 1}, impute="group_mean", groups={"v": "g1"})
+
+
+def test_invalid_spec_options_are_named():
+    with pytest.raises(CompositeInputError) as error:
+        IndexSpec(normalise="minmaxx", weights="entropy", min_coverage=2)
+    message = str(error.value)
+    assert "normalise='minmaxx'" in message and "weights='entropy'" in message
+    assert "min_coverage=2" in message
+
+
+# -- Monte Carlo ----------------------------------------------------------------------------------
+
+
+def test_no_noise_gives_the_nominal_ranks(simulated):
+    table, spec = simulated
+    result = cp.uncertainty(table, spec, n=50, weights=0)
+    ranks = result.ranks
+    assert (ranks["median_rank"] == ranks["nominal_rank"]).all()
+    assert (ranks["p05_rank"] == ranks["p95_rank"]).all()
+    assert ranks["nominal_rank"].equals(cp.build(table, spec).ranks.rename("nominal_rank"))
+
+
+def test_monte_carlo_ranks_match_the_pipeline_draw_by_draw():
+    table, spec = cp.simulated_table(n_units=12, n_indicators=5, n_pillars=2, missing=0.05, seed=9)
+    spec = spec.replace(minmax_range=(1, 100))
+    options = {
+        "normalisations": ("minmax", "rank", "percentile"),
+        "aggregations": ("arithmetic", "geometric", "topsis"),
+        "imputations": ("mean", "median"),
+    }
+    result = cp.uncertainty(table, spec, n=60, seed=3, **options)
+    draws = result.draws
+    ranks = []
+    for _, draw in draws.iterrows():
+        rebuilt = cp.build(
+            table,
+            spec.replace(
+                weights=draw[table.columns].to_dict(),
+                pillars=None,
+                normalise=draw["normalise"],
+                aggregate=draw["aggregate"],
+                impute=draw["impute"],
+            ),
+        )
+        ranks.append(rebuilt.ranks.to_numpy())
+    ranks = np.array(ranks)
+    for name, q in (("median", 50), ("p05", 5), ("p95", 95)):
+        expected = np.percentile(ranks, q, axis=0, method="inverted_cdf")
+        assert result.ranks[f"{name}_rank"].tolist() == expected.tolist()
+    nominal = result.ranks["nominal_rank"].to_numpy()
+    assert np.allclose(draws["mean_abs_rank_shift"], np.abs(ranks - nominal).mean(axis=1))
+    assert set(draws["aggregate"]) == set(options["aggregations"])
+    assert (result.frequencies.sum(axis=1) == 60).all()
+
+
+def test_monte_carlo_with_missing_values_left_missing():
+    table, spec = cp.simulated_table(n_units=15, n_indicators=6, missing=0.1, seed=1)
+    result = cp.uncertainty(table, spec, n=40, seed=1)
+    for i in (0, 17, 39):
+        draw = result.draws.iloc[i]
+        rebuilt = cp.build(table, spec.replace(weights=draw[table.columns].to_dict(), pillars=None))
+        order = np.argsort(rebuilt.ranks.to_numpy(), kind="stable")
+        assert (result.frequencies.to_numpy()[order, rebuilt.ranks.to_numpy()[order] - 1] > 0).all()
+
+
+def test_monte_carlo_is_seeded_and_chunk_size_free(simulated):
+    table, spec = simulated
+    kwargs = {"n": 301, "seed": 11, "normalisations": ("minmax", "zscore")}
+    one = cp.uncertainty(table, spec, chunk_size=7, **kwargs)
+    other = cp.uncertainty(table, spec, chunk_size=1000, **kwargs)
+    assert one.ranks.equals(other.ranks) and one.draws.equals(other.draws)
+    reseeded = cp.uncertainty(table, spec, **{**kwargs, "seed": 12})
+    assert not reseeded.draws.equals(one.draws)
+
+
+def test_weight_draws_stay_around_the_nominal_weights(simulated):
+    table, spec = simulated
+    nominal = cp.build(table, spec).weights.to_numpy()
+    uniform = cp.uncertainty(table, spec, n=2000, weights=0.2).draws[table.columns].to_numpy()
+    ratio = uniform / nominal
+    assert ratio.min() >= 0.8 / 1.2 - 1e-12 and ratio.max() <= 1.2 / 0.8 + 1e-12
+    dirichlet = cp.uncertainty(table, spec, n=4000, weights="dirichlet", concentration=5.0)
+    drawn = dirichlet.draws[table.columns].to_numpy()
+    assert np.allclose(drawn.sum(axis=1), 1.0)
+    assert np.allclose(drawn.mean(axis=0), nominal, atol=0.01)
+
+
+def test_a_zero_weight_stays_zero(simulated):
+    table, spec = simulated
+    weights = {name: float(i > 0) for i, name in enumerate(table.columns)}
+    for noise in ("dirichlet", 0.3):
+        draws = cp.uncertainty(table, spec.replace(weights=weights), n=50, weights=noise).draws
+        assert (draws[table.columns[0]] == 0).all()
+        assert (draws[table.columns[1:]] > 0).all().all()
+
+
+def test_uncertainty_result_views(simulated):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    table, spec = simulated
+    result = cp.uncertainty(table, spec, n=200, aggregations=("arithmetic", "topsis"))
+    tidy = result.tidy()
+    assert list(tidy.columns) == [
+        "entity_id",
+        "nominal_rank",
+        "median_rank",
+        "p05_rank",
+        "p95_rank",
+    ]
+    assert (tidy["p05_rank"] <= tidy["median_rank"]).all()
+    assert (tidy["median_rank"] <= tidy["p95_rank"]).all()
+    assert "200 draws" in result.summary()
+    ax = result.plot(top=12, title="simulated")
+    assert ax.get_title() == "simulated" and len(ax.get_yticklabels()) == 12
+
+
+def test_uncertainty_refuses_what_it_cannot_do(simulated):
+    table, spec = simulated
+    with pytest.raises(CompositeInputError, match="one year"):
+        cp.uncertainty(pd.concat([table.assign(year=1), table.assign(year=2)]), spec, n=5)
+    with pytest.raises(CompositeInputError, match=r"minmax \+ geometric.*minmax_range"):
+        cp.uncertainty(table, spec, n=5, aggregations=("arithmetic", "geometric"))
+    with pytest.raises(CompositeInputError, match="'dirichlet' nor a fraction"):
+        cp.uncertainty(table, spec, n=5, weights=1.5)
+    gappy, gappy_spec = cp.simulated_table(n_units=10, n_indicators=4, missing=0.2, seed=0)
+    with pytest.raises(CompositeInputError, match="TOPSIS.*need complete data"):
+        cp.uncertainty(gappy, gappy_spec, n=5, aggregations=("topsis",))
+
+
+def test_sobol_indices_of_the_ishigami_function():
+    # Ishigami & Homma (1990) with a = 7, b = 0.1 on [-pi, pi]^3; analytic indices as tabulated in
+    # Saltelli et al. (2008), Global Sensitivity Analysis: The Primer, and SALib's test-suite.
+    def ishigami(u):
+        x = np.pi * (2 * u - 1)
+        return np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+    s = cp.sobol_indices(ishigami, 3, n=2**13, seed=1)
+    assert s["first_order"].to_numpy() == pytest.approx([0.3139, 0.4424, 0.0], abs=0.03)
+    assert s["total"].to_numpy() == pytest.approx([0.5576, 0.4424, 0.2437], abs=0.03)
+    assert (s["total_low"] <= s["total"]).all() and (s["total"] <= s["total_high"]).all()
+
+
+def test_sensitivity_attributes_nothing_to_a_choice_that_changes_nothing(simulated):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    table, spec = simulated  # complete data: the imputation method cannot matter
+    result = cp.sensitivity(
+        table, spec, n=256, normalisations=("minmax", "rank"), imputations=("mean", "median")
+    )
+    indices = result.tidy().set_index("factor")
+    assert list(indices.index) == ["weights", "normalisation", "imputation"]
+    assert indices.loc["imputation", "first_order"] == 0 and indices.loc["imputation", "total"] == 0
+    assert indices.loc["weights", "total"] > 0 and indices.loc["normalisation", "total"] > 0
+    assert "evaluations" in result.summary()
+    assert len(result.plot().patches) >= 6
+    with pytest.raises(CompositeInputError, match="nothing to attribute"):
+        cp.sensitivity(table, spec, n=16, weights=0)
+
+
+# -- the notebook ---------------------------------------------------------------------------------
+
+
+def test_notebook_runs_and_records_its_key_values(tmp_path, monkeypatch):
+    import papermill
+
+    monkeypatch.setenv("INNOSTUDY_OUTPUT_DIR", str(tmp_path))
+    # the kernel imports this checkout's package, whether or not it is installed
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])
+    )
+    papermill.execute_notebook(
+        ROOT / "notebooks" / "04_composite_index.ipynb",
+        tmp_path / "04_composite_index.ipynb",
+        parameters={"draws": 400, "sensitivity_draws": 128},
+        kernel_name="python3",
+        cwd=ROOT / "notebooks",
+        progress_bar=False,
+    )
+    records = json.loads((tmp_path / "records.json").read_text(encoding="utf-8"))
+    assert records["simulated_units"] == 65
+    assert records["simulated_draws"] == 400
+    assert 0 < records["simulated_median_rank_interval_width"] < 65
+    assert records["real_entities"] >= records["real_comparable_entities"] >= 0
+    assert records["real_shared_indicators"] >= 1
+    assert (tmp_path / "figures" / "simulated_rank_intervals.png").exists()
+    assert (tmp_path / "tables" / "simulated_rank_intervals.csv").exists()
+    provenance = json.loads((tmp_path / "provenance_notebook.json").read_text(encoding="utf-8"))
+    assert provenance["parameters"]["draws"] == 400
