@@ -1,20 +1,17 @@
-"""The profile and comparison helpers: intervals carried through, nothing compared across groups."""
+"""The profile and comparison helpers: every fact kept, every derived figure explained, nothing
+compared across comparability groups, intervals carried through."""
 
 import math
+import shutil
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import innostudy as ist
-from innostudy.profile import (
-    compare,
-    entity_profile,
-    growth,
-    lookalikes,
-    per_capita,
-    rank_percentile,
-)
+from innostudy.profile import compare, entity_profile, lookalikes
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -22,97 +19,72 @@ def ds():
     return ist.load_dataset()
 
 
-def facts(**columns) -> pd.DataFrame:
-    """A few hand-made facts; unspecified columns get neutral defaults."""
-    n = len(next(iter(columns.values())))
-    base = {
-        "obs_id": [f"o{i}" for i in range(n)],
-        "entity_id": ["x"] * n,
-        "indicator_id": ["n"] * n,
-        "group": ["n"] * n,
-        "unit": ["firms"] * n,
-        "qualifier": ["exact"] * n,
-        "as_of": ["2022"] * n,
-    }
-    frame = pd.DataFrame({**base, **columns})
-    for bound in ("low", "high"):
-        if bound not in frame:
-            frame[bound] = frame["value"]
-    return frame
+def derived(profile, kind: str) -> pd.DataFrame:
+    return profile.derived[profile.derived["derived"] == kind].set_index("indicator_id")
 
 
-def test_per_capita_keeps_an_open_interval_open():
-    people = facts(value=[2_000_000.0], indicator_id=["resident_population"], unit=["persons"])
-    got = per_capita(facts(value=[90.0], qualifier=["more_than"], high=[np.inf]), people)
-    assert got[["value", "low", "high"]].iloc[0].tolist() == [45.0, 45.0, math.inf]
-    assert got["qualifier"].iloc[0] == "more_than"
-
-
-def test_per_capita_says_why_it_cannot_divide():
-    people = facts(value=[1e6], indicator_id=["resident_population"], unit=["persons"])
-    rows = facts(
-        value=[3.0, 5.0, 7.0, 9.0],
-        entity_id=["x", "x", "x", "nobody"],
-        unit=["rank", "percent", "firms", "firms"],
-        group=["r", "p", "firms_x_with_y", "n"],
-    )
-    got = per_capita(rows, people)
-    assert got["value"].isna().all()
-    reasons = got["reason"].tolist()
-    assert "position in a ranking" in reasons[0] and "ratio" in reasons[1]
-    assert "wider territory" in reasons[2] and "no resident population" in reasons[3]
-
-
-def test_rank_percentile_turns_a_rank_interval_into_a_percentile_interval():
-    rows = facts(
-        value=[10.0, 65.0],
-        low=[1.0, 65.0],
-        indicator_id=["rank", "rank_field_size"],
-        unit=["rank", "units"],
-        qualifier=["at_most", "exact"],
-    )
-    got = rank_percentile(rows).iloc[0]
-    assert (got["low"], got["high"]) == pytest.approx((100 * 55 / 64, 100.0))
-    assert pd.isna(got["reason"])
-
-
-def test_rank_percentile_never_borrows_a_field_size():
-    rows = facts(value=[3.0, 65.0], entity_id=["x", "y"], indicator_id=["rank", "rank_field_size"])
-    rows["unit"] = ["rank", "units"]
-    got = rank_percentile(rows)
-    assert got["value"].isna().all() and "field size not stated" in got["reason"].iloc[0]
-
-
-def test_growth_never_chains_different_groups():
-    rows = facts(
-        value=[1210.0, 1337.0],
-        group=["city_alone", "city_with_new_area"],
-        as_of_date=pd.to_datetime(["2021-10-25", "2022-12-31"]),
-    )
-    assert growth(rows).empty
-    rows["group"] = "same"
-    assert growth(rows)["value"].iloc[0] == pytest.approx(100 * (1337 / 1210 - 1))
-
-
-def test_lookalikes_pair_indicators_with_a_unit_but_not_a_group():
-    rows = facts(value=[1.0, 2.0, 3.0], indicator_id=["a", "b", "c"], group=["g", "h", "g"])
-    assert lookalikes(rows)[["indicator_a", "indicator_b"]].values.tolist() == [
-        ["a", "b"],
-        ["b", "c"],
-    ]
-
-
-def test_entity_profile_lists_every_fact_with_a_citation(ds):
+def test_entity_profile_lists_every_fact_in_time_order_with_a_citation(ds):
     profile = entity_profile(ds, "guiyang")
     assert len(profile.facts) == (ds.observations["entity_id"] == "guiyang").sum()
     assert profile.facts["as_of_date"].is_monotonic_increasing
     assert profile.facts["citation"].str.startswith(tuple(ds.sources["publisher"])).all()
-    assert "25 facts" in profile.summary()
+    assert f"{len(profile.facts)} facts" in profile.summary()
 
 
 def test_entity_profile_refuses_an_unknown_entity(ds):
     with pytest.raises(KeyError, match="unknown entity 'atlantis'"):
         entity_profile(ds, "atlantis")
+
+
+def test_per_capita_keeps_intervals_and_says_why_it_cannot_divide(ds):
+    per_capita = derived(entity_profile(ds, "guiyang"), "per_capita")
+    assert len(per_capita) == (ds.observations["entity_id"] == "guiyang").sum()  # one per fact
+    population = ds.observations.set_index(["entity_id", "indicator_id"])["value"]
+    activities = per_capita.loc["academic_activities"]  # "more than 90"
+    assert activities["value"] == pytest.approx(
+        90 / population["guiyang", "resident_population"] * 10_000
+    )
+    assert math.isinf(activities["high"]) and activities["qualifier"] == "more_than"
+    reasons = per_capita["reason"]
+    assert "wider territory" in reasons["high_tech_enterprises_with_guian"]  # Guiyang + Gui'an
+    assert "ranking" in reasons["pilot_evaluation_rank"]
+    assert "ratio" in reasons["rd_investment_growth_with_guian"]
+    assert per_capita.loc[reasons.isna(), "value"].notna().all()
+    assert per_capita.loc[reasons.notna(), "value"].isna().all()
+
+
+def test_rank_percentile_needs_the_entitys_own_field_size(ds):
+    guiyang = derived(entity_profile(ds, "guiyang"), "rank_percentile")
+    assert guiyang.loc["pilot_evaluation_percentile", "value"] == pytest.approx(100 * 42 / 64)
+    baotou = derived(entity_profile(ds, "baotou"), "rank_percentile")  # "top 10", no field size
+    assert baotou["value"].isna().all() and baotou["reason"].str.contains("field size").all()
+
+
+def test_growth_only_within_a_comparability_group(ds, tmp_path):
+    # Guiyang's high-tech enterprises: 1,210 for the city alone, 1,337 with Gui'an: no growth
+    profile = entity_profile(ds, "guiyang")
+    assert derived(profile, "growth").empty
+    assert "No growth can be derived" in profile.summary()
+    # a second figure for the city alone (a made-up test row) gives one
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    with (data / "observations.csv").open("a", encoding="utf-8") as file:
+        file.write(
+            "obs9999,guiyang,high_tech_enterprises,1331,enterprises,exact,1331,1331,2022-10-25,,,"
+            "guiyang_gov_2021_hub_city,p9,test row\n"
+        )
+    growth = derived(entity_profile(ist.load_dataset(data), "guiyang"), "growth")
+    assert growth.loc["high_tech_enterprises", "value"] == pytest.approx(10.0)  # 1210 -> 1331
+    assert growth.loc["high_tech_enterprises", "from_obs"] == "obs0011->obs9999"
+
+
+def test_lookalikes_pair_indicators_with_a_unit_but_not_a_group(ds):
+    pairs = lookalikes(ds.observations[ds.observations["entity_id"] == "guiyang"])
+    named = set(zip(pairs["indicator_a"], pairs["indicator_b"], strict=True))
+    assert ("high_tech_enterprises", "high_tech_enterprises_with_guian") in named
+    assert (pairs["group_a"] != pairs["group_b"]).all()
+    units = ds.indicators.set_index("indicator_id")["unit"]
+    assert (pairs["indicator_a"].map(units) == pairs["indicator_b"].map(units)).all()
 
 
 def test_compare_explains_every_group_it_leaves_out(ds):
@@ -121,14 +93,21 @@ def test_compare_explains_every_group_it_leaves_out(ds):
     assert set(shown["group"]) == set(comparison.comparable_groups)
     assert shown.groupby("group")["entity_id"].nunique().eq(2).all()
     left_out = comparison.not_comparable()
-    assert left_out["reason"].notna().all() and len(left_out) > 0
-    # the experts' counts are divided; the ranks are not, and the table says why
+    assert len(left_out) > 0 and left_out["reason"].notna().all()
+    activities = left_out.set_index("group").loc["academic_activities", "reason"]
+    assert "baotou's joint_academic_activities" in activities  # same unit, another group
+    # the experts are divided by population; the ranks are not, and the table says why
     experts = shown[shown["group"] == "platform_experts_joined"]
-    assert experts["shown_unit"].str.contains("per 1,000,000 residents").all()
+    assert experts["shown_unit"].str.contains("per 10,000 residents").all()
     ranks = shown[shown["group"] == "pilot_evaluation_rank"]
-    assert (ranks["shown_value"] == ranks["value"]).all() and ranks[
-        "per_capita_reason"
-    ].notna().all()
+    assert (ranks["shown_value"] == ranks["value"]).all()
+    assert ranks["per_capita_reason"].notna().all()
+
+
+def test_compare_lists_chosen_indicators_nobody_has(ds):
+    comparison = compare(ds, ["guiyang", "baotou"], ["tech_smes_growth"])
+    assert comparison.comparable_groups == []
+    assert "none of guiyang, baotou" in comparison.not_comparable()["reason"].iloc[0]
 
 
 def test_compare_refuses_bad_selections(ds):
@@ -140,12 +119,11 @@ def test_compare_refuses_bad_selections(ds):
         compare(ds, ["guiyang", "guiyang"])
 
 
-def test_plots_return_figures_with_one_row_per_fact(ds):
+def test_plots_draw_one_row_per_fact_and_one_panel_per_comparable_group(ds):
     import matplotlib
 
     matplotlib.use("Agg")
     profile = entity_profile(ds, "baotou")
-    figure = profile.plot()
-    assert len(figure.axes[0].get_yticklabels()) == len(profile.facts)
-    figure = compare(ds, ["guiyang", "baotou"]).plot()
-    assert len(figure.axes) == 3
+    assert len(profile.plot().axes[0].get_yticklabels()) == len(profile.facts)
+    comparison = compare(ds, ["guiyang", "baotou"])
+    assert len(comparison.plot().axes) == len(comparison.comparable_groups)

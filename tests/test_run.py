@@ -128,7 +128,7 @@ def test_city_profile_derives_a_rank_percentile_only_with_a_stated_field(suite, 
     field = facts["guiyang", "pilot_evaluation_rank_field_size"]
     expected = 100 * (field - rank) / (field - 1)
     guiyang = suite["city_profile/default"].records()["rank_percentiles"]
-    assert guiyang == {"pilot_evaluation_rank": [pytest.approx(expected)] * 2}
+    assert guiyang == {"pilot_evaluation_percentile": [pytest.approx(expected)] * 2}
     # Baotou's rank ("top 10") comes without a field size: nothing is borrowed from Guiyang
     assert suite["city_profile/entity-baotou"].records()["rank_percentiles"] == {}
 

@@ -8,8 +8,9 @@ Two figures are comparable only when their indicators share a comparability ``gr
 codebook (``ds.indicators``). High-tech enterprises of Guiyang alone and of Guiyang with Gui'an New
 Area share a unit but not a group, so they are never put side by side.
 
-These are deliberately small helpers (per capita, rank percentile, growth, comparability) scoped to
-the two notebooks; the general derived-indicator API belongs to ``innostudy.indicators``.
+The derived figures themselves (per capita, rank percentiles, growth) are computed by
+:mod:`innostudy.indicators`; this module decides what to attempt, says why the rest is left out,
+and draws intervals as intervals.
 
 >>> import innostudy as ist
 >>> from innostudy.profile import compare, entity_profile
@@ -31,10 +32,7 @@ import pandas as pd
 from innostudy.dataset import Dataset
 
 POPULATION = "resident_population"
-PER = 1_000_000  # per-capita figures are per million residents
-FIELD_SIZE_SUFFIX = (
-    "_field_size"  # "<rank indicator>_field_size" holds the size of the ranked field
-)
+PER = 10_000  # per-capita figures are per 10,000 residents, as in innostudy.indicators
 
 # Units that do not count things happening in a place, so dividing by its population means nothing.
 NOT_PER_CAPITA_UNITS = {
@@ -58,117 +56,88 @@ DERIVED_COLUMNS = [
 ]  # fmt: skip
 
 
-# -- derived figures ------------------------------------------------------------------------------
+# -- derived figures, every attempt with its reason -----------------------------------------------
 
 
-def per_capita(facts: pd.DataFrame, population: pd.DataFrame, *, per: int = PER) -> pd.DataFrame:
-    """Each fact divided by its entity's resident population, per ``per`` residents.
+def derived_figures(facts: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Per capita, rank percentile and growth for ``facts``, computed by ``innostudy.indicators``.
 
-    ``facts`` are rows of ``Dataset.observations``; ``population`` the population facts, of which
-    each entity's most recent (by ``as_of``) is used. Bounds are divided like the value, so an open
-    interval stays open. A fact that cannot be
-    divided (a rank, a percentage, no population known, a figure about a wider territory than the
-    population counts) gets a row with ``value`` NaN and the reason.
-
-    >>> import innostudy as ist
-    >>> ds = ist.load_dataset()
-    >>> obs = ds.observations
-    >>> pc = per_capita(obs[obs.obs_id == "obs0005"], obs[obs.indicator_id == POPULATION])
-    >>> pc[["value", "low", "high", "qualifier"]].round(2).to_dict("records")
-    [{'value': 15.03, 'low': 15.03, 'high': inf, 'qualifier': 'more_than'}]
-    """
-    latest = population.sort_values(["entity_id", "as_of", "obs_id"])
-    people = latest.drop_duplicates("entity_id", keep="last").set_index("entity_id")
-    divisor = facts["entity_id"].map(people["value"]) / per
-    reason = pd.Series(pd.NA, index=facts.index, dtype="string")
-    reason[divisor.isna()] = "no resident population known for this entity"
-    other_area = facts["group"].str.contains("_with_", regex=False)
-    reason[other_area] = "counts a wider territory than the entity's census population"
-    for unit, why in NOT_PER_CAPITA_UNITS.items():
-        reason[facts["unit"] == unit] = f"unit {unit!r} is {why}"
-    reason[facts["indicator_id"] == POPULATION] = "the population itself"
-    usable = reason.isna()
-    out = _derived_frame(facts, "per_capita")
-    for column in ("value", "low", "high"):
-        out[column] = (facts[column] / divisor).where(usable)
-    out["unit"] = (facts["unit"] + f" per {per:,} residents").where(usable)
-    population_obs = facts["entity_id"].map(people["obs_id"]).astype("string")
-    out["from_obs"] = facts["obs_id"] + ("+" + population_obs).fillna("")
-    out["reason"] = reason
-    return out[DERIVED_COLUMNS]
-
-
-def rank_percentile(facts: pd.DataFrame) -> pd.DataFrame:
-    """Percentile of each rank within its field: 100 for first place, 0 for last.
-
-    ``100 * (field - rank) / (field - 1)``; a rank interval ("top 10") gives a percentile interval.
-    The field size is the entity's own ``<rank>_field_size`` fact as of the same date; where none is
-    stated the row says so instead of borrowing another entity's.
+    One row per attempt (``DERIVED_COLUMNS``): where a figure cannot be derived, ``value`` is NaN
+    and ``reason`` says why, so that nothing disappears from a profile without a word.
 
     >>> import innostudy as ist
     >>> obs = ist.load_dataset().observations
-    >>> rank_percentile(obs[obs.entity_id == "guiyang"])[["indicator_id", "value"]].round(1)
-                  indicator_id  value
-    0  pilot_evaluation_rank   65.6
+    >>> got = derived_figures(obs[obs.entity_id == "guiyang"], obs[obs.indicator_id == POPULATION])
+    >>> got.set_index("indicator_id").loc["academic_activities", ["value", "high", "qualifier"]].tolist()
+    [0.1503..., inf, 'more_than']
     """
-    fields = facts[facts["indicator_id"].str.endswith(FIELD_SIZE_SUFFIX)]
-    ranks = facts[facts["unit"] == "rank"]
-    size = ranks.merge(
-        fields.assign(
-            indicator_id=fields["indicator_id"].str.removesuffix(FIELD_SIZE_SUFFIX),
-        )[["entity_id", "indicator_id", "as_of", "value", "obs_id"]],
-        on=["entity_id", "indicator_id", "as_of"],
-        how="left",
-        suffixes=("", "_field"),
-    ).set_index(ranks.index)
-    field = size["value_field"]
+    return pd.concat(
+        [_per_capita(facts, population), _rank_percentiles(facts), _growth(facts)],
+        ignore_index=True,
+    )[DERIVED_COLUMNS]
 
-    def percentile(rank: pd.Series) -> pd.Series:
-        return 100 * (field - rank) / (field - 1)
 
-    out = _derived_frame(ranks, "rank_percentile")
-    out["value"] = percentile(ranks["value"])
-    out["low"] = percentile(ranks["high"])  # the worst rank allowed gives the lowest percentile
-    out["high"] = percentile(ranks["low"])
-    out["unit"] = "percentile"
-    out["from_obs"] = ranks["obs_id"] + ("+" + size["obs_id_field"]).fillna("")
-    out["reason"] = pd.Series(pd.NA, index=ranks.index, dtype="string").mask(
-        field.isna(), "field size not stated for this entity and date"
+def _per_capita(facts: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """``ind.per_capita`` where it makes sense; the reason where it does not."""
+    from innostudy import indicators as ind
+
+    reason = pd.Series(pd.NA, index=facts.index, dtype="string")
+    reason[~facts["entity_id"].isin(population["entity_id"])] = (
+        "no resident population known for this entity"
     )
-    return out[DERIVED_COLUMNS].reset_index(drop=True)
-
-
-def growth(facts: pd.DataFrame) -> pd.DataFrame:
-    """Percent change between consecutive dated facts of the same entity and comparability group.
-
-    Facts in different groups (Guiyang's high-tech enterprises alone in 2021, with Gui'an New Area
-    in 2022) are never chained. Bounds: the lowest growth the intervals allow is new low over old
-    high, the highest new high over old low.
-
-    >>> facts = pd.DataFrame({
-    ...     "obs_id": ["a", "b"], "entity_id": "x", "indicator_id": "n", "group": "n",
-    ...     "value": [100.0, 125.0], "low": [100.0, 125.0], "high": [100.0, np.inf],
-    ...     "unit": "firms", "qualifier": ["exact", "more_than"],
-    ...     "as_of_date": pd.to_datetime(["2021-12-31", "2022-12-31"])})
-    >>> growth(facts)[["value", "low", "high", "qualifier"]].to_dict("records")
-    [{'value': 25.0, 'low': 25.0, 'high': inf, 'qualifier': 'more_than'}]
-    """
-    ordered = facts.sort_values(["entity_id", "group", "as_of_date", "obs_id"])
-    before = ordered.groupby(["entity_id", "group"]).shift(1)
-    later = before["obs_id"].notna() & (ordered["as_of_date"] > before["as_of_date"])
-    new, old = ordered[later], before[later]
-    out = _derived_frame(new, "growth")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["value"] = 100 * (new["value"] / old["value"] - 1)
-        out["low"] = 100 * (new["low"] / old["high"] - 1)
-        out["high"] = 100 * (new["high"] / old["low"] - 1)
-    out["unit"] = "percent"
-    out["qualifier"] = np.where(
-        (new["qualifier"] == "exact") & (old["qualifier"] == "exact"), "exact", new["qualifier"]
+    reason[facts["value"] < 0] = "a negative figure is not a count"
+    reason[facts["group"].str.contains("_with_", regex=False)] = (
+        "counts a wider territory than the entity's census population"
     )
-    out["from_obs"] = old["obs_id"] + "->" + new["obs_id"]
-    out["reason"] = pd.Series(pd.NA, index=new.index, dtype="string")
-    return out[DERIVED_COLUMNS].reset_index(drop=True)
+    for unit, why in NOT_PER_CAPITA_UNITS.items():
+        reason[facts["unit"] == unit] = f"unit {unit!r}: {why}"
+    reason[facts["indicator_id"] == POPULATION] = "the population itself"
+    out = _derived_frame(facts, "per_capita").assign(reason=reason)
+    usable = facts[reason.isna()]
+    if len(usable):
+        divided = ind.per_capita(usable, population, per=PER).set_index(usable.index)
+        for column in ("value", "low", "high", "qualifier", "unit"):
+            out.loc[usable.index, column] = divided[column]
+        out.loc[usable.index, "from_obs"] = divided["obs_id"] + "+" + divided["population_obs_id"]
+    return out
+
+
+def _rank_percentiles(facts: pd.DataFrame) -> pd.DataFrame:
+    """``ind.rank_percentiles``: 100 for first place, 0 for last; no field size, no percentile."""
+    from innostudy import indicators as ind
+
+    got = ind.rank_percentiles(facts)
+    found = got["field_size_obs_id"].notna()
+    return got.assign(
+        derived="rank_percentile",
+        from_obs=(got["obs_id"] + "+" + got["field_size_obs_id"]).where(found),
+        reason=got["note"].where(~found).astype("string"),
+    )
+
+
+def _growth(facts: pd.DataFrame) -> pd.DataFrame:
+    """``ind.growth`` within each comparability group that has figures at two or more dates."""
+    from innostudy import indicators as ind
+
+    rows = []
+    for (entity, group), snapshots in facts.groupby(["entity_id", "group"]):
+        if snapshots["as_of_date"].nunique() < 2:
+            continue
+        try:
+            got = ind.growth(snapshots, sorted(set(snapshots["indicator_id"])))
+        except ind.IndicatorError as error:  # e.g. two facts about the same moment
+            failed = {"entity_id": entity, "indicator_id": group, "reason": str(error)}
+            rows.append(pd.DataFrame([failed]))
+            continue
+        rows.append(
+            got.assign(
+                indicator_id=got["end_indicator_id"],
+                from_obs=got["start_obs_id"] + "->" + got["end_obs_id"],
+                reason=pd.NA,
+            )
+        )
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=DERIVED_COLUMNS)
+    return frame.assign(derived="growth")
 
 
 def lookalikes(facts: pd.DataFrame) -> pd.DataFrame:
@@ -286,10 +255,7 @@ def entity_profile(ds: Dataset, entity: str) -> EntityProfile:
     facts = obs[obs["entity_id"] == entity].sort_values(["as_of_date", "indicator_id", "obs_id"])
     facts = facts[FACT_COLUMNS].assign(citation=[ds.cite(i) for i in facts["obs_id"]])
     population = facts[facts["indicator_id"] == POPULATION]
-    derived = pd.concat(
-        [per_capita(facts, population), rank_percentile(facts), growth(facts)],
-        ignore_index=True,
-    )
+    derived = derived_figures(facts, population)
     return EntityProfile(entities.loc[entity], facts, derived, lookalikes(facts))
 
 
@@ -444,7 +410,7 @@ def _why_not(group: str, unit: str, holders: set, entities: list[str], open_fact
 
 def _shown_per_capita(facts: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
     """Show per-capita figures in every comparable group where all entities allow it."""
-    pc = per_capita(facts, population)
+    pc = _per_capita(facts, population)
     divisible = pc["value"].notna().groupby(facts["group"]).transform("all")
     facts = facts.copy()
     for column in ("value", "low", "high"):
