@@ -41,6 +41,12 @@ def non_default_sets(data_copy: Path) -> dict[str, dict]:
     return {
         "data_audit": {"data_dir": str(data_copy)},
         "city_profile": {"entity": "baotou"},
+        "composite_index": {
+            "draws": 200,
+            "sensitivity_draws": 64,
+            "seed": 1,
+            "simulated_units": 30,
+        },
         "policy_evaluation": {"seed": 1, "control_group": "notyet", "placebo_draws": 20},
         "pilot_comparison": {
             "entities": ["guiyang", "baotou"],
@@ -76,7 +82,8 @@ def suite(tmp_path_factory, data_copy):
         name: {"notebook": str(spec["notebook"]), "parameter_sets": [{}, others[name]]}
         for name, spec in load_config(CONFIG)["reports"].items()
     }
-    reports = dict(sorted(reports.items(), key=lambda item: item[0] != "policy_evaluation"))
+    slow_first = ("composite_index", "policy_evaluation")  # no earlier run times to go by
+    reports = dict(sorted(reports.items(), key=lambda item: item[0] not in slow_first))
     reports["failing"] = {"notebook": str(FAILING)}
     config = folder / "reports.yml"
     config.write_text(yaml.safe_dump({"timeout": 300, "reports": reports}), encoding="utf-8")
@@ -163,6 +170,22 @@ def test_policy_evaluation_recovers_the_simulated_effect(suite):
         assert abs(records["att_simple"] - records["true_att"]) < 3 * records["att_simple_se"]
         # an effect this large: no random reassignment matches it, the smallest p-value possible
         assert records["placebo_pvalue"] == pytest.approx(1 / (draws + 1))
+
+
+def test_composite_index_follows_its_simulation_parameters(suite):
+    other = {"draws": 200, "sensitivity_draws": 64, "seed": 1, "simulated_units": 30}
+    for folder, units, draws in [
+        ("composite_index/default", 65, 2000),  # the notebook's defaults
+        (folder_of("composite_index", other), other["simulated_units"], other["draws"]),
+    ]:
+        records = suite[folder].records()
+        assert (records["simulated_units"], records["simulated_draws"]) == (units, draws)
+        assert (
+            0
+            <= records["simulated_median_rank_interval_width"]
+            <= records["simulated_max_rank_interval_width"]
+            < units
+        )
 
 
 # -- what each run leaves ---------------------------------------------------------------------------
