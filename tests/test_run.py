@@ -34,6 +34,7 @@ from innostudy.run import (
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "notebooks" / "reports.yml"
 FAILING = ROOT / "tests" / "fixtures" / "notebooks" / "failing.ipynb"
+SLOW = ROOT / "tests" / "fixtures" / "notebooks" / "slow.ipynb"
 
 
 def non_default_sets(data_copy: Path) -> dict[str, dict]:
@@ -75,7 +76,7 @@ def data_copy(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def suite(tmp_path_factory, data_copy):
-    """Every report with its defaults and one other set, plus the failing fixture: one call."""
+    """Every report with its defaults and one other set, plus two failing fixtures: one call."""
     folder = tmp_path_factory.mktemp("suite")
     others = non_default_sets(data_copy)
     reports = {
@@ -85,8 +86,11 @@ def suite(tmp_path_factory, data_copy):
     slow_first = ("composite_index", "policy_evaluation")  # no earlier run times to go by
     reports = dict(sorted(reports.items(), key=lambda item: item[0] not in slow_first))
     reports["failing"] = {"notebook": str(FAILING)}
+    reports["slow"] = {"notebook": str(SLOW), "timeout": 2}
     config = folder / "reports.yml"
-    config.write_text(yaml.safe_dump({"timeout": 300, "reports": reports}), encoding="utf-8")
+    config.write_text(
+        yaml.safe_dump({"timeout": 300, "reports": reports}, sort_keys=False), "utf-8"
+    )
     return run_reports(config, jobs=2, out=folder / "site", progress=False)
 
 
@@ -103,8 +107,8 @@ def test_every_report_in_the_suite_has_a_non_default_case(data_copy):
 
 
 def test_all_but_the_failing_notebook_complete(suite):
-    assert [r.run.folder for r in suite.failed] == ["failing/default"]
-    assert len(suite.results) == 2 * len(load_config(CONFIG)["reports"]) + 1
+    assert [r.run.folder for r in suite.failed] == ["failing/default", "slow/default"]
+    assert len(suite.results) == 2 * len(load_config(CONFIG)["reports"]) + 2
     assert not suite.ok
 
 
@@ -159,8 +163,8 @@ def test_pilot_comparison_with_chosen_indicators_per_capita(suite, data_copy):
     assert records["n_per_capita_values"] == 2
 
 
-def test_policy_evaluation_recovers_the_simulated_effect(suite):
-    other = {"seed": 1, "control_group": "notyet", "placebo_draws": 20}
+def test_policy_evaluation_recovers_the_simulated_effect(suite, data_copy):
+    other = non_default_sets(data_copy)["policy_evaluation"]
     for folder, draws in [
         ("policy_evaluation/default", 200),  # the notebook's default placebo_draws
         (folder_of("policy_evaluation", other), other["placebo_draws"]),
@@ -172,8 +176,8 @@ def test_policy_evaluation_recovers_the_simulated_effect(suite):
         assert records["placebo_pvalue"] == pytest.approx(1 / (draws + 1))
 
 
-def test_composite_index_follows_its_simulation_parameters(suite):
-    other = {"draws": 200, "sensitivity_draws": 64, "seed": 1, "simulated_units": 30}
+def test_composite_index_follows_its_simulation_parameters(suite, data_copy):
+    other = non_default_sets(data_copy)["composite_index"]
     for folder, units, draws in [
         ("composite_index/default", 65, 2000),  # the notebook's defaults
         (folder_of("composite_index", other), other["simulated_units"], other["draws"]),
@@ -236,13 +240,20 @@ def test_failing_notebook_is_kept_with_its_cell_and_exception(suite):
     assert "ZeroDivisionError" in line
 
 
+def test_a_cell_past_its_timeout_is_reported_with_its_cell(suite):
+    slow = suite["slow/default"]
+    assert slow.error["ename"] == "CellTimeoutError" and "time.sleep" in slow.error["source"]
+    assert slow.duration_s < 30  # stopped at the 2 s cell timeout, not after the 60 s sleep
+    assert "In [" in slow.describe() and "timed out" in slow.describe()
+
+
 def test_index_lists_every_run_with_links(suite):
     page = (suite.out / "index.html").read_text(encoding="utf-8")
     for result in suite.results:
         assert f'href="{result.run.folder}/{result.run.notebook.stem}.html"' in page.replace(
             "%2B", "+"
         )
-    assert page.count('<tr class="failed">') == 1
+    assert page.count('<tr class="failed">') == 2
     assert "&quot;entity&quot;: &quot;baotou&quot;" in page
 
 
