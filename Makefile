@@ -21,9 +21,7 @@ test: $(READY)
 	$(BIN)/python -m pytest
 
 reports: $(READY)
-	mkdir -p reports/01_data_audit
-	INNOSTUDY_OUTPUT_DIR=$(CURDIR)/reports/01_data_audit $(BIN)/papermill --cwd notebooks -k python3 \
-		notebooks/01_data_audit.ipynb reports/01_data_audit/01_data_audit.ipynb
+	$(BIN)/innostudy run --out reports
 
 lab: $(READY)
 	$(BIN)/jupyter lab notebooks/

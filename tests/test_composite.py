@@ -2,8 +2,6 @@
 
 import dataclasses
 import doctest
-import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -624,34 +622,3 @@ def test_sensitivity_attributes_nothing_to_a_choice_that_changes_nothing(simulat
     assert len(result.plot().patches) >= 6
     with pytest.raises(CompositeInputError, match="nothing to attribute"):
         cp.sensitivity(table, spec, n=16, weights=0)
-
-
-# -- the notebook ---------------------------------------------------------------------------------
-
-
-def test_notebook_runs_and_records_its_key_values(tmp_path, monkeypatch):
-    import papermill
-
-    monkeypatch.setenv("INNOSTUDY_OUTPUT_DIR", str(tmp_path))
-    # the kernel imports this checkout's package, whether or not it is installed
-    monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])
-    )
-    papermill.execute_notebook(
-        ROOT / "notebooks" / "04_composite_index.ipynb",
-        tmp_path / "04_composite_index.ipynb",
-        parameters={"draws": 400, "sensitivity_draws": 128},
-        kernel_name="python3",
-        cwd=ROOT / "notebooks",
-        progress_bar=False,
-    )
-    records = json.loads((tmp_path / "records.json").read_text(encoding="utf-8"))
-    assert records["simulated_units"] == 65
-    assert records["simulated_draws"] == 400
-    assert 0 < records["simulated_median_rank_interval_width"] < 65
-    assert records["real_entities"] >= records["real_comparable_entities"] >= 0
-    assert records["real_shared_indicators"] >= 1
-    assert (tmp_path / "figures" / "simulated_rank_intervals.png").exists()
-    assert (tmp_path / "tables" / "simulated_rank_intervals.csv").exists()
-    provenance = json.loads((tmp_path / "provenance_notebook.json").read_text(encoding="utf-8"))
-    assert provenance["parameters"]["draws"] == 400

@@ -376,60 +376,7 @@ def test_import_stays_light():
     assert out.stdout.strip() == "[]"
 
 
-# ---------------------------------------------------------------- the notebook
-@pytest.fixture(scope="module")
-def notebook_run(tmp_path_factory):
-    import os
-    from pathlib import Path
-
-    papermill = pytest.importorskip("papermill")
-    root = Path(__file__).resolve().parents[1]
-    out = tmp_path_factory.mktemp("policy_notebook")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("INNOSTUDY_OUTPUT_DIR", str(out))
-        patch.setenv(
-            "PYTHONPATH", os.pathsep.join([str(root / "src"), os.environ.get("PYTHONPATH", "")])
-        )
-        papermill.execute_notebook(
-            root / "notebooks" / "05_policy_evaluation.ipynb",
-            out / "05_policy_evaluation.ipynb",
-            kernel_name="python3",
-            cwd=root / "notebooks",
-            progress_bar=False,
-            parameters={"placebo_draws": 100},
-        )
-    return out
-
-
-def test_notebook_runs_the_checklist_on_simulated_data(notebook_run):
-    import json
-
-    records = json.loads((notebook_run / "records.json").read_text(encoding="utf-8"))
-    assert records["simulated"] is True
-    # Callaway-Sant'Anna recovers the simulation's true ATT within its 95 % interval
-    assert abs(records["att_simple"] - records["true_att"]) < 1.96 * records["att_simple_se"]
-    assert records["placebo_pvalue"] == pytest.approx(1 / 101)  # strong effect: no draw beats it
-    assert records["pretrend_pvalue"] > 0.05
-    for name in ("rollout", "twfe", "event_study", "att_gt", "att_dynamic", "bacon", "placebo"):
-        assert (notebook_run / "figures" / f"{name}.png").stat().st_size > 10_000, name
-    simple = pd.read_csv(notebook_run / "tables" / "att_simple.csv")
-    assert simple["simulated"].all()
-    provenance = json.loads((notebook_run / "provenance_notebook.json").read_text("utf-8"))
-    assert provenance["parameters"]["placebo_draws"] == 100
-
-
-def test_notebook_committed_without_outputs_and_one_parameters_cell():
-    from pathlib import Path
-
-    import nbformat
-
-    path = Path(__file__).resolve().parents[1] / "notebooks" / "05_policy_evaluation.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    assert nb.metadata.kernelspec.name == "python3"
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.outputs and c.execution_count is None for c in code)
-    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1
+# the notebook runs in tests/test_run.py with the rest of the report suite
 
 
 def test_collinear_controls_are_named(staggered):

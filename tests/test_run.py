@@ -10,6 +10,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from hypothesis import given
@@ -118,6 +119,10 @@ def test_data_audit_follows_its_data_dir(suite, ds, data_copy):
     assert default["n_observations"] == len(ds.observations)
     assert other["n_observations"] == len(ds.observations) - 1
     assert default["n_problems"] == other["n_problems"] == 0
+    assert default["n_conflicts"] == 1  # 26 vs 22 first-batch pilots
+    assert default["qualifiers"] == ds.observations["qualifier"].value_counts().to_dict()
+    heatmap = suite["data_audit/default"].path / "figures" / "coverage_heatmap.png"
+    assert heatmap.stat().st_size > 10_000
 
 
 def test_city_profile_records_every_fact_of_its_entity(suite, ds):
@@ -174,6 +179,11 @@ def test_policy_evaluation_recovers_the_simulated_effect(suite, data_copy):
         assert abs(records["att_simple"] - records["true_att"]) < 3 * records["att_simple_se"]
         # an effect this large: no random reassignment matches it, the smallest p-value possible
         assert records["placebo_pvalue"] == pytest.approx(1 / (draws + 1))
+    default = suite["policy_evaluation/default"]
+    assert default.records()["pretrend_pvalue"] > 0.05  # the default simulation has parallel trends
+    for name in ("rollout", "twfe", "event_study", "att_gt", "att_dynamic", "bacon", "placebo"):
+        assert (default.path / "figures" / f"{name}.png").stat().st_size > 10_000, name
+    assert pd.read_csv(default.path / "tables" / "att_simple.csv")["simulated"].all()
 
 
 def test_composite_index_follows_its_simulation_parameters(suite, data_copy):
@@ -184,6 +194,9 @@ def test_composite_index_follows_its_simulation_parameters(suite, data_copy):
     ]:
         records = suite[folder].records()
         assert (records["simulated_units"], records["simulated_draws"]) == (units, draws)
+        assert records["real_entities"] >= records["real_comparable_entities"] >= 0
+        assert records["real_shared_indicators"] >= 1
+        assert (suite[folder].path / "figures" / "simulated_rank_intervals.png").exists()
         assert (
             0
             <= records["simulated_median_rank_interval_width"]
