@@ -455,9 +455,11 @@ def find_quantities(text: str) -> Iterator[Quantity]:
     >>> [(q.value, q.unit) for q in find_quantities("It helped 1,163 companies and 4,984 experts.")]
     [(1163.0, 'companies'), (4984.0, 'experts')]
     """
-    norm = text.translate(_FULLWIDTH)
-    taken = [r.span for r in find_ranks(norm)] + [p.span for p in find_periods(norm)]
-    taken += [span for _, span in _find_dates(norm, None)]
+    yield from find_figures(text).quantities
+
+
+def _find_quantities(norm: str, taken: list[tuple[int, int]]) -> Iterator[Quantity]:
+    """The figures of :func:`find_quantities` in normalised text, outside the ``taken`` spans."""
     for m in _QUANTITY.finditer(norm):
         if any(a < m.end() and m.start() < b for a, b in taken) or _not_a_figure(m, norm):
             continue
@@ -580,14 +582,19 @@ def find_ranks(text: str) -> Iterator[Rank]:
     >>> [r.position for r in find_ranks("Baotou ranked among the top 10; Guiyang ranked 23rd.")]
     [10, 23]
     """
-    norm = text.translate(_FULLWIDTH)
+    yield from _find_ranks(text.translate(_FULLWIDTH))
+
+
+def _find_ranks(norm: str) -> list[Rank]:
+    found = []
     for m in _RANK.finditer(norm):
         try:
             rank = _rank_from_match(m, norm, whole=False)
         except ValueError:
             continue
         if rank is not None:
-            yield rank
+            found.append(rank)
+    return found
 
 
 def parse_rank(text: str) -> Rank:
@@ -792,10 +799,14 @@ def _period_from_match(m: re.Match, whole: bool) -> Period | None:
     return Period(year, year, (m.start("y"), m.end()))
 
 
-def _periods(norm: str, whole_text: bool) -> Iterator[Period | ValueError | None]:
-    """Each period-like match outside dates: a Period, the ValueError that says why it is none,
-    or None for a year that no year word marks as a period."""
-    dates = [span for _, span in _find_dates(norm, None)]
+def _periods(
+    norm: str, whole_text: bool, dates: list[tuple[int, int]] | None = None
+) -> Iterator[Period | ValueError | None]:
+    """Each period-like match outside the spans of ``dates`` (found here when not given): a
+    Period, the ValueError that says why it is none, or None for a year that no year word marks
+    as a period."""
+    if dates is None:
+        dates = [span for _, span in _find_dates(norm, None)]
     for m in _PERIOD.finditer(norm):
         if any(a < m.end() and m.start() < b for a, b in dates):
             continue
@@ -833,6 +844,46 @@ def parse_period(text: str) -> Period:
     if not found or found[0] is None:
         raise ParseError(text, _EXPECTED_PERIOD)
     return found[0]
+
+
+# --- every figure of a text ---------------------------------------------------------------------
+
+
+class Figures(NamedTuple):
+    """What :func:`find_figures` finds: the quantities, ranks, dates (as ``(date, span)``) and
+    periods of a text, each list in text order."""
+
+    quantities: list[Quantity]
+    ranks: list[Rank]
+    dates: list[tuple[date, tuple[int, int]]]
+    periods: list[Period]
+
+
+def find_figures(text: str, reference=None) -> Figures:
+    """Every figure of a longer text: what :func:`find_quantities`, :func:`find_ranks`,
+    :func:`find_dates` (with ``reference``) and :func:`find_periods` yield, from one reading.
+
+    The quantities skip the numbers of the ranks, dates and periods, so the four finders read
+    the text for each other; called together, each pattern would run up to four times. Use this
+    when more than one kind of figure is wanted.
+
+    >>> found = find_figures("Guiyang ranked 23rd among 65 cities in 2022, with 1,163 firms.")
+    >>> [q.value for q in found.quantities], [r[:2] for r in found.ranks], found.periods
+    ([1163.0], [(23, 65)], [Period(start=2022, end=2022, span=(39, 43))])
+    """
+    norm = text.translate(_FULLWIDTH)
+    ref = None if reference is None else _as_date(reference)
+    dated = list(_find_dates(norm, ref))  # the spans do not depend on the reference
+    date_spans = [span for _, span in dated]
+    ranks = _find_ranks(norm)
+    periods = [p for p in _periods(norm, False, date_spans) if isinstance(p, Period)]
+    taken = [r.span for r in ranks] + [p.span for p in periods] + date_spans
+    return Figures(
+        list(_find_quantities(norm, taken)),
+        ranks,
+        [(d, span) for d, span in dated if isinstance(d, date)],
+        periods,
+    )
 
 
 # --- vectorised ---------------------------------------------------------------------------------

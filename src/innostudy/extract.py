@@ -571,8 +571,9 @@ class _Reader:
     def _figures(self, piece: str, offset: int) -> tuple[list[_Figure], list, list]:
         """Figures, dates and periods of one sentence, with offsets into the whole text."""
         figures: list[_Figure] = []
+        found = clean.find_figures(piece, reference=self.anchor.day)
         clock = [m.span() for m in _CLOCK_TIME.finditer(piece)] if ":" in piece else []
-        for q in clean.find_quantities(piece):
+        for q in found.quantities:
             if any(a < q.span[1] and q.span[0] < b for a, b in clock):
                 continue  # "09:30" in a dateline is a time, not two figures
             fig = self._quantity(q, offset)
@@ -581,14 +582,14 @@ class _Reader:
                 conversion = self._quantity(q.conversion, offset)
                 conversion.host = fig
                 figures.append(conversion)
-        for r in clean.find_ranks(piece):
+        for r in found.ranks:
             a, b = r.span[0] + offset, r.span[1] + offset
             figures.append(
                 _Figure(a, b, "rank", float(r.position), r.qualifier, r.low, r.high,
                         unit="rank", field_size=r.field_size)
             )  # fmt: skip
         periods = [(p.start, p.end, p.span[0] + offset, p.span[1] + offset)
-                   for p in clean.find_periods(piece)]  # fmt: skip
+                   for p in found.periods]  # fmt: skip
         plans = _PLAN_DURATION.finditer(piece) if "年" in piece or "-year" in piece.lower() else ()
         for m in plans:
             a, b = m.span("n") if m["n"] else m.span("zh")
@@ -599,7 +600,7 @@ class _Reader:
             except clean.ParseError:
                 continue
             figures.append(_Figure(a + offset, b + offset, "count", value, "exact", value, value))
-        dates = [(d, s[0] + offset) for d, s in clean.find_dates(piece, reference=self.anchor.day)]
+        dates = [(d, s[0] + offset) for d, s in found.dates]
         for fig in figures:
             fig.named = self._name_around(fig)
             if fig.named is not None and fig.kind == "rank":  # "top 100" in a list's name
