@@ -208,9 +208,43 @@ def _key(phrase: str) -> str:
 
 
 def _alternation(phrases) -> str:
-    """A regex alternation of literal phrases, longest first; a space matches any whitespace."""
-    ordered = sorted(set(phrases), key=len, reverse=True)
-    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
+    r"""A regex alternation of literal phrases, longest first; a space matches any whitespace.
+
+    The regex engine tries alternatives one by one at every position, so the phrases are grouped
+    by their first character behind a lookahead on those characters: most positions fail at a
+    glance and the others try one group. The phrases are lower case, so no two groups start
+    alike, even ignoring case.
+
+    >>> _alternation(["more than", "about", "more"])
+    '(?=[ma])(?:m(?:ore\\s+than|ore)|a(?:bout))'
+    """
+    groups: dict[str, list[str]] = {}
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        groups.setdefault(phrase[0], []).append(phrase[1:])
+    alternatives = (
+        _literal(first) + "(?:" + "|".join(map(_literal, rests)) + ")"
+        for first, rests in groups.items()
+    )
+    return f"(?=[{''.join(map(re.escape, groups))}])(?:{'|'.join(alternatives)})"
+
+
+def _literal(phrase: str) -> str:
+    return re.escape(phrase).replace(r"\ ", r"\s+")
+
+
+# re.IGNORECASE also matches these to i, i, s and k; str.lower() leaves them as they are.
+_ODD_CASE = "İıſK"
+
+
+def _holds_any(text: str, words) -> bool:
+    """Whether ``text`` may hold one of ``words`` (lower case) where re.IGNORECASE would find
+    it: a quick test before running a costly pattern that needs one of them.
+
+    >>> _holds_any("Ranked FIRST", ("first", "top")), _holds_any("the second batch", ("top",))
+    (True, False)
+    """
+    folded = text.lower()
+    return any(w in folded for w in words) or any(c in text for c in _ODD_CASE)
 
 
 _WORD = _alternation([*_EN_SMALL, *_EN_TENS, "hundred", *_EN_SCALES])
@@ -526,15 +560,21 @@ _RANK = re.compile(
     )
     (?P<field_part>\s+(?:among|out\s+of|of)\s+(?:(?:the|all)\s+)?(?P<field>{_NUM})(?![0-9]))?
     (?P<list>\s+(?:on|in)\s+the\s+(?:[0-9]{{4}}\s+)?(?:list|ranking|rankings|index)(?![a-z]))?
-  | (?P<zh_field_part>(?:在|于)?(?:全国)?(?P<zh_field>{_ZH_NUM})(?:个|家|座|所)
-      [^0-9第，。；,;]{{0,20}}?中[，,]?)?
-    (?P<zh_verb>排名|位列|位居|名列|位于|排|居|列)?第(?P<zh_pos>{_ZH_NUM})(?P<zh_suffix>名|位)?
-  | (?P<zh_top_verb>排名|位列|位居|名列|跻身|进入|入选|位于|居)?(?:全国)?
-    前(?P<zh_top>{_ZH_NUM})(?P<zh_top_suffix>名|位|强)?
-  | (?P<zh_strong>{_ZH_NUM})强
+  | (?=[0-9{_ZH_DIGITS}十百千在于全排位名居列跻进入第前])  # what a Chinese rank starts with
+    (?:
+      (?P<zh_field_part>(?:在|于)?(?:全国)?(?P<zh_field>{_ZH_NUM})(?:个|家|座|所)
+        [^0-9第，。；,;]{{0,20}}?中[，,]?)?
+      (?P<zh_verb>排名|位列|位居|名列|位于|排|居|列)?第(?P<zh_pos>{_ZH_NUM})(?P<zh_suffix>名|位)?
+    | (?P<zh_top_verb>排名|位列|位居|名列|跻身|进入|入选|位于|居)?(?:全国)?
+      前(?P<zh_top>{_ZH_NUM})(?P<zh_top_suffix>名|位|强)?
+    | (?P<zh_strong>{_ZH_NUM})强
+    )
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# Every rank holds one of these words (ignoring case) or an ordinal number (23rd).
+_RANK_WORDS = ("top", "no.", "number", "第", "前", "强", *_EN_ORDINALS)
+_ORDINAL_NUMBER = re.compile("[0-9](?:st|nd|rd|th)", re.IGNORECASE)
 
 
 def _rank_from_match(m: re.Match, text: str, whole: bool) -> Rank | None:
@@ -587,6 +627,8 @@ def find_ranks(text: str) -> Iterator[Rank]:
 
 def _find_ranks(norm: str) -> list[Rank]:
     found = []
+    if not (_holds_any(norm, _RANK_WORDS) or _ORDINAL_NUMBER.search(norm)):
+        return found
     for m in _RANK.finditer(norm):
         try:
             rank = _rank_from_match(m, norm, whole=False)
@@ -699,8 +741,17 @@ def _date_from_match(m: re.Match, reference: date | None) -> date | None:
     return min(candidates, key=lambda d: abs(d - reference))
 
 
+# Every date holds 月, a year with a separator (2021-10-25) or a capitalised month name (a
+# lower-case "may" or "march" is no date).
+_DATE_CORE = re.compile(
+    "月|[0-9]{4}[-/.]|" + "|".join(f"{name[0].upper()}(?i:{name[1:3]})" for name in _MONTH_NAMES)
+)
+
+
 def _find_dates(norm: str, reference: date | None) -> Iterator[tuple[date | ValueError, tuple]]:
     """(date, or the ValueError that says why it is none, span) for every date-like match."""
+    if not _DATE_CORE.search(norm):
+        return
     for m in _DATE.finditer(norm):
         try:
             found = _date_from_match(m, reference)
@@ -748,6 +799,7 @@ def parse_date(text: str, reference=None) -> date:
 
 _EXPECTED_PERIOD = "a period such as '2023-25', '2021-2023', '2023—2025年' or '14th Five-Year Plan'"
 _YEAR = "(?:19|20)[0-9]{2}"
+_YEAR_CORE = re.compile(_YEAR)
 _PERIOD = re.compile(
     rf"""
       (?:(?<![a-z])from\s+)?(?<![0-9.,/\-])(?P<a>{_YEAR})\s*(?:年\s*)?
@@ -805,6 +857,8 @@ def _periods(
     """Each period-like match outside the spans of ``dates`` (found here when not given): a
     Period, the ValueError that says why it is none, or None for a year that no year word marks
     as a period."""
+    if not (_YEAR_CORE.search(norm) or "五" in norm or _holds_any(norm, ("five",))):
+        return  # every period holds a year, a Five-Year Plan or 五
     if dates is None:
         dates = [span for _, span in _find_dates(norm, None)]
     for m in _PERIOD.finditer(norm):
