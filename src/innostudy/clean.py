@@ -683,6 +683,8 @@ _MONTH = _alternation(_MONTHS)
 _ZH_DAY = "[0-9]{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
 _DATE = re.compile(
     rf"""
+    (?=[0-9〇零一二三四五六七八九十]|(?<![a-z])[a-z])  # a digit, a numeral or a word starts it
+    (?:
       (?<![a-z])(?P<m1>{_MONTH})(?![a-z])\.?\s+(?P<d1>[0-9]{{1,2}})(?:st|nd|rd|th)?(?![0-9a-z])
       (?:,?\s+(?P<y1>[0-9]{{4}})(?![0-9]))?
     | (?<![0-9.,])(?P<d2>[0-9]{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH})(?![a-z])\.?
@@ -691,6 +693,7 @@ _DATE = re.compile(
       (?![0-9])
     | (?:(?P<y4>[0-9]{{4}}|[〇零一二三四五六七八九]{{4}})\s*年\s*)?
       (?P<m4>[0-9]{{1,2}}|十[一二]?|[一二三四五六七八九])\s*月\s*(?P<d4>{_ZH_DAY})\s*[日号]
+    )
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -802,6 +805,8 @@ _YEAR = "(?:19|20)[0-9]{2}"
 _YEAR_CORE = re.compile(_YEAR)
 _PERIOD = re.compile(
     rf"""
+    (?=[0-9第“"「一二三四五六七八九十]|(?<![a-z])[a-z])  # a digit, a numeral, 第, a quote or a word
+    (?:
       (?:(?<![a-z])from\s+)?(?<![0-9.,/\-])(?P<a>{_YEAR})\s*(?:年\s*)?
       (?:-|–|—|~|～|至|到|\s+(?:to|through|until)\s+)\s*
       (?P<b>{_YEAR}|[0-9]{{2}})(?![0-9]|[-/.][0-9])(?:\s*年)?
@@ -812,6 +817,7 @@ _PERIOD = re.compile(
     | (?P<context>(?<![a-z])(?:in|since|by|from|during|until|before|after|for|of|the|fiscal|year)\s+)?
       (?<![0-9.,/\-])(?P<y>{_YEAR})(?P<nian>\s*年(?!\s*[0-9一二三四五六七八九十]{{1,2}}\s*月))?
       (?![0-9]|[.,/\-][0-9])
+    )
     """,
     re.IGNORECASE | re.VERBOSE,
 )
