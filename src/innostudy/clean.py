@@ -546,15 +546,20 @@ def _prose_unit(m: re.Match, text: str, pos: int) -> tuple[str | None, str | Non
 _EXPECTED_RANK = "a rank such as 'ranked 23rd among 65', 'top 10', '第23名' or '前十'"
 _NUM = rf"[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]+|{_WORD_RUN}"
 _ZH_NUM = f"[0-9]+|[{_ZH_DIGITS}十百千]+"
-_RANK_VERB = r"rank(?:ed|s|ing)?|plac(?:ed|es|ing)|came(?:\s+in)?|finished|stood|stands"
+_RANK_VERB = _alternation(
+    ["rank", "ranked", "ranks", "ranking", "placed", "places", "placing", "came", "came in",
+     "finished", "stood", "stands"]
+)  # fmt: skip
 _RANK = re.compile(
     rf"""
     (?P<en>
+      (?<![a-z])  # an ordinal rank starts a word
       (?P<verb>(?<![a-z])(?:{_RANK_VERB})\s+(?:(?:at|in)\s+)?(?:the\s+)?)?
       (?:(?<![0-9a-z])(?P<pos>[0-9]+)(?:st|nd|rd|th)(?![a-z])|(?P<pos_word>{_ORDINAL_WORD})
         |(?<![a-z])(?:No\.|number)\s*(?P<pos_no>[0-9]+|one)(?![0-9a-z]))
       (?P<place>\s+(?:place|position)(?![a-z]))?
-    | (?P<top_verb>(?:{_RANK_VERB}|was|were|is|are)\s+)?
+    | (?=[rpcfswiat])  # what the words before "top" start with (they may end a longer word)
+      (?P<top_verb>(?:{_RANK_VERB}|was|were|is|are)\s+)?
       (?:(?:among|in|within|into)\s+)?(?:the\s+)?(?<![a-z])top[\s-]+(?P<top>{_NUM})
       (?P<percent>\s*(?:%|per\s?cent))?
     )
