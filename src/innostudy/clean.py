@@ -256,6 +256,8 @@ _WORD_RUN = (
 _ORDINAL_WORD = (
     rf"(?<![a-z])(?:(?:{_alternation(_EN_TENS)})[\s-])?(?:{_alternation(_EN_ORDINALS)})(?![a-z])"
 )
+_YEAR = "(?:19|20)[0-9]{2}"
+_YEAR_RE = re.compile(_YEAR)
 _ZH_NUMERAL = f"[{_ZH_DIGITS}十百千万亿拾佰仟]+(?:点[{_ZH_DIGITS}]+[万亿]*)?"
 _QUANTITY = re.compile(
     rf"""
@@ -284,10 +286,11 @@ _DIGIT = re.compile("[0-9]")
 _HYPHENATED = re.compile("-[a-z]", re.IGNORECASE)
 _CONVERSION = re.compile(r"\s*[(（]\s*(?P<inner>[^()（）]{1,60}?)\s*[)）]")
 _SUFFIX_AT_END = re.compile(rf"\s*(?:{_alternation(_SUFFIX)})$", re.IGNORECASE)
-_STOP = rf"(?!(?:{'|'.join(_STOP_WORDS)})(?![a-z]))"
+_STOP = rf"(?!(?:{_alternation(_STOP_WORDS)})(?![a-z]))"
 _PROSE_UNIT = re.compile(
     rf"\s+(?P<unit>{_STOP}[a-z][a-z\-']*(?:\s+{_STOP}[a-z][a-z\-']*){{0,3}})", re.IGNORECASE
 )
+_OF_ANOTHER = re.compile(r"\s+(?:of|another)(?![a-z])", re.IGNORECASE)  # "one of", "one another"
 _PROSE_SUFFIX = re.compile(rf"\s*(?P<suffix>{_alternation(_SUFFIX)})(?![a-z])", re.IGNORECASE)
 
 
@@ -517,13 +520,13 @@ def _not_a_figure(m: re.Match, text: str) -> bool:
     if m["digits"]:
         if _LETTER.match(after) or after in ("年", "月", "日", "号"):
             return True
-        return not marked and re.fullmatch("(?:19|20)[0-9]{2}", m["digits"]) is not None
+        return not marked and _YEAR_RE.fullmatch(m["digits"]) is not None
     if m["zh"]:
         if before == "第" or m["zh"] in ("一", "两"):
             return True
         return not (marked or (after and after in _ZH_CLASSIFIERS))
     if m["words"]:
-        return re.match(r"\s+(?:of|another)(?![a-z])", text[m.end() :], re.IGNORECASE) is not None
+        return _OF_ANOTHER.match(text, m.end()) is not None
     return False
 
 
@@ -806,8 +809,6 @@ def parse_date(text: str, reference=None) -> date:
 # --- periods ------------------------------------------------------------------------------------
 
 _EXPECTED_PERIOD = "a period such as '2023-25', '2021-2023', '2023—2025年' or '14th Five-Year Plan'"
-_YEAR = "(?:19|20)[0-9]{2}"
-_YEAR_CORE = re.compile(_YEAR)
 _PERIOD = re.compile(
     rf"""
     (?=[0-9第“"「一二三四五六七八九十]|(?<![a-z])[a-z])  # a digit, a numeral, 第, a quote or a word
@@ -868,7 +869,7 @@ def _periods(
     """Each period-like match outside the spans of ``dates`` (found here when not given): a
     Period, the ValueError that says why it is none, or None for a year that no year word marks
     as a period."""
-    if not (_YEAR_CORE.search(norm) or "五" in norm or _holds_any(norm, ("five",))):
+    if not (_YEAR_RE.search(norm) or "五" in norm or _holds_any(norm, ("five",))):
         return  # every period holds a year, a Five-Year Plan or 五
     if dates is None:
         dates = [span for _, span in _find_dates(norm, None)]

@@ -546,6 +546,8 @@ class _Reader:
     def frame(self) -> pd.DataFrame:
         rows = []
         for number, (p_start, p_end) in enumerate(paragraphs(self.text), start=1):
+            if not _has_number(self.text[p_start:p_end]):
+                continue  # none of its sentences has a figure
             for s_start, s_end in sentences(self.text, p_start, p_end):
                 rows += self._sentence(number, s_start, s_end)
         # built column by column (pandas reads the object columns as text): much faster for
@@ -559,7 +561,7 @@ class _Reader:
 
     def _sentence(self, paragraph: int, start: int, end: int) -> list[dict]:
         piece = self.text[start:end]
-        if not _DIGIT.search(piece) and _NUMBER_WORDS.isdisjoint(_WORD_RE.findall(piece.lower())):
+        if not _has_number(piece):
             return []
         figures, dates, periods = self._figures(piece, start)
         if not figures:
@@ -802,6 +804,13 @@ _NUMBER_WORDS = frozenset(
     "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
     "hundred first second third top".split()
 )
+
+
+def _has_number(piece: str) -> bool:
+    """Whether a stretch of text holds a digit, a Chinese numeral or an English number word."""
+    return _DIGIT.search(piece) is not None or not _NUMBER_WORDS.isdisjoint(
+        _WORD_RE.findall(piece.lower())
+    )
 
 
 def _resolved(mention: _Mention) -> tuple[str | None, str | None]:
