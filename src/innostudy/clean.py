@@ -208,9 +208,43 @@ def _key(phrase: str) -> str:
 
 
 def _alternation(phrases) -> str:
-    """A regex alternation of literal phrases, longest first; a space matches any whitespace."""
-    ordered = sorted(set(phrases), key=len, reverse=True)
-    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
+    r"""A regex alternation of literal phrases, longest first; a space matches any whitespace.
+
+    The regex engine tries alternatives one by one at every position, so the phrases are grouped
+    by their first character behind a lookahead on those characters: most positions fail at a
+    glance and the others try one group. The phrases are lower case, so no two groups start
+    alike, even ignoring case.
+
+    >>> _alternation(["more than", "about", "more"])
+    '(?=[ma])(?:m(?:ore\\s+than|ore)|a(?:bout))'
+    """
+    groups: dict[str, list[str]] = {}
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        groups.setdefault(phrase[0], []).append(phrase[1:])
+    alternatives = (
+        _literal(first) + "(?:" + "|".join(map(_literal, rests)) + ")"
+        for first, rests in groups.items()
+    )
+    return f"(?=[{''.join(map(re.escape, groups))}])(?:{'|'.join(alternatives)})"
+
+
+def _literal(phrase: str) -> str:
+    return re.escape(phrase).replace(r"\ ", r"\s+")
+
+
+# re.IGNORECASE also matches these to i, i, s and k; str.lower() leaves them as they are.
+_ODD_CASE = "İıſK"
+
+
+def _holds_any(text: str, words) -> bool:
+    """Whether ``text`` may hold one of ``words`` (lower case) where re.IGNORECASE would find
+    it: a quick test before running a costly pattern that needs one of them.
+
+    >>> _holds_any("Ranked FIRST", ("first", "top")), _holds_any("the second batch", ("top",))
+    (True, False)
+    """
+    folded = text.lower()
+    return any(w in folded for w in words) or any(c in text for c in _ODD_CASE)
 
 
 _WORD = _alternation([*_EN_SMALL, *_EN_TENS, "hundred", *_EN_SCALES])
@@ -222,6 +256,8 @@ _WORD_RUN = (
 _ORDINAL_WORD = (
     rf"(?<![a-z])(?:(?:{_alternation(_EN_TENS)})[\s-])?(?:{_alternation(_EN_ORDINALS)})(?![a-z])"
 )
+_YEAR = "(?:19|20)[0-9]{2}"
+_YEAR_RE = re.compile(_YEAR)
 _ZH_NUMERAL = f"[{_ZH_DIGITS}十百千万亿拾佰仟]+(?:点[{_ZH_DIGITS}]+[万亿]*)?"
 _QUANTITY = re.compile(
     rf"""
@@ -250,10 +286,11 @@ _DIGIT = re.compile("[0-9]")
 _HYPHENATED = re.compile("-[a-z]", re.IGNORECASE)
 _CONVERSION = re.compile(r"\s*[(（]\s*(?P<inner>[^()（）]{1,60}?)\s*[)）]")
 _SUFFIX_AT_END = re.compile(rf"\s*(?:{_alternation(_SUFFIX)})$", re.IGNORECASE)
-_STOP = rf"(?!(?:{'|'.join(_STOP_WORDS)})(?![a-z]))"
+_STOP = rf"(?!(?:{_alternation(_STOP_WORDS)})(?![a-z]))"
 _PROSE_UNIT = re.compile(
     rf"\s+(?P<unit>{_STOP}[a-z][a-z\-']*(?:\s+{_STOP}[a-z][a-z\-']*){{0,3}})", re.IGNORECASE
 )
+_OF_ANOTHER = re.compile(r"\s+(?:of|another)(?![a-z])", re.IGNORECASE)  # "one of", "one another"
 _PROSE_SUFFIX = re.compile(rf"\s*(?P<suffix>{_alternation(_SUFFIX)})(?![a-z])", re.IGNORECASE)
 
 
@@ -455,9 +492,11 @@ def find_quantities(text: str) -> Iterator[Quantity]:
     >>> [(q.value, q.unit) for q in find_quantities("It helped 1,163 companies and 4,984 experts.")]
     [(1163.0, 'companies'), (4984.0, 'experts')]
     """
-    norm = text.translate(_FULLWIDTH)
-    taken = [r.span for r in find_ranks(norm)] + [p.span for p in find_periods(norm)]
-    taken += [span for _, span in _find_dates(norm, None)]
+    yield from find_figures(text).quantities
+
+
+def _find_quantities(norm: str, taken: list[tuple[int, int]]) -> Iterator[Quantity]:
+    """The figures of :func:`find_quantities` in normalised text, outside the ``taken`` spans."""
     for m in _QUANTITY.finditer(norm):
         if any(a < m.end() and m.start() < b for a, b in taken) or _not_a_figure(m, norm):
             continue
@@ -481,13 +520,13 @@ def _not_a_figure(m: re.Match, text: str) -> bool:
     if m["digits"]:
         if _LETTER.match(after) or after in ("年", "月", "日", "号"):
             return True
-        return not marked and re.fullmatch("(?:19|20)[0-9]{2}", m["digits"]) is not None
+        return not marked and _YEAR_RE.fullmatch(m["digits"]) is not None
     if m["zh"]:
         if before == "第" or m["zh"] in ("一", "两"):
             return True
         return not (marked or (after and after in _ZH_CLASSIFIERS))
     if m["words"]:
-        return re.match(r"\s+(?:of|another)(?![a-z])", text[m.end() :], re.IGNORECASE) is not None
+        return _OF_ANOTHER.match(text, m.end()) is not None
     return False
 
 
@@ -510,29 +549,40 @@ def _prose_unit(m: re.Match, text: str, pos: int) -> tuple[str | None, str | Non
 _EXPECTED_RANK = "a rank such as 'ranked 23rd among 65', 'top 10', '第23名' or '前十'"
 _NUM = rf"[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]+|{_WORD_RUN}"
 _ZH_NUM = f"[0-9]+|[{_ZH_DIGITS}十百千]+"
-_RANK_VERB = r"rank(?:ed|s|ing)?|plac(?:ed|es|ing)|came(?:\s+in)?|finished|stood|stands"
+_RANK_VERB = _alternation(
+    ["rank", "ranked", "ranks", "ranking", "placed", "places", "placing", "came", "came in",
+     "finished", "stood", "stands"]
+)  # fmt: skip
 _RANK = re.compile(
     rf"""
     (?P<en>
+      (?<![a-z])  # an ordinal rank starts a word
       (?P<verb>(?<![a-z])(?:{_RANK_VERB})\s+(?:(?:at|in)\s+)?(?:the\s+)?)?
       (?:(?<![0-9a-z])(?P<pos>[0-9]+)(?:st|nd|rd|th)(?![a-z])|(?P<pos_word>{_ORDINAL_WORD})
         |(?<![a-z])(?:No\.|number)\s*(?P<pos_no>[0-9]+|one)(?![0-9a-z]))
       (?P<place>\s+(?:place|position)(?![a-z]))?
-    | (?P<top_verb>(?:{_RANK_VERB}|was|were|is|are)\s+)?
+    | (?=[rpcfswiat])  # what the words before "top" start with (they may end a longer word)
+      (?P<top_verb>(?:{_RANK_VERB}|was|were|is|are)\s+)?
       (?:(?:among|in|within|into)\s+)?(?:the\s+)?(?<![a-z])top[\s-]+(?P<top>{_NUM})
       (?P<percent>\s*(?:%|per\s?cent))?
     )
     (?P<field_part>\s+(?:among|out\s+of|of)\s+(?:(?:the|all)\s+)?(?P<field>{_NUM})(?![0-9]))?
     (?P<list>\s+(?:on|in)\s+the\s+(?:[0-9]{{4}}\s+)?(?:list|ranking|rankings|index)(?![a-z]))?
-  | (?P<zh_field_part>(?:在|于)?(?:全国)?(?P<zh_field>{_ZH_NUM})(?:个|家|座|所)
-      [^0-9第，。；,;]{{0,20}}?中[，,]?)?
-    (?P<zh_verb>排名|位列|位居|名列|位于|排|居|列)?第(?P<zh_pos>{_ZH_NUM})(?P<zh_suffix>名|位)?
-  | (?P<zh_top_verb>排名|位列|位居|名列|跻身|进入|入选|位于|居)?(?:全国)?
-    前(?P<zh_top>{_ZH_NUM})(?P<zh_top_suffix>名|位|强)?
-  | (?P<zh_strong>{_ZH_NUM})强
+  | (?=[0-9{_ZH_DIGITS}十百千在于全排位名居列跻进入第前])  # what a Chinese rank starts with
+    (?:
+      (?P<zh_field_part>(?:在|于)?(?:全国)?(?P<zh_field>{_ZH_NUM})(?:个|家|座|所)
+        [^0-9第，。；,;]{{0,20}}?中[，,]?)?
+      (?P<zh_verb>排名|位列|位居|名列|位于|排|居|列)?第(?P<zh_pos>{_ZH_NUM})(?P<zh_suffix>名|位)?
+    | (?P<zh_top_verb>排名|位列|位居|名列|跻身|进入|入选|位于|居)?(?:全国)?
+      前(?P<zh_top>{_ZH_NUM})(?P<zh_top_suffix>名|位|强)?
+    | (?P<zh_strong>{_ZH_NUM})强
+    )
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# Every rank holds one of these words (ignoring case) or an ordinal number (23rd).
+_RANK_WORDS = ("top", "no.", "number", "第", "前", "强", *_EN_ORDINALS)
+_ORDINAL_NUMBER = re.compile("[0-9](?:st|nd|rd|th)", re.IGNORECASE)
 
 
 def _rank_from_match(m: re.Match, text: str, whole: bool) -> Rank | None:
@@ -580,14 +630,21 @@ def find_ranks(text: str) -> Iterator[Rank]:
     >>> [r.position for r in find_ranks("Baotou ranked among the top 10; Guiyang ranked 23rd.")]
     [10, 23]
     """
-    norm = text.translate(_FULLWIDTH)
+    yield from _find_ranks(text.translate(_FULLWIDTH))
+
+
+def _find_ranks(norm: str) -> list[Rank]:
+    found = []
+    if not (_holds_any(norm, _RANK_WORDS) or _ORDINAL_NUMBER.search(norm)):
+        return found
     for m in _RANK.finditer(norm):
         try:
             rank = _rank_from_match(m, norm, whole=False)
         except ValueError:
             continue
         if rank is not None:
-            yield rank
+            found.append(rank)
+    return found
 
 
 def parse_rank(text: str) -> Rank:
@@ -634,6 +691,8 @@ _MONTH = _alternation(_MONTHS)
 _ZH_DAY = "[0-9]{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
 _DATE = re.compile(
     rf"""
+    (?=[0-9〇零一二三四五六七八九十]|(?<![a-z])[a-z])  # a digit, a numeral or a word starts it
+    (?:
       (?<![a-z])(?P<m1>{_MONTH})(?![a-z])\.?\s+(?P<d1>[0-9]{{1,2}})(?:st|nd|rd|th)?(?![0-9a-z])
       (?:,?\s+(?P<y1>[0-9]{{4}})(?![0-9]))?
     | (?<![0-9.,])(?P<d2>[0-9]{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH})(?![a-z])\.?
@@ -642,6 +701,7 @@ _DATE = re.compile(
       (?![0-9])
     | (?:(?P<y4>[0-9]{{4}}|[〇零一二三四五六七八九]{{4}})\s*年\s*)?
       (?P<m4>[0-9]{{1,2}}|十[一二]?|[一二三四五六七八九])\s*月\s*(?P<d4>{_ZH_DAY})\s*[日号]
+    )
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -692,8 +752,17 @@ def _date_from_match(m: re.Match, reference: date | None) -> date | None:
     return min(candidates, key=lambda d: abs(d - reference))
 
 
+# Every date holds 月, a year with a separator (2021-10-25) or a capitalised month name (a
+# lower-case "may" or "march" is no date).
+_DATE_CORE = re.compile(
+    "月|[0-9]{4}[-/.]|" + "|".join(f"{name[0].upper()}(?i:{name[1:3]})" for name in _MONTH_NAMES)
+)
+
+
 def _find_dates(norm: str, reference: date | None) -> Iterator[tuple[date | ValueError, tuple]]:
     """(date, or the ValueError that says why it is none, span) for every date-like match."""
+    if not _DATE_CORE.search(norm):
+        return
     for m in _DATE.finditer(norm):
         try:
             found = _date_from_match(m, reference)
@@ -740,9 +809,10 @@ def parse_date(text: str, reference=None) -> date:
 # --- periods ------------------------------------------------------------------------------------
 
 _EXPECTED_PERIOD = "a period such as '2023-25', '2021-2023', '2023—2025年' or '14th Five-Year Plan'"
-_YEAR = "(?:19|20)[0-9]{2}"
 _PERIOD = re.compile(
     rf"""
+    (?=[0-9第“"「一二三四五六七八九十]|(?<![a-z])[a-z])  # a digit, a numeral, 第, a quote or a word
+    (?:
       (?:(?<![a-z])from\s+)?(?<![0-9.,/\-])(?P<a>{_YEAR})\s*(?:年\s*)?
       (?:-|–|—|~|～|至|到|\s+(?:to|through|until)\s+)\s*
       (?P<b>{_YEAR}|[0-9]{{2}})(?![0-9]|[-/.][0-9])(?:\s*年)?
@@ -753,6 +823,7 @@ _PERIOD = re.compile(
     | (?P<context>(?<![a-z])(?:in|since|by|from|during|until|before|after|for|of|the|fiscal|year)\s+)?
       (?<![0-9.,/\-])(?P<y>{_YEAR})(?P<nian>\s*年(?!\s*[0-9一二三四五六七八九十]{{1,2}}\s*月))?
       (?![0-9]|[.,/\-][0-9])
+    )
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -792,10 +863,16 @@ def _period_from_match(m: re.Match, whole: bool) -> Period | None:
     return Period(year, year, (m.start("y"), m.end()))
 
 
-def _periods(norm: str, whole_text: bool) -> Iterator[Period | ValueError | None]:
-    """Each period-like match outside dates: a Period, the ValueError that says why it is none,
-    or None for a year that no year word marks as a period."""
-    dates = [span for _, span in _find_dates(norm, None)]
+def _periods(
+    norm: str, whole_text: bool, dates: list[tuple[int, int]] | None = None
+) -> Iterator[Period | ValueError | None]:
+    """Each period-like match outside the spans of ``dates`` (found here when not given): a
+    Period, the ValueError that says why it is none, or None for a year that no year word marks
+    as a period."""
+    if not (_YEAR_RE.search(norm) or "五" in norm or _holds_any(norm, ("five",))):
+        return  # every period holds a year, a Five-Year Plan or 五
+    if dates is None:
+        dates = [span for _, span in _find_dates(norm, None)]
     for m in _PERIOD.finditer(norm):
         if any(a < m.end() and m.start() < b for a, b in dates):
             continue
@@ -833,6 +910,46 @@ def parse_period(text: str) -> Period:
     if not found or found[0] is None:
         raise ParseError(text, _EXPECTED_PERIOD)
     return found[0]
+
+
+# --- every figure of a text ---------------------------------------------------------------------
+
+
+class Figures(NamedTuple):
+    """What :func:`find_figures` finds: the quantities, ranks, dates (as ``(date, span)``) and
+    periods of a text, each list in text order."""
+
+    quantities: list[Quantity]
+    ranks: list[Rank]
+    dates: list[tuple[date, tuple[int, int]]]
+    periods: list[Period]
+
+
+def find_figures(text: str, reference=None) -> Figures:
+    """Every figure of a longer text: what :func:`find_quantities`, :func:`find_ranks`,
+    :func:`find_dates` (with ``reference``) and :func:`find_periods` yield, from one reading.
+
+    The quantities skip the numbers of the ranks, dates and periods, so the four finders read
+    the text for each other; called together, each pattern would run up to four times. Use this
+    when more than one kind of figure is wanted.
+
+    >>> found = find_figures("Guiyang ranked 23rd among 65 cities in 2022, with 1,163 firms.")
+    >>> [q.value for q in found.quantities], [r[:2] for r in found.ranks], found.periods
+    ([1163.0], [(23, 65)], [Period(start=2022, end=2022, span=(39, 43))])
+    """
+    norm = text.translate(_FULLWIDTH)
+    ref = None if reference is None else _as_date(reference)
+    dated = list(_find_dates(norm, ref))  # the spans do not depend on the reference
+    date_spans = [span for _, span in dated]
+    ranks = _find_ranks(norm)
+    periods = [p for p in _periods(norm, False, date_spans) if isinstance(p, Period)]
+    taken = [r.span for r in ranks] + [p.span for p in periods] + date_spans
+    return Figures(
+        list(_find_quantities(norm, taken)),
+        ranks,
+        [(d, span) for d, span in dated if isinstance(d, date)],
+        periods,
+    )
 
 
 # --- vectorised ---------------------------------------------------------------------------------

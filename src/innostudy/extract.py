@@ -55,6 +55,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from innostudy import clean
@@ -73,6 +74,10 @@ PLACE_KINDS = (
 REVIEW_COLUMNS = ("entity_text", "currency", "confidence", "file", "start", "end")
 CANDIDATE_COLUMNS = ("decision", *TABLE_COLUMNS["observations"], *REVIEW_COLUMNS)
 DECISIONS = ("accept", "reject")
+_NUMBER_COLUMNS = {
+    "value": float, "low": float, "high": float, "confidence": float, "start": int, "end": int,
+    "sentence_start": int, "sentence_end": int,
+}  # fmt: skip
 
 
 def extract(
@@ -541,18 +546,22 @@ class _Reader:
     def frame(self) -> pd.DataFrame:
         rows = []
         for number, (p_start, p_end) in enumerate(paragraphs(self.text), start=1):
+            if not _has_number(self.text[p_start:p_end]):
+                continue  # none of its sentences has a figure
             for s_start, s_end in sentences(self.text, p_start, p_end):
                 rows += self._sentence(number, s_start, s_end)
-        frame = pd.DataFrame(rows, columns=list(COLUMNS))
-        for column in ("value", "low", "high", "confidence"):
-            frame[column] = frame[column].astype(float)
-        for column in ("start", "end", "sentence_start", "sentence_end"):
-            frame[column] = frame[column].astype(int)
-        return frame
+        # built column by column (pandas reads the object columns as text): much faster for
+        # a short text than a frame of rows and casts
+        return pd.DataFrame(
+            {
+                c: np.array([row[c] for row in rows], dtype=_NUMBER_COLUMNS.get(c, object))
+                for c in COLUMNS
+            }
+        )
 
     def _sentence(self, paragraph: int, start: int, end: int) -> list[dict]:
         piece = self.text[start:end]
-        if not _DIGIT.search(piece) and _NUMBER_WORDS.isdisjoint(_WORD_RE.findall(piece.lower())):
+        if not _has_number(piece):
             return []
         figures, dates, periods = self._figures(piece, start)
         if not figures:
@@ -571,8 +580,9 @@ class _Reader:
     def _figures(self, piece: str, offset: int) -> tuple[list[_Figure], list, list]:
         """Figures, dates and periods of one sentence, with offsets into the whole text."""
         figures: list[_Figure] = []
+        found = clean.find_figures(piece, reference=self.anchor.day)
         clock = [m.span() for m in _CLOCK_TIME.finditer(piece)] if ":" in piece else []
-        for q in clean.find_quantities(piece):
+        for q in found.quantities:
             if any(a < q.span[1] and q.span[0] < b for a, b in clock):
                 continue  # "09:30" in a dateline is a time, not two figures
             fig = self._quantity(q, offset)
@@ -581,14 +591,14 @@ class _Reader:
                 conversion = self._quantity(q.conversion, offset)
                 conversion.host = fig
                 figures.append(conversion)
-        for r in clean.find_ranks(piece):
+        for r in found.ranks:
             a, b = r.span[0] + offset, r.span[1] + offset
             figures.append(
                 _Figure(a, b, "rank", float(r.position), r.qualifier, r.low, r.high,
                         unit="rank", field_size=r.field_size)
             )  # fmt: skip
         periods = [(p.start, p.end, p.span[0] + offset, p.span[1] + offset)
-                   for p in clean.find_periods(piece)]  # fmt: skip
+                   for p in found.periods]  # fmt: skip
         plans = _PLAN_DURATION.finditer(piece) if "年" in piece or "-year" in piece.lower() else ()
         for m in plans:
             a, b = m.span("n") if m["n"] else m.span("zh")
@@ -599,7 +609,7 @@ class _Reader:
             except clean.ParseError:
                 continue
             figures.append(_Figure(a + offset, b + offset, "count", value, "exact", value, value))
-        dates = [(d, s[0] + offset) for d, s in clean.find_dates(piece, reference=self.anchor.day)]
+        dates = [(d, s[0] + offset) for d, s in found.dates]
         for fig in figures:
             fig.named = self._name_around(fig)
             if fig.named is not None and fig.kind == "rank":  # "top 100" in a list's name
@@ -728,6 +738,10 @@ class _Reader:
             words_before, words_after = _words(before), _words(after)
             seen = set(words_before) | set(words_after)
             candidates = {id(p): p for w in seen for p in self.kit.index.get(w, ())}.values()
+            candidates = [  # those with all their words around, for a start
+                p for p in candidates
+                if not any(forms.isdisjoint(seen) for forms in p.before + p.after)
+            ]  # fmt: skip
             find = _find_words
         else:
             words_before, words_after = before, after
@@ -790,6 +804,13 @@ _NUMBER_WORDS = frozenset(
     "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
     "hundred first second third top".split()
 )
+
+
+def _has_number(piece: str) -> bool:
+    """Whether a stretch of text holds a digit, a Chinese numeral or an English number word."""
+    return _DIGIT.search(piece) is not None or not _NUMBER_WORDS.isdisjoint(
+        _WORD_RE.findall(piece.lower())
+    )
 
 
 def _resolved(mention: _Mention) -> tuple[str | None, str | None]:
