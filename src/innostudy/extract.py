@@ -738,10 +738,6 @@ class _Reader:
             words_before, words_after = _words(before), _words(after)
             seen = set(words_before) | set(words_after)
             candidates = {id(p): p for w in seen for p in self.kit.index.get(w, ())}.values()
-            candidates = [  # those with all their words around, for a start
-                p for p in candidates
-                if not any(forms.isdisjoint(seen) for forms in p.before + p.after)
-            ]  # fmt: skip
             find = _find_words
         else:
             words_before, words_after = before, after
