@@ -244,7 +244,7 @@ def _holds_any(text: str, words) -> bool:
     (True, False)
     """
     folded = text.lower()
-    return any(w in folded for w in words) or any(c in text for c in _ODD_CASE)
+    return any(map(folded.__contains__, words)) or any(map(text.__contains__, _ODD_CASE))
 
 
 _WORD = _alternation([*_EN_SMALL, *_EN_TENS, "hundred", *_EN_SCALES])
