@@ -24,7 +24,16 @@ Period(start=2021, end=2025, span=(0, 19))
 Unreadable text raises :class:`ParseError`; a number is never guessed ("about", "1.2.3" and ""
 are errors). :func:`quantities`, :func:`ranks`, :func:`dates` and :func:`periods` do the same over
 a pandas Series, parsing each distinct string once. :func:`find_quantities`, :func:`find_ranks`,
-:func:`find_dates` and :func:`find_periods` yield every figure of a longer text with its span.
+:func:`find_dates` and :func:`find_periods` yield every figure of a longer text with its span;
+:func:`find_figures` gives all four from one reading (a quantity's numbers must not be a rank's,
+a date's or a period's, so the quantities need the others anyway).
+
+Speed (``benchmarks/extract_eval.py`` times the finders inside the extraction of a megabyte of
+reports): Python's regex engine tries a pattern at every position of a text, one alternative
+after the other, so each pattern begins by turning away the positions where it cannot start (a
+lookahead on its first characters, a word start), phrase lists are grouped by first character
+(:func:`_alternation`), and the rank, date and period patterns only run on texts holding one of
+their key words (an ordinal, "top", 第; a month, 月; a year, "five", 五).
 
 Qualifiers and their intervals follow one rule, :func:`interval`: ``exact`` -> [v, v];
 ``more_than`` / ``at_least`` -> [v, +inf) (v excluded / included); ``less_than`` / ``at_most`` ->
@@ -244,7 +253,7 @@ def _holds_any(text: str, words) -> bool:
     (True, False)
     """
     folded = text.lower()
-    return any(w in folded for w in words) or any(c in text for c in _ODD_CASE)
+    return any(map(folded.__contains__, words)) or any(map(text.__contains__, _ODD_CASE))
 
 
 _WORD = _alternation([*_EN_SMALL, *_EN_TENS, "hundred", *_EN_SCALES])

@@ -1,7 +1,8 @@
 """Draft candidate observations from report text, English or Chinese, for a researcher to review.
 
-A report is read paragraph by paragraph and sentence by sentence. :mod:`innostudy.clean` finds its
-figures (counts, money, percentages, ranks) and its dates and periods; each figure then gets
+A report is read paragraph by paragraph and sentence by sentence (those without a digit or a number
+word are passed over); :func:`innostudy.clean.find_figures` finds a sentence's figures (counts,
+money, percentages, ranks), dates and periods in one reading; each figure then gets
 
 * an **indicator** from the phrase lexicon ``data/lexicon.csv`` (see :func:`load_lexicon`), chosen
   by the most specific phrase around the figure whose indicator fits the figure (a rank, an amount of
@@ -738,10 +739,6 @@ class _Reader:
             words_before, words_after = _words(before), _words(after)
             seen = set(words_before) | set(words_after)
             candidates = {id(p): p for w in seen for p in self.kit.index.get(w, ())}.values()
-            candidates = [  # those with all their words around, for a start
-                p for p in candidates
-                if not any(forms.isdisjoint(seen) for forms in p.before + p.after)
-            ]  # fmt: skip
             find = _find_words
         else:
             words_before, words_after = before, after
