@@ -41,6 +41,7 @@ KINDS = (
 SAME_UNIT = ("renamed", "recoded", "prefecture_to_city")  # the unit goes on under its entity id
 ENDS = ("merged", "split", "abolished")  # the unit ends; its area went to ``successor_ids``
 ACTIONS = ("kept", "dropped", "summed_into")
+FIRST_YEAR = 2000  # the table covers changes from this year on
 
 
 class DivisionsError(ValueError):
