@@ -311,6 +311,17 @@ def test_a_merged_unit_without_a_successor_row_that_year_is_dropped():
     assert "no row of jinan in the same year" in changes.loc[("laiwu", "dropped"), "reason"]
 
 
+def test_rows_of_a_unit_dated_after_it_ended_are_dropped_and_said():
+    panel = simulated_panel()
+    stray = panel[(panel["entity_id"] == "laiwu") & (panel["year"] == 2018)].assign(year=2020)
+    out = harmonise(pd.concat([panel, stray]), additive=["地区生产总值(亿元)"])
+    changes = out.changes.set_index(["entity_id", "action"])
+    assert changes.loc[("laiwu", "dropped"), ["years", "rows"]].tolist() == ["2020", 1]
+    assert "after it ended" in changes.loc[("laiwu", "dropped"), "reason"]
+    assert changes.loc[("laiwu", "summed_into"), "rows"] == 14
+    assert len(out.data) == len(panel) - 14 - 6
+
+
 def test_an_earlier_vintage_keeps_a_unit_that_merged_later():
     panel = simulated_panel()
     out = harmonise(panel, vintage=2015)

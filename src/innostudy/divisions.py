@@ -123,8 +123,9 @@ def harmonise(
     * merged or split: the unit's rows are dropped, with the reason, because its successor's
       earlier rows cover a smaller area. Exception: a unit merged wholly into one successor has the
       columns named in ``additive`` (counts, totals: never rates or per-capita figures) summed into
-      the successor's row of the same year; its other columns are dropped with it, and a year
-      with no successor row is dropped. A split unit is always dropped: no rule apportions it.
+      the successor's row of the same year (a sum with a missing part is missing); its other
+      columns are dropped with it, and a year with no successor row is dropped. A split unit is
+      always dropped: no rule apportions it. Rows dated after a unit ended are dropped.
     * the successor is kept and listed: its rows before the change cover a smaller area, unless
       its additive columns were summed.
 
@@ -150,6 +151,7 @@ def harmonise(
     3     laiwu   2018     1  summed_into
     """
     _check_panel(frame, entity, time, additive)
+    index, frame = frame.index, frame.reset_index(drop=True)  # row labels may repeat
     table = changes()
     vintage = int(table["year"].max()) if vintage is None else int(vintage)
     years = frame[time].astype(int)
@@ -174,6 +176,11 @@ def harmonise(
             records.append(base | _span(years[mine]) | dict(action="kept", reason=reason))
             continue
         drop |= mine
+        after = mine & (years >= change.year)
+        if after.any():
+            reason = f"{_describe(change)}: rows dated after it ended"
+            records.append(base | _span(years[after]) | dict(action="dropped", reason=reason))
+        mine &= ~after
         summed = pd.Series(False, index=frame.index)
         if change.kind == "merged" and len(successors) == 1 and len(additive):
             summed = _sum_into(data, frame, mine, successors[0], entity, time, additive)
@@ -199,7 +206,9 @@ def harmonise(
     out = pd.DataFrame(records, columns=["entity_id", "name", "change", "years", "rows", "action",
                                          "reason"])  # fmt: skip
     out = out.sort_values(["entity_id", "action"], ignore_index=True)
-    return Harmonised(data[~drop], out, vintage, len(frame))
+    data = data[~drop]
+    data.index = index[~drop.to_numpy()]
+    return Harmonised(data, out, vintage, len(frame))
 
 
 def _describe(change) -> str:

@@ -22,12 +22,31 @@ several entities (Taizhou, Suzhou, Jilin, Hainan) is ``ambiguous`` with its ``ca
 guess: pass ``kind=`` or the Chinese name. With ``kind="city"`` (or ``"prefecture"``), a zone or new
 area is followed up its ``parent_id`` chain to the unit it lies in; a municipality counts as a city.
 
-The names come from two tables. ``data/entities.csv`` (the project's entities: zones, new areas,
+**Names as they were in a year.** ``resolve(name, year=2015)`` uses the cited table of changes
+of :mod:`innostudy.divisions`. Units that ended since 2000 have their own ids and their last year
+in ``valid_to`` (莱芜市 ``laiwu``, merged into 济南市 in 2019; 巢湖市 ``chaohu``, split in 2011;
+柳州地区 ``liuzhou_prefecture``); asked about a year in which a unit was not a prefecture-level
+division (莱芜市 in 2020, 来宾市 in 2000), the status is "defunct", ``successor_ids`` says where
+its area went and ``message`` what happened, with the source. A renamed unit, or a 地区 that
+became a 市, is one entity under all its names in every year: 襄樊市 and 襄阳市 are both
+``xiangyang`` in 2005 and in 2020, because panels that write today's name for every year are
+common and not wrong; where the name was not in use in the year asked, ``note`` (and the
+message) says what the unit was called then. Without a year, today's names resolve as before and
+a former or ended unit's name resolves to its unit, with a note.
+
+>>> m = resolve("巢湖市", year=2012)
+>>> m.status, m.successor_ids
+('defunct', ('hefei', 'wuhu', 'maanshan'))
+>>> resolve("襄阳市", year=2005).note
+'not its name in 2005: it was named 襄樊市'
+
+The names come from three tables. ``data/entities.csv`` (the project's entities: zones, new areas,
 programmes ...) wins over the gazetteer for the same GB/T 2260 code, and the gazetteer's names for
-that unit become its aliases. ``innostudy/data/gazetteer.csv`` holds the 34 province-level and 333
-prefecture-level divisions (cities, and the autonomous prefectures, prefectures and leagues whose
-kind here is ``prefecture``) with codes, Chinese full and short names, pinyin with tones and English
-names. It is generated, not typed: :func:`build_gazetteer` rebuilds it from jionlp's location
+that unit become its aliases. ``innostudy/data/divisions.csv`` adds the units that ended and the
+former names (see :func:`innostudy.divisions.build_table`). ``innostudy/data/gazetteer.csv`` holds
+the 34 province-level and 333 prefecture-level divisions (cities, and the autonomous prefectures,
+prefectures and leagues whose kind here is ``prefecture``) with codes, Chinese full and short
+names, pinyin with tones and English names. It is generated, not typed: :func:`build_gazetteer` rebuilds it from jionlp's location
 dictionary (``china_location_loader``, divisions as of its 2023 changes) and its pinyin, and a test
 checks that the shipped file is what it builds. Hand-kept are only what no package has: the English
 exonyms that are not pinyin (Hohhot, Urumqi, Lhasa, Inner Mongolia ...) and six place-name readings
