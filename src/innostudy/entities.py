@@ -45,12 +45,12 @@ programmes ...) wins over the gazetteer for the same GB/T 2260 code, and the gaz
 that unit become its aliases. ``innostudy/data/divisions.csv`` adds the units that ended and the
 former names (see :func:`innostudy.divisions.build_table`). ``innostudy/data/gazetteer.csv`` holds
 the 34 province-level and 333 prefecture-level divisions (cities, and the autonomous prefectures,
-prefectures and leagues whose kind here is ``prefecture``) with codes, Chinese full and short
-names, pinyin with tones and English names. It is generated, not typed: :func:`build_gazetteer` rebuilds it from jionlp's location
-dictionary (``china_location_loader``, divisions as of its 2023 changes) and its pinyin, and a test
-checks that the shipped file is what it builds. Hand-kept are only what no package has: the English
-exonyms that are not pinyin (Hohhot, Urumqi, Lhasa, Inner Mongolia ...) and six place-name readings
-jionlp gets wrong (朝阳 Chaoyang, 漯河 Luohe, 昌都 Changdu, and three tones).
+prefectures and leagues whose kind here is ``prefecture``) with codes, Chinese full and short names,
+pinyin with tones and English names. It is generated, not typed: :func:`build_gazetteer` rebuilds it
+from jionlp's location dictionary (``china_location_loader``, divisions as of its 2023 changes) and
+its pinyin, and a test checks that the shipped file is what it builds. Hand-kept are only what no
+package has: the English exonyms that are not pinyin (Hohhot, Urumqi, Lhasa, Inner Mongolia ...) and
+six place-name readings jionlp gets wrong (朝阳 Chaoyang, 漯河 Luohe, 昌都 Changdu, and three tones).
 
 Why these packages: jionlp's dictionary is current (Laiwu merged into Jinan, Nagqu a city) and
 carries codes and short names; cpca's ``adcodes.csv`` (last release 2021) still lists Laiwu and
