@@ -341,13 +341,14 @@ def build_table(data: str | Path | None = None) -> pd.DataFrame:
         fixed = entities._PINYIN_FIXES.get(short)
         tones = fixed.split() if fixed else jionlp.pinyin(short, formater="standard")
         plain = entities._EXONYMS.get(short, entities._joined([entities._plain(s) for s in tones]))
-        return plain + (" Prefecture" if name_zh.endswith("地区") else "")
+        kind = {"区": " Prefecture", "盟": " League"}.get(name_zh[-1], "")
+        return plain + kind
 
     rows = []
     for change in table.to_dict("records"):
         old_en = english(change["old_name_zh"]) if change["old_name_zh"] else ""
         if change["kind"] in ENDS:
-            unit_id = entities._key(old_en.removesuffix(" Prefecture"))
+            unit_id = entities._key(old_en.removesuffix(" Prefecture").removesuffix(" League"))
             unit_id += "_prefecture" if unit_id in taken else ""
             name_en = old_en
         else:

@@ -352,8 +352,8 @@ class Gazetteer:
 
 
 def _bare(name: str) -> str:
-    """A Chinese unit name less its 地区 or 市 (襄樊市 -> 襄樊)."""
-    for suffix in ("地区", "市"):
+    """A Chinese unit name less its 地区, 盟 or 市 (襄樊市 -> 襄樊)."""
+    for suffix in ("地区", "盟", "市"):
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             return name[: -len(suffix)]
     return name
