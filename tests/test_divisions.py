@@ -341,10 +341,11 @@ def test_harmonise_reports_every_problem_of_a_bad_panel():
     bad = pd.concat([panel, panel.iloc[[0]]], ignore_index=True)
     bad["year"] = bad["year"].astype(object)
     bad.loc[3, "year"] = "2005年"
+    bad.loc[4, "year"] = 2005.5
     with pytest.raises(DivisionsError) as caught:
         harmonise(bad, additive=["城市"])
     text = str(caught.value)
-    assert "'2005年' is not a year" in text
+    assert "'2005年' is not a year" in text and "row 4: year 2005.5 is not a year" in text
     assert "column '城市' is not numeric" in text
     assert re.search(r"rows \[0, \d+\]: unit 'jinan' repeated in 2005", text)
     with pytest.raises(DivisionsError, match="no column 'city'"):

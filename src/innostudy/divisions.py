@@ -16,10 +16,13 @@ makes that file from ``data/`` and a test checks the shipped one is what it buil
 at its end, as in the statistical yearbooks (莱芜市, merged into 济南市 in January 2019, has no 2019
 row; 巢湖市, split in July 2011, has none for 2011). Its last year as a unit is Y - 1.
 
-Why this data: no package on PyPI ships a cited change log of prefecture-level units. jionlp (Apache
-2.0, already the source of the gazetteer) ships ``china_location_change.txt``, county-level changes
-since 2018 plus two prefecture-level ones (柳州地区 2002, 襄樊 2010) with dates; a test cross-checks
-those against this table. cpca ships a 2021 snapshot of codes, not changes.
+Why this data: no package on PyPI that we found ships a cited change log of prefecture-level units.
+jionlp 1.5.31 (Apache 2.0, already the source of the gazetteer) ships ``china_location_change.txt``:
+dated changes, county-level since 2018 plus two prefecture-level ones (柳州地区 2002, 襄樊 2010); a
+test cross-checks those, and today's codes and names, against this table. cpca 0.5.5 (MIT) ships
+``adcodes.csv``, a snapshot of codes from before 2021 (still with 莱芜市 371200 and 那曲地区 542400,
+as here) and no changes, so it is not a dependency. The table itself is typed from the State
+Council's approvals, one source row each.
 """
 
 from __future__ import annotations
@@ -288,10 +291,9 @@ def _check_panel(frame: pd.DataFrame, entity: str, time: str, additive) -> None:
         raise DivisionsError(
             "cannot harmonise: " + "; ".join(problems) + f" (columns: {list(frame.columns)})"
         )
-    bad_time = pd.to_numeric(frame[time], errors="coerce")
-    problems += [
-        f"row {i}: {time} {v!r} is not a year" for i, v in frame[time][bad_time.isna()].items()
-    ]
+    number = pd.to_numeric(frame[time], errors="coerce")
+    bad_time = number.isna() | (number % 1 != 0)
+    problems += [f"row {i}: {time} {v!r} is not a year" for i, v in frame[time][bad_time].items()]
     problems += [
         f"column {c!r} is not numeric ({frame[c].dtype}); convert it with innostudy.clean"
         for c in additive
