@@ -93,6 +93,13 @@ def test_a_unit_not_yet_prefecture_level_is_defunct_in_that_year():
     assert entities.resolve("来宾市").note is None
 
 
+def test_a_year_that_is_not_a_whole_number_is_refused():
+    for year in ("2015年", 2015.5):
+        with pytest.raises(ValueError, match="year must be a whole year such as 2015"):
+            entities.resolve("莱芜市", year=year)
+    assert entities.resolve("莱芜市", year=np.int64(2015)).status == "resolved"
+
+
 def test_resolve_many_by_year_for_a_panel():
     names = pd.Series(["莱芜市", "莱芜市", "巢湖", None, "襄樊市"], index=[5, 6, 7, 8, 9])
     years = pd.Series([2018, 2019, 2010, 2010, 2005], index=[5, 6, 7, 8, 9])
