@@ -311,6 +311,18 @@ def test_additive_columns_of_a_merged_unit_are_summed_into_its_successor():
     assert len(panel) == len(out.data) + moved
 
 
+def test_a_sum_with_a_missing_part_is_missing_and_said():
+    panel = simulated_panel()
+    gdp = "地区生产总值(亿元)"
+    laiwu_2010 = (panel["entity_id"] == "laiwu") & (panel["year"] == 2010)
+    panel.loc[laiwu_2010, gdp] = np.nan
+    out = harmonise(panel, additive=[gdp])
+    jinan = out.data.set_index(["entity_id", "year"])[gdp]
+    assert np.isnan(jinan[("jinan", 2010)]) and jinan.notna().sum() == len(jinan) - 1
+    reason = out.changes.set_index(["entity_id", "action"]).loc[("laiwu", "summed_into"), "reason"]
+    assert reason.endswith("1 sum(s) left missing because one part was missing")
+
+
 def test_a_merged_unit_without_a_successor_row_that_year_is_dropped():
     panel = simulated_panel()
     panel = panel[~((panel["entity_id"] == "jinan") & (panel["year"] == 2010))]

@@ -186,12 +186,14 @@ def harmonise(
         mine &= ~after
         summed = pd.Series(False, index=frame.index)
         if change.kind == "merged" and len(successors) == 1 and len(additive):
-            summed = _sum_into(data, frame, mine, successors[0], entity, time, additive)
+            summed, lost = _sum_into(data, frame, mine, successors[0], entity, time, additive)
             if summed.any():
                 reason = (
                     f"{_describe(change)}: {', '.join(additive)} summed into {successors[0]}; "
                     "its other columns dropped"
                 )
+                if lost:
+                    reason += f"; {lost} sum(s) left missing because one part was missing"
                 records.append(
                     base | _span(years[summed]) | dict(action="summed_into", reason=reason)
                 )
@@ -240,20 +242,23 @@ def _span(years: pd.Series) -> dict:
     return dict(years=str(low) if low == high else f"{low}-{high}", rows=int(len(years)))
 
 
-def _sum_into(data, frame, mine, successor, entity, time, additive) -> pd.Series:
+def _sum_into(data, frame, mine, successor, entity, time, additive) -> tuple[pd.Series, int]:
     """Add the additive columns of the ``mine`` rows to the successor's rows of the same year,
-    in ``data``; return which ``mine`` rows were summed (those whose year has a successor row)."""
+    in ``data``; return which ``mine`` rows were summed (those whose year has a successor row)
+    and how many sums are missing where the successor's own value was not."""
     target = frame.index[frame[entity] == successor]
     by_year = pd.Series(target, index=frame.loc[target, time].astype(int))
     source_years = frame.loc[mine, time].astype(int)
     summed = pd.Series(False, index=frame.index)
     hits = source_years[source_years.isin(by_year.index)]
+    lost = 0
     for row, year in hits.items():
-        data.loc[by_year[year], list(additive)] = (
-            data.loc[by_year[year], list(additive)] + frame.loc[row, list(additive)]
-        )
+        own = data.loc[by_year[year], list(additive)]
+        total = own + frame.loc[row, list(additive)]
+        lost += int((total.isna() & own.notna()).sum())
+        data.loc[by_year[year], list(additive)] = total
         summed[row] = True
-    return summed
+    return summed, lost
 
 
 def _successors(frame, entity, years, table, vintage, additive, present) -> list[dict]:
