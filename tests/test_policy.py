@@ -251,7 +251,9 @@ def test_bacon_weights_sum_to_one_and_reproduce_twfe(staggered):
 def test_bacon_needs_balanced_panel(staggered):
     df = staggered[0].drop(index=[5])
     with pytest.raises(PanelError, match="balanced panel.*sim"):
-        bacon(Panel(df, "unit", "year", "cohort"), "y")
+        bacon(Panel(df, "unit", "year", "cohort"), "y", balance=False)
+    with pytest.warns(UserWarning, match="balanced panel; using the 119 units"):
+        assert bacon(Panel(df, "unit", "year", "cohort"), "y").dropped == ["sim000"]
 
 
 # ---------------------------------------------------------------- placebo

@@ -35,7 +35,7 @@ def coefficient_table(terms, estimate, se, df_resid: float | None = None, alpha:
     )
 
 
-RANK_TOL = 1e-10  # eigenvalues of the correlation matrix below this (relative) count as zero
+RANK_TOL = 1e-8  # eigenvalues of the correlation matrix below this (~ sqrt(eps)) count as zero
 MIN_CLUSTERS = 30  # Cameron & Miller (2015, J. Human Resources 50(2), sec. VI): "few" clusters
 MIN_TREATED = 5  # treated units per cohort below which its effect rests on a handful of units
 
@@ -49,7 +49,9 @@ class WaldTest:
     most G - 1; a few treated units can carry fewer independent influence functions than
     cells), no generalised inverse is used: the test is *not testable*, ``statistic`` and
     ``pvalue`` are NaN and ``reason`` says why. Rank is judged on the correlation matrix
-    (eigenvalues below ``RANK_TOL`` times the largest are zero), so units do not matter.
+    (eigenvalues below ``RANK_TOL`` times the largest are zero, so units do not matter) and
+    bounded by ``max_rank`` when the caller knows it (G - 1 for a covariance from G clusters,
+    whose rounding errors would otherwise pass for rank).
 
     >>> import numpy as np
     >>> print(WaldTest.of([1.0, 2.0], np.eye(2)))
@@ -70,13 +72,16 @@ class WaldTest:
         return not self.reason
 
     @classmethod
-    def of(cls, estimate, vcov, df_denom: int | None = None) -> WaldTest:
+    def of(cls, estimate, vcov, df_denom: int | None = None,
+           max_rank: int | None = None) -> WaldTest:  # fmt: skip
         """Wald test of ``estimate == 0`` given its covariance; F form when ``df_denom`` is given."""
         from scipy import stats
 
         b, v = np.asarray(estimate, float), np.asarray(vcov, float)
         q = len(b)
         rank, reason = covariance_rank(v)
+        if max_rank is not None and max_rank < rank:
+            rank, reason = max_rank, "the covariance of the tested coefficients is singular"
         if reason:
             return cls(np.nan, q, np.nan, df_denom, rank, reason)
         chi2 = float(b @ np.linalg.solve(v, b))

@@ -359,8 +359,8 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
     year beyond it gets its own term (kept in ``.tidy()`` with ``in_window`` False). Relative
     years in the window with no observations appear with a missing estimate. ``.pretrend`` is the
     joint Wald test (F with G-1 denominator df) that every lead in the window is zero; when
-    their covariance is singular (e.g. more leads than clusters - 1) it says "not testable"
-    with the rank instead of a statistic. ``ssc`` as in :func:`twfe`.
+    their covariance is singular (its rank is at most G - 1: e.g. more leads than clusters - 1)
+    it says "not testable (rank r of k)" instead of a statistic. ``ssc`` as in :func:`twfe`.
 
     >>> from innostudy.policy import Panel, event_study, simulate_panel
     >>> panel = Panel(simulate_panel(seed=1), "unit", "year", "cohort")
@@ -405,7 +405,12 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
         table = table.reset_index(drop=True)
     leads = [i for i, r in enumerate(terms) if r < 0 and in_window[i]]
     pretrend = (
-        WaldTest.of(fit.params[leads], vcov[np.ix_(leads, leads)], fit.n_clusters - 1)
+        WaldTest.of(
+            fit.params[leads],
+            vcov[np.ix_(leads, leads)],
+            fit.n_clusters - 1,
+            max_rank=fit.n_clusters - 1,
+        )  # fmt: skip
         if leads
         else None
     )
