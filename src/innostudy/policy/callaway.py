@@ -2,10 +2,13 @@
 
 For each cohort ``g`` and year ``t`` the effect ATT(g, t) is a two-period, two-group
 difference-in-differences between the units first treated in ``g`` and a comparison group (never
-treated, or not yet treated by ``t``), from the base year ``g - 1`` (post-treatment cells) or
-``t - 1`` (pre-treatment cells, the "varying" base of R's ``did``). With covariates the 2×2 is
-estimated by Sant'Anna & Zhao's (2020) doubly robust estimator (``"dr"``), inverse probability
-weighting (``"ipw"``) or outcome regression (``"reg"``), covariates taken at the base year.
+treated, or not yet treated by ``t + anticipation``), from the base year ``g - 1 - anticipation``
+(post-treatment cells) or ``t - 1`` (pre-treatment cells, the "varying" base of R's ``did``).
+Cohorts without an observed year before ``g - anticipation`` are dropped with their units, and
+cells whose 2×2 cannot be estimated are left out, each named in a warning, as R's ``did``.
+With covariates the 2×2 is estimated by Sant'Anna & Zhao's (2020) doubly robust estimator
+(``"dr"``), inverse probability weighting (``"ipw"``) or outcome regression (``"reg"``),
+covariates taken at the base year.
 Standard errors come from the units' influence functions, as in R's ``did`` with
 ``bstrap=FALSE``; aggregations add the influence of the estimated group shares. Confidence
 intervals are pointwise (normal).

@@ -292,7 +292,10 @@ class Panel:
         if not_numeric:
             raise PanelError(f"column(s) must be numeric: {not_numeric}")
         frame = self.data[used]
-        infinite = {c: list(frame.index[np.isinf(frame[c])]) for c in numeric}
+        infinite = {
+            c: list(frame.index[np.isinf(frame[c].to_numpy(dtype=float, na_value=np.nan))])
+            for c in numeric
+        }
         infinite = {c: rows for c, rows in infinite.items() if rows}
         if infinite:
             raise PanelError(
