@@ -53,12 +53,23 @@ def provinces(seed=1):
     return df
 
 
+def mpdta():
+    """R did's county panel (500 counties, 2003-2007) as shipped in moderndid; real data."""
+    moderndid = pytest.importorskip("moderndid")
+    df = moderndid.load_mpdta().to_pandas()
+    return df.assign(
+        cohort=df["first.treat"],
+        treated=((df["first.treat"] > 0) & (df.year >= df["first.treat"])).astype(float),
+    )
+
+
 CASES = {
     # name: (data, unit, time, y, controls, cluster column, time effects)
     "grunfeld two-way": (grunfeld, "firm", "year", "invest", ["value", "capital"], "firm", True),
     "grunfeld one-way": (grunfeld, "firm", "year", "invest", ["value", "capital"], "firm", False),
     "vignette-shaped": (vignette_shaped, "id", "t", "y", ["x"], "id", True),
     "provinces": (provinces, "unit", "year", "y", ["x"], "province", True),
+    "mpdta": (mpdta, "countyreal", "year", "lemp", [], "countyreal", True),
 }
 
 
