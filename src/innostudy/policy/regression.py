@@ -82,6 +82,11 @@ class SSC:
         return "·".join(parts) or "none"
 
 
+def _ssc(ssc: SSC | dict | None) -> SSC:
+    """An :class:`SSC` from None (the default), an SSC, or a dict of its fields."""
+    return SSC(**ssc) if isinstance(ssc, dict) else ssc or SSC()
+
+
 def demean_within(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Subtract each unit's mean from the rows (columns) of ``values``; ``codes`` index units."""
     values = np.asarray(values, float)
@@ -183,11 +188,11 @@ class Fit:
 
 
 def fe_ols(sample: Sample, y: np.ndarray, regressors: np.ndarray, names: list[str],
-           cluster: str, time_effects: bool = True, ssc: SSC | None = None) -> Fit:  # fmt: skip
+           cluster: str, time_effects: bool = True, ssc: SSC | dict | None = None) -> Fit:  # fmt: skip
     """Fit the within regression with CRV1 standard errors under the convention ``ssc``."""
     from scipy.linalg import solve_triangular
 
-    ssc = ssc or SSC()
+    ssc = _ssc(ssc)
     within, _, n_dummies = within_design(sample, regressors, names, time_effects)
     codes = cluster_codes(sample, cluster)
     n_clusters = int(codes.max()) + 1
@@ -204,12 +209,6 @@ def fe_ols(sample: Sample, y: np.ndarray, regressors: np.ndarray, names: list[st
     factor = ssc.factor(n, k, sample.n_units, n_dummies, n_clusters)
     vcov = factor * bread @ (per_cluster.T @ per_cluster) @ bread
     return Fit(params, vcov, n_clusters, ssc.k(k, sample.n_units, n_dummies), ssc)
-
-
-def _ssc(ssc: SSC | dict | None) -> SSC:
-    if ssc is None or isinstance(ssc, SSC):
-        return ssc or SSC()
-    return SSC(**ssc)
 
 
 class TWFEResult(Result):
@@ -299,7 +298,7 @@ def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects:
     if not names:
         raise PanelError("nothing to estimate: the panel has no cohort and no controls were given")
     fit = fe_ols(sample, sample.column(y), np.column_stack(columns), names, cluster,
-                 time_effects, _ssc(ssc))  # fmt: skip
+                 time_effects, ssc)  # fmt: skip
     found = design_warnings(fit.n_clusters, _cohorts(sample) if has_treatment else {})
     k = len(names)
     table = coefficient_table(names, fit.params[:k], fit.bse[:k], fit.n_clusters - 1, alpha)
@@ -389,7 +388,7 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
     columns = [(treated_rows & (rel == r)).astype(float) for r in terms]
     names = [f"rel_{r}" for r in terms]
     regressors = np.column_stack(columns + [sample.column(c) for c in controls])
-    fit = fe_ols(sample, sample.column(y), regressors, names + controls, cluster, True, _ssc(ssc))
+    fit = fe_ols(sample, sample.column(y), regressors, names + controls, cluster, True, ssc)
     found = design_warnings(fit.n_clusters, _cohorts(sample))
     k = len(terms)
     table = coefficient_table(names, fit.params[:k], fit.bse[:k], fit.n_clusters - 1, alpha)
@@ -410,7 +409,7 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
             vcov[np.ix_(leads, leads)],
             fit.n_clusters - 1,
             max_rank=fit.n_clusters - 1,
-        )  # fmt: skip
+        )
         if leads
         else None
     )
