@@ -27,13 +27,13 @@ def mpdta():
     return moderndid.load_mpdta().to_pandas()
 
 
-def moderndid_att_gt(data, control, **kwargs):
+def moderndid_att_gt(data, control, method="dr", **kwargs):
     import moderndid
 
     with warnings.catch_warnings(action="ignore"):
         return moderndid.att_gt(
             data=data, yname="lemp", tname="year", idname="countyreal", gname="first.treat",
-            est_method="dr", control_group={"never": "nevertreated", "notyet": "notyettreated"}[
+            est_method=method, control_group={"never": "nevertreated", "notyet": "notyettreated"}[
                 control], boot=False, cband=False, **kwargs,
         )  # fmt: skip
 
@@ -68,11 +68,14 @@ def test_att_gt_drops_a_cohort_without_pre_period_as_r_did(mpdta, control):
 
 # ---------------------------------------------------------------- 9. anticipation, dropped units
 @pytest.mark.parametrize("control", ["never", "notyet"])
-def test_att_gt_anticipation_matches_moderndid(mpdta, control):
+@pytest.mark.parametrize(("method", "covariates"), [("dr", ()), ("reg", ("lpop",))])
+def test_att_gt_anticipation_matches_moderndid(mpdta, control, method, covariates):
     panel = Panel(mpdta, "countyreal", "year", "first.treat")
     with pytest.warns(UserWarning, match=r"\{2004: 20\}"):  # 2004 <= 2003 + 1: no clean base
-        ours = att_gt(panel, "lemp", control=control, anticipation=1)
-    assert_same(ours, moderndid_att_gt(mpdta, control, anticipation=1))
+        ours = att_gt(panel, "lemp", control=control, method=method, covariates=covariates,
+                      anticipation=1)  # fmt: skip
+    formula = {"xformla": "~lpop"} if covariates else {}
+    assert_same(ours, moderndid_att_gt(mpdta, control, method, anticipation=1, **formula))
     assert "anticipation: 1" in ours.summary()
     with pytest.raises(ValueError, match="anticipation must be"):
         att_gt(panel, "lemp", anticipation=-1)
