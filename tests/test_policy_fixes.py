@@ -139,6 +139,20 @@ def test_callaway_pretest_from_a_singular_covariance_is_not_testable():
     assert "not testable (rank 5 of 8)" in cs.summary()
 
 
+def test_callaway_pretest_with_two_treated_cities_per_cohort_is_not_testable():
+    # issue 10's case: 284 cities, 2 treated per cohort; the 30 pre-treatment cells carry only 14
+    # independent influence functions (printed before as an astronomical chi2(30))
+    df = simulate_panel(n_units=284, years=range(2010, 2024),
+                        cohorts={2015: 2, 2018: 2, 2020: 2, 2021: 2}, seed=0)  # fmt: skip
+    with pytest.warns(UserWarning, match="few treated units per cohort"):
+        cs = att_gt(Panel(df, "unit", "year", "cohort"), "y")
+    pre = ~cs.tidy()["post"].to_numpy()
+    assert str(cs.pretrend) == (
+        "not testable (rank 14 of 30): the covariance of the tested coefficients is singular"
+    )
+    assert np.linalg.matrix_rank(cs.vcov[np.ix_(pre, pre)]) == 14  # numpy's own tolerance agrees
+
+
 def test_full_rank_pretest_is_unchanged(mpdta):
     cs = att_gt(Panel(mpdta, "countyreal", "year", "first.treat"), "lemp")
     assert cs.pretrend.testable and cs.pretrend.rank == cs.pretrend.df == 5
