@@ -19,6 +19,7 @@ from innostudy.policy import (
     simulate_panel,
     twfe,
 )
+from innostudy.policy.regression import SSC
 
 matplotlib.use("Agg")
 
@@ -127,8 +128,15 @@ def test_twfe_matches_linearmodels_on_grunfeld():
         "invest ~ value + capital + EntityEffects", grunfeld.set_index(["firm", "year"])
     ).fit(cov_type="clustered", cluster_entity=True, debiased=True, group_debias=True)
     np.testing.assert_allclose(ours.params, ref.params, rtol=0, atol=1e-8)
-    # linearmodels' debiased + group_debias is the same G/(G-1)(N-1)/(N-K) correction, K = 2
-    np.testing.assert_allclose(ours.bse, ref.std_errors, rtol=0, atol=1e-8)
+    # linearmodels' debiased + group_debias is G/(G-1)(N-1)/(N-K) with K = 2 slopes, not counting
+    # the unit effects; ours (Stata xtreg, fe / fixest default) counts them as one, K = 3: a
+    # difference on purpose (regression.py docstring), pinned here; fixef_k="none" is theirs.
+    n = len(grunfeld)
+    np.testing.assert_allclose(ours.bse, ref.std_errors * np.sqrt((n - 2) / (n - 3)), atol=1e-8)
+    assert ours.k == 3
+    none = twfe(Panel(grunfeld, "firm", "year"), "invest", controls=["value", "capital"],
+                time_effects=False, ssc=SSC(fixef_k="none"))  # fmt: skip
+    np.testing.assert_allclose(none.bse, ref.std_errors, rtol=0, atol=1e-8)
 
 
 @pytest.mark.parametrize("balanced", [True, False])
@@ -143,13 +151,13 @@ def test_twfe_matches_linearmodels_two_way_on_simulated(staggered, balanced):
     np.testing.assert_allclose(ours.params, absorbed.params, rtol=0, atol=1e-8)
     # Standard errors against year dummies as regressors (linearmodels' absorbed two-way path
     # scales its clustered covariance differently). linearmodels' clustered covariance carries
-    # (N-1)/N and its debiasing multiplies by N/(N-K) counting the year dummy made redundant by
-    # the unit effects (K = 12); ours is (N-1)/(N-K) with K = 2 slopes + 9 year dummies.
+    # (N-1)/N; ours is (N-1)/(N-K) with K = 2 slopes + 9 year dummies + 1 for the unit effects
+    # nested in the clusters (Stata xtreg, fe; fixest's default).
     dummies = linearmodels.PanelOLS.from_formula(
         "y ~ treated + x + C(year) + EntityEffects",
         data.assign(period=data.year).set_index(["unit", "period"]),
     ).fit(cov_type="clustered", cluster_entity=True, debiased=False, group_debias=True)
-    n, k = len(df), 2 + 9
+    n, k = len(df), 2 + 9 + 1
     expected = dummies.std_errors[["treated", "x"]] * np.sqrt(n / (n - k))
     np.testing.assert_allclose(ours.bse, expected, rtol=0, atol=1e-8)
     assert ours.k == k
@@ -243,7 +251,9 @@ def test_bacon_weights_sum_to_one_and_reproduce_twfe(staggered):
 def test_bacon_needs_balanced_panel(staggered):
     df = staggered[0].drop(index=[5])
     with pytest.raises(PanelError, match="balanced panel.*sim"):
-        bacon(Panel(df, "unit", "year", "cohort"), "y")
+        bacon(Panel(df, "unit", "year", "cohort"), "y", balance=False)
+    with pytest.warns(UserWarning, match="balanced panel; using the 119 units"):
+        assert bacon(Panel(df, "unit", "year", "cohort"), "y").dropped == ["sim000"]
 
 
 # ---------------------------------------------------------------- placebo
@@ -288,7 +298,7 @@ def test_every_problem_reported_at_once():
     message = str(err.value)
     assert "duplicated unit-year rows 12, 50" in message
     assert "cohort outside the panel's years 2015-2019 for unit(s) 'sim00' (2030)" in message
-    assert "no year observed before the cohort: 'sim01' (cohort 2015)" in message
+    assert "sim01" not in message  # treated in the first year: dropped with a warning instead
 
 
 def test_cohort_must_be_constant_within_unit():

@@ -32,18 +32,20 @@ Choice: Callaway-Sant'Anna (panel data, the three 2×2 estimators, influence-fun
 aggregations) is written here in numpy (:mod:`~innostudy.policy.callaway`, about 400 lines),
 because the one light, correct peer (diff-diff) moves too fast to pin a public API on and the
 stable-enough ones are heavy; its results match moderndid to 1e-9 on every ATT(g, t), SE and
-aggregation for ``control`` × ``method`` × covariates (tests/test_policy.py), and it runs about
-2-6× faster than moderndid on mpdta (benchmarks/policy_bench.py). TWFE and the event study use
-statsmodels (already a dependency) and match linearmodels ``PanelOLS`` to 1e-8. The Bacon
-decomposition and the FWL-based placebo are short and written here. moderndid and linearmodels
-stay in the ``dev`` extra as test oracles.
+aggregation for ``control`` × ``method`` × covariates × ``anticipation`` (tests/test_policy*.py),
+and it runs about 2-6× faster than moderndid on mpdta (benchmarks/policy_bench.py). TWFE and the
+event study are least squares in numpy with clustered SEs under a stated small-sample
+convention (:class:`SSC`, default Stata ``xtreg, fe`` / fixest); they match pyfixest 0.60 to
+1e-9 for every ``ssc`` choice and linearmodels ``PanelOLS`` up to its documented convention.
+The Bacon decomposition and the FWL-based placebo are short and written here. moderndid,
+pyfixest and linearmodels stay in the ``dev`` extra as test oracles.
 """
 
 from innostudy.policy.bacon import BaconResult, bacon
 from innostudy.policy.callaway import Aggregate, ATTgtResult, att_gt
 from innostudy.policy.panel import Panel, PanelError
 from innostudy.policy.placebo import PlaceboResult, placebo
-from innostudy.policy.regression import EventStudyResult, TWFEResult, event_study, twfe
+from innostudy.policy.regression import SSC, EventStudyResult, TWFEResult, event_study, twfe
 from innostudy.policy.simulate import simulate_panel
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "Panel",
     "PanelError",
     "PlaceboResult",
+    "SSC",
     "TWFEResult",
     "att_gt",
     "bacon",

@@ -13,6 +13,8 @@ Reference: Goodman-Bacon (2021), J. Econometrics 225(2), Theorem 1.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -29,8 +31,9 @@ def _two_way_demean(values: np.ndarray) -> np.ndarray:
 class BaconResult(Result):
     """The 2×2 comparisons (``.tidy()``), their totals by type and the TWFE estimate."""
 
-    def __init__(self, table, estimate, *, y, simulated):
+    def __init__(self, table, estimate, *, y, simulated, dropped=()):
         self.table, self.estimate, self.y, self.simulated = table, estimate, y, simulated
+        self.dropped = list(dropped)
 
     def by_type(self) -> pd.DataFrame:
         """Total weight and weighted average 2×2 estimate per comparison type."""
@@ -46,6 +49,10 @@ class BaconResult(Result):
         return "\n".join([
             self._title(f"Goodman-Bacon decomposition of the TWFE estimate for {self.y}"),
             f"TWFE estimate: {self.estimate:.4f} = sum of weight × 2×2 estimate",
+            *(
+                [f"balanced subset: {len(self.dropped)} unit(s) not observed every year dropped: "
+                 f"{_listing(map(repr, self.dropped))}"] if self.dropped else []
+            ),
             self.by_type().to_string(index=False, float_format=lambda v: f"{v:.4f}"),
         ])  # fmt: skip
 
@@ -67,8 +74,15 @@ class BaconResult(Result):
         return ax
 
 
-def bacon(panel: Panel, y: str) -> BaconResult:
+def bacon(panel: Panel, y: str, balance: bool = True) -> BaconResult:
     """Decompose the TWFE estimate of ``y`` (balanced panel, no controls) into 2×2 comparisons.
+
+    The decomposition needs every unit in every year. With missing cells and ``balance=True``
+    it runs on the balanced subset (the units observed in every year of the sample), names the
+    units dropped in a warning and in ``.dropped``, and says so in the summary; the estimate
+    is then TWFE on that subset. With ``balance=False`` missing cells are refused. A design
+    TWFE cannot estimate (no treated unit-years left, a treatment that varies only by year)
+    is refused, never reported as NaN.
 
     >>> from innostudy.policy import Panel, bacon, simulate_panel
     >>> panel = Panel(simulate_panel(seed=1), "unit", "year", "cohort")
@@ -81,15 +95,31 @@ def bacon(panel: Panel, y: str) -> BaconResult:
     periods = sample.periods
     Y = sample.wide(y)
     gaps = ~np.isfinite(Y).all(axis=1)
-    if gaps.any():
+    dropped = list(sample.unit_labels[gaps])
+    if gaps.any() and not balance:
         raise PanelError(
             "the Bacon decomposition needs a balanced panel; unit(s) missing years: "
-            + _listing(map(repr, sample.unit_labels[gaps]))
+            + _listing(map(repr, dropped))
+            + " — pass balance=True to use the units observed in every year"
         )
-    G = sample.cohort
+    if gaps.any():
+        warnings.warn(
+            f"bacon: the decomposition needs a balanced panel; using the {int((~gaps).sum())} "
+            f"units observed in every year, dropped {len(dropped)}: {_listing(map(repr, dropped))}",
+            UserWarning,
+            stacklevel=2,
+        )
+    Y, G = Y[~gaps], sample.cohort[~gaps]
     D = (periods[None, :] >= G[:, None]).astype(float)
     full = _two_way_demean(D)
     variance = np.mean(full**2)
+    if len(Y) == 0 or not D.any() or variance <= 1e-12 * max(D.mean(), 1e-300):
+        raise PanelError(
+            "the Bacon decomposition has nothing to decompose: "
+            + ("no unit is observed in every year" if len(Y) == 0 else
+               "the treatment does not vary beyond unit and year effects (no treated "
+               "unit-years, or every unit treated in the same year)")
+        )  # fmt: skip
     estimate = float(np.sum(full * Y) / np.sum(full**2))
 
     def two_by_two(units, years):
@@ -110,4 +140,4 @@ def bacon(panel: Panel, y: str) -> BaconResult:
             rows.append((TYPES[2], l, int(k), *two_by_two(pair, periods >= k)))
     table = pd.DataFrame(rows, columns=["type", "treated", "control", "estimate", "weight"])
     table["treated"] = table["treated"].astype(int)
-    return BaconResult(table, estimate, y=y, simulated=panel.simulated)
+    return BaconResult(table, estimate, y=y, simulated=panel.simulated, dropped=dropped)

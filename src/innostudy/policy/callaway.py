@@ -2,10 +2,13 @@
 
 For each cohort ``g`` and year ``t`` the effect ATT(g, t) is a two-period, two-group
 difference-in-differences between the units first treated in ``g`` and a comparison group (never
-treated, or not yet treated by ``t``), from the base year ``g - 1`` (post-treatment cells) or
-``t - 1`` (pre-treatment cells, the "varying" base of R's ``did``). With covariates the 2×2 is
-estimated by Sant'Anna & Zhao's (2020) doubly robust estimator (``"dr"``), inverse probability
-weighting (``"ipw"``) or outcome regression (``"reg"``), covariates taken at the base year.
+treated, or not yet treated by ``t + anticipation``), from the base year ``g - 1 - anticipation``
+(post-treatment cells) or ``t - 1`` (pre-treatment cells, the "varying" base of R's ``did``).
+Cohorts without an observed year before ``g - anticipation`` are dropped with their units, and
+cells whose 2×2 cannot be estimated are left out, each named in a warning, as R's ``did``.
+With covariates the 2×2 is estimated by Sant'Anna & Zhao's (2020) doubly robust estimator
+(``"dr"``), inverse probability weighting (``"ipw"``) or outcome regression (``"reg"``),
+covariates taken at the base year.
 Standard errors come from the units' influence functions, as in R's ``did`` with
 ``bstrap=FALSE``; aggregations add the influence of the estimated group shares. Confidence
 intervals are pointwise (normal).
@@ -21,7 +24,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from innostudy.policy._results import Result, WaldTest, banner, coefficient_plot
+from innostudy.policy._results import (
+    Result,
+    WaldTest,
+    banner,
+    coefficient_plot,
+    design_warnings,
+)
 from innostudy.policy.panel import Panel, PanelError
 
 CONTROLS = {"never": "never treated", "notyet": "not yet treated"}
@@ -40,6 +49,8 @@ def _logit(d: np.ndarray, X: np.ndarray, max_iter: int = 50) -> tuple[np.ndarray
     for _ in range(max_iter):
         p = 1 / (1 + np.exp(-(X @ beta)))
         info = (X * (p * (1 - p))[:, None]).T @ X
+        if np.linalg.cond(info) > 1 / np.finfo(float).eps:
+            raise PanelError("the propensity-score logit is singular (separation or too few units)")
         step = np.linalg.solve(info, X.T @ (d - p))
         beta += step
         if np.max(np.abs(step)) < 1e-10:
@@ -59,6 +70,10 @@ def did_2x2(dy: np.ndarray, d: np.ndarray, X: np.ndarray, method: str):
     n = len(d)
     ctrl = 1.0 - d
     if method in ("dr", "reg"):
+        if X.shape[1] > 1 and np.linalg.matrix_rank(X[ctrl == 1]) < X.shape[1]:
+            raise PanelError(
+                "the covariates of the comparison units are collinear (too few units?)"
+            )
         beta = np.linalg.lstsq(X[ctrl == 1], dy[ctrl == 1], rcond=None)[0]
         fitted = X @ beta
         xpx_inv = np.linalg.inv((X * ctrl[:, None]).T @ X / n)
@@ -87,7 +102,7 @@ def did_2x2(dy: np.ndarray, d: np.ndarray, X: np.ndarray, method: str):
 
 
 def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", covariates=(),
-           alpha: float = 0.05) -> ATTgtResult:  # fmt: skip
+           alpha: float = 0.05, anticipation: int = 0) -> ATTgtResult:  # fmt: skip
     """Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021).
 
     Parameters
@@ -103,6 +118,19 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
         Doubly robust, inverse probability weighting or outcome regression.
     covariates : sequence of str
         Covariates (their base-year values enter the propensity score and outcome models).
+        Covariates collinear with the intercept and earlier ones are refused, named.
+    anticipation : int
+        Years before ``g`` in which units may already react (R's ``did`` ``anticipation``):
+        post-treatment cells compare year t with the last year before ``g - anticipation``, and
+        not-yet-treated comparisons use units with ``G > t + anticipation``.
+
+    Conventions, as R's ``did``: a cohort with no observed year before ``g - anticipation``
+    (e.g. treated in the sample's first year) is dropped with its units, named in a warning
+    and in ``dropped_cohorts``; a cell whose 2×2 cannot be estimated (a cohort too small for
+    the covariates, a singular propensity-score model) is left out, named in a warning and in
+    ``failed``. Few treated units per cohort (< 5) give a warning with the numbers; the
+    pre-trend test says "not testable (rank r of k)" when the covariance of the pre-treatment
+    cells is singular (no generalised inverse).
 
     >>> from innostudy.policy import Panel, att_gt, simulate_panel
     >>> panel = Panel(simulate_panel(seed=1), "unit", "year", "cohort")
@@ -115,8 +143,11 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
     if panel.cohort_column is None:
         raise PanelError("att_gt needs a panel with a cohort column")
+    if int(anticipation) != anticipation or anticipation < 0:
+        raise ValueError(f"anticipation must be a whole number >= 0, got {anticipation!r}")
     covariates = list(covariates)
     sample = panel.sample(y, covariates)
+    _refuse_collinear_covariates(sample, covariates)
     periods = sample.periods
     Y = sample.wide(y)
     Xs = [sample.wide(c) for c in covariates]
@@ -128,6 +159,18 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
             f"{incomplete[:10]}",
             stacklevel=2,
         )
+    early = np.isfinite(sample.cohort) & (sample.cohort <= periods[0] + anticipation)
+    dropped_cohorts = {}
+    if (early & complete).any():
+        g_early, sizes = np.unique(sample.cohort[early & complete], return_counts=True)
+        dropped_cohorts = dict(zip(g_early.astype(int).tolist(), sizes.tolist(), strict=True))
+        warnings.warn(
+            f"att_gt: cohort(s) with no observed year before treatment (first year {periods[0]}"
+            f", anticipation {anticipation}) dropped with their units, as R's did does: "
+            f"{dropped_cohorts} (cohort: units)",
+            stacklevel=2,
+        )
+    complete &= ~early
     G = sample.cohort[complete]
     Y, Xs = Y[complete], [X[complete] for X in Xs]
     n = len(G)
@@ -140,31 +183,63 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
             f"control='never' needs never-treated units; every unit has a cohort "
             f"({panel.cohorts}); use control='notyet'"
         )
-    cells, effects, influence, skipped = [], [], [], []
+    found = design_warnings(None, {int(g): int((G == g).sum()) for g in groups})
+    cells, effects, influence, skipped, failed = [], [], [], [], {}
     for g in groups:
-        g_idx = int(np.searchsorted(periods, g))
+        base_post = int(np.searchsorted(periods, g - anticipation)) - 1  # last year < g - k
         for t_idx in range(1, len(periods)):
             t = periods[t_idx]
-            base_idx = g_idx - 1 if t >= g else t_idx - 1
+            base_idx = base_post if t >= g else t_idx - 1
             treated = G == g
-            comparison = never if control == "never" else (never | ((G > t) & ~treated))
+            later = G > t + anticipation
+            comparison = never if control == "never" else (never | (later & ~treated))
             if not comparison.any():
                 skipped.append((int(g), int(t)))
                 continue
             rows = treated | comparison
             X = np.column_stack([np.ones(rows.sum())] + [Z[rows, base_idx] for Z in Xs])
             dy = Y[rows, t_idx] - Y[rows, base_idx]
-            att, inf = did_2x2(dy, treated[rows].astype(float), X, method)
+            try:
+                att, inf = did_2x2(dy, treated[rows].astype(float), X, method)
+            except (PanelError, np.linalg.LinAlgError) as err:
+                failed[(int(g), int(t))] = str(err)
+                continue
             column = np.zeros(n)
             column[rows] = inf * n / rows.sum()
             cells.append((int(g), int(t), int(treated.sum()), int(comparison.sum())))
             effects.append(att)
             influence.append(column)
+    if failed:
+        warnings.warn(
+            f"att_gt: {len(failed)} cell(s) (group, time) not estimated and left out: "
+            + "; ".join(f"{cell}: {why}" for cell, why in failed.items()),
+            stacklevel=2,
+        )
+    if not cells:
+        raise PanelError("att_gt: no ATT(g, t) cell could be estimated (see the warnings)")
     return ATTgtResult(
         cells, np.array(effects), np.column_stack(influence), G,
         y=y, control=control, method=method, covariates=covariates, alpha=alpha,
         note=sample.note(), dropped_units=incomplete, skipped=skipped, simulated=panel.simulated,
+        anticipation=anticipation, dropped_cohorts=dropped_cohorts, failed=failed,
+        warnings=found,
     )  # fmt: skip
+
+
+def _refuse_collinear_covariates(sample, covariates: list[str]) -> None:
+    """Refuse covariates that are combinations of the intercept and earlier covariates."""
+    from innostudy.policy.regression import dependent_columns
+
+    if not covariates:
+        return
+    X = np.column_stack([np.ones(sample.nobs)] + [sample.column(c) for c in covariates])
+    X = X / np.sqrt((X**2).mean(axis=0))
+    dependent = [covariates[j - 1] for j in dependent_columns(X) if j > 0]
+    if dependent:
+        raise PanelError(
+            f"covariate(s) {dependent} are collinear with the intercept or earlier covariates "
+            f"({covariates}); the 2×2 regressions cannot separate them: remove them"
+        )
 
 
 def _standard_errors(influence: np.ndarray) -> np.ndarray:
@@ -189,7 +264,10 @@ class ATTgtResult(Result):
     """Group-time effects from :func:`att_gt`; ``.aggregate(kind)`` summarises them."""
 
     def __init__(self, cells, att, influence, unit_cohort, *, y, control, method, covariates,
-                 alpha, note, dropped_units, skipped, simulated):  # fmt: skip
+                 alpha, note, dropped_units, skipped, simulated, anticipation=0,
+                 dropped_cohorts=None, failed=None, warnings=()):  # fmt: skip
+        self.anticipation, self.dropped_cohorts = anticipation, dropped_cohorts or {}
+        self.failed, self.warnings = failed or {}, list(warnings)
         self.groups = np.array([c[0] for c in cells])
         self.times = np.array([c[1] for c in cells])
         self.att, self.influence, self.unit_cohort = att, influence, unit_cohort
@@ -217,14 +295,15 @@ class ATTgtResult(Result):
 
     @property
     def pretrend(self) -> WaldTest | None:
-        """Joint chi² test that every pre-treatment ATT(g, t) is zero (None when singular)."""
+        """Joint chi² test that every pre-treatment ATT(g, t) is zero (None without such cells).
+
+        Cells with a numerically zero SE are left out (as R's did); a singular covariance of
+        the rest gives a "not testable (rank r of k)" result rather than a statistic.
+        """
         pre = ~self.table["post"].to_numpy() & np.isfinite(self.se)
         if not pre.any():
             return None
-        try:
-            return WaldTest.of(self.att[pre], self.vcov[np.ix_(pre, pre)])
-        except np.linalg.LinAlgError:
-            return None
+        return WaldTest.of(self.att[pre], self.vcov[np.ix_(pre, pre)])
 
     def tidy(self) -> pd.DataFrame:
         return self._label(self.table.copy())
@@ -234,8 +313,15 @@ class ATTgtResult(Result):
             self._title(f"Callaway-Sant'Anna ATT(g,t) of {self.y}"),
             f"comparison: {CONTROLS[self.control]}; method: {METHODS[self.method]}; "
             f"covariates: {self.covariates or 'none'}; SEs: analytic (influence functions)",
-            f"sample: {self.note}; units used: {self.n}",
+            f"sample: {self.note}; units used: {self.n}; anticipation: {self.anticipation}",
+            *[f"warning: {w}" for w in self.warnings],
         ]
+        if self.dropped_cohorts:
+            lines.append(
+                f"cohorts dropped (no year before treatment; cohort: units): {self.dropped_cohorts}"
+            )
+        if self.failed:
+            lines.append(f"cells not estimated: {self.failed}")
         if self.dropped_units:
             lines.append(f"left out (not observed every year): {len(self.dropped_units)} units")
         if self.skipped:

@@ -28,6 +28,18 @@ class PanelError(ValueError):
     """Bad panel input; the message lists every problem found, naming the rows or units."""
 
 
+def _not_whole(raw: pd.Series, values: pd.Series) -> pd.Index:
+    """Index of cells present in ``raw`` that are not whole finite numbers (e.g. 'y2013', 2015.5)."""
+    whole = np.isfinite(values) & (values % 1 == 0)
+    return raw.index[raw.notna() & ~whole]
+
+
+def _values(raw: pd.Series, rows) -> str:
+    """'rows 3, 7 (values 'y2013', '2015年')': the offending rows and their distinct values."""
+    shown = _listing(repr(v) for v in pd.unique(raw.loc[rows]))
+    return f"rows {_listing(rows)} (values {shown}); write years as numbers, e.g. 2015"
+
+
 def _listing(items) -> str:
     items = list(items)
     shown = ", ".join(map(str, items[:_SHOW]))
@@ -54,14 +66,18 @@ class Panel:
     Raises
     ------
     PanelError
-        Listing at once: missing columns, non-whole years, duplicated unit-year rows, a cohort
-        that varies within a unit, cohorts that are not a year of the panel, and treated units
-        with no observed year before their cohort.
+        Listing at once: missing columns, non-whole years (naming rows and values: 'y2013',
+        '2015年'), duplicated unit-year rows, a cohort that varies within a unit, and cohorts
+        that are not a year of the panel.
+
+    Treated units never observed before their cohort are dropped with a warning naming them
+    (R's ``did`` does the same); ``dropped_units`` maps each to the reason.
     """
 
     def __init__(self, data: pd.DataFrame, unit: str, time: str, cohort: str | None = None):
         self.data = data.copy()
         self.unit, self.time, self.cohort_column = unit, time, cohort
+        self.dropped_units: dict = {}
         self._validate()
 
     # ------------------------------------------------------------------ validation
@@ -72,9 +88,11 @@ class Panel:
             raise PanelError(f"column(s) not in the data: {missing}; have {list(df.columns)}")
         problems = []
         years = pd.to_numeric(df[time], errors="coerce")
-        bad_years = df.index[(years.isna() & df[time].notna()) | (years % 1 != 0) & years.notna()]
+        bad_years = _not_whole(df[time], years)
         if len(bad_years):
-            problems.append(f"{time!r} is not a whole-number year in rows {_listing(bad_years)}")
+            problems.append(
+                f"{time!r} is not a whole-number year in {_values(df[time], bad_years)}"
+            )
         keys = df[[unit, time]].dropna()
         dup = keys.duplicated(keep=False)
         if dup.any():
@@ -83,18 +101,45 @@ class Panel:
             problems.append(
                 f"duplicated {unit}-{time} rows {_listing(keys.index[dup])} for {_listing(named)}"
             )
-        if cohort is not None:
+        years = years.where(np.isfinite(years) & (years % 1 == 0))
+        if cohort is not None and years.notna().any():
             problems += self._cohort_problems(years)
         if problems:
             raise PanelError("invalid panel:\n- " + "\n- ".join(problems))
+        if cohort is not None:
+            self._drop_never_seen_untreated(years)
+
+    def _drop_never_seen_untreated(self, years: pd.Series) -> None:
+        """Drop treated units with no year observed before their cohort, as R's ``did`` does.
+
+        Such a unit is treated in every year it is seen: it carries no before-after contrast.
+        Its rows are removed, the unit named in a warning and kept in ``dropped_units``.
+        """
+        df, unit = self.data, self.unit
+        first = pd.to_numeric(df[self.cohort_column]).fillna(0)
+        first = first.where(first != 0, NEVER).groupby(df[unit], sort=False).first()
+        first_seen = years.groupby(df[unit], sort=False).min()
+        no_pre = first[(first != NEVER) & (first_seen.reindex(first.index) >= first)]
+        if len(no_pre):
+            named = _listing(f"{u!r} (cohort {int(c)})" for u, c in no_pre.items())
+            self.dropped_units = {u: "no year observed before its cohort" for u in no_pre.index}
+            self.data = df[~df[unit].isin(no_pre.index)]
+            import warnings
+
+            warnings.warn(
+                f"dropped {len(no_pre)} treated unit(s) with no year observed before the cohort "
+                f"(as R's did does): {named}",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def _cohort_problems(self, years: pd.Series) -> list[str]:
         df, unit, cohort = self.data, self.unit, self.cohort_column
         problems = []
         values = pd.to_numeric(df[cohort], errors="coerce")
-        bad = df.index[(values.isna() & df[cohort].notna()) | ((values % 1 != 0) & values.notna())]
+        bad = _not_whole(df[cohort], values)
         if len(bad):
-            problems.append(f"{cohort!r} is not a whole-number year in rows {_listing(bad)}")
+            problems.append(f"{cohort!r} is not a whole-number year in {_values(df[cohort], bad)}")
             return problems
         first = values.fillna(0).where(values.fillna(0) != 0, NEVER)
         per_unit = first.groupby(df[unit], sort=False).nunique()
@@ -111,13 +156,6 @@ class Panel:
                 f"cohort outside the panel's years {min(observed)}-{max(observed)} for unit(s) "
                 + _listing(f"{u!r} ({int(c)})" for u, c in outside.items())
                 + " — code units first treated after the panel ends as never treated (0)"
-            )
-        first_seen = years.groupby(df[unit], sort=False).min()
-        no_pre = treated[(first_seen.reindex(treated.index) >= treated) & treated.isin(observed)]
-        if len(no_pre):
-            problems.append(
-                "treated unit(s) with no year observed before the cohort: "
-                + _listing(f"{u!r} (cohort {int(c)})" for u, c in no_pre.items())
             )
         return problems
 
@@ -209,6 +247,8 @@ class Panel:
             f"{len(years)} years ({years[0]}-{years[-1]}), {shape}",
             f"cohorts: {self.cohorts or 'none'}; never treated: {self.n_never}",
         ]
+        if self.dropped_units:
+            lines.append(f"dropped (no year before the cohort): {_listing(self.dropped_units)}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -238,9 +278,10 @@ class Panel:
 
         A row is used only when its unit, year, outcome ``y``, every column in ``columns`` and the
         ``cluster`` column are all present; the rows dropped are counted per column in
-        ``Sample.dropped``. Units whose outcome never varies over their used rows (including
-        units left with a single row) carry no information once unit effects are removed and are
-        reported as an error, naming them.
+        ``Sample.dropped``. Infinite values are refused, naming the rows, for every estimator.
+        Units whose outcome never varies over their used rows (including units left with a
+        single row) carry no information once unit effects are removed and are reported as an
+        error, naming them.
         """
         used = [c for c in dict.fromkeys([self.unit, self.time, y, *columns, cluster]) if c]
         absent = [c for c in used if c not in self.data.columns]
@@ -251,6 +292,17 @@ class Panel:
         if not_numeric:
             raise PanelError(f"column(s) must be numeric: {not_numeric}")
         frame = self.data[used]
+        infinite = {
+            c: list(frame.index[np.isinf(frame[c].to_numpy(dtype=float, na_value=np.nan))])
+            for c in numeric
+        }
+        infinite = {c: rows for c, rows in infinite.items() if rows}
+        if infinite:
+            raise PanelError(
+                "non-finite values (inf) in "
+                + "; ".join(f"{c!r} rows {_listing(rows)}" for c, rows in infinite.items())
+                + " — fix or blank them (blank cells are dropped by the missing-value rule)"
+            )
         missing = frame.isna()
         keep = ~missing.any(axis=1)
         dropped = {c: int(n) for c, n in missing.sum().items() if n}

@@ -18,7 +18,7 @@ import pandas as pd
 
 from innostudy.policy._results import Result, banner
 from innostudy.policy.panel import Panel, PanelError
-from innostudy.policy.regression import demean_within, year_dummies
+from innostudy.policy.regression import demean_within, within_design
 
 
 class PlaceboResult(Result):
@@ -69,8 +69,11 @@ def placebo(panel: Panel, y: str, n: int = 1000, controls=(), seed: int = 0,
             chunk: int = 250) -> PlaceboResult:  # fmt: skip
     """Randomisation inference: ``n`` random reassignments of the cohorts across units.
 
-    The observed estimate equals :func:`twfe`'s coefficient with the same ``controls``.
-    ``chunk`` bounds the draws held in memory at once.
+    The observed estimate equals :func:`twfe`'s coefficient with the same ``controls``, and
+    the design is checked by the same code as :func:`twfe`'s: collinear controls, or a
+    treatment that only varies by year (every unit treated in the same year, no never-treated
+    units), are refused with the same message. ``chunk`` bounds the draws held in memory at
+    once.
 
     >>> from innostudy.policy import Panel, placebo, simulate_panel
     >>> panel = Panel(simulate_panel(seed=1), "unit", "year", "cohort")
@@ -80,12 +83,16 @@ def placebo(panel: Panel, y: str, n: int = 1000, controls=(), seed: int = 0,
     """
     if panel.cohort_column is None:
         raise PanelError("a placebo test needs a panel with a cohort column")
+    if int(n) != n or n < 1:
+        raise ValueError(f"n (the number of random reassignments) must be >= 1, got {n!r}")
     controls = list(controls)
     sample = panel.sample(y, controls)
+    if not sample.treated.any():
+        raise PanelError("no treated unit-years in the sample: every cohort is 0 or missing")
     codes = sample.unit_codes
-    dummies, _ = year_dummies(sample.years)
-    others = np.column_stack([dummies] + [sample.column(c) for c in controls])
-    q, _ = np.linalg.qr(demean_within(others, codes))
+    columns = np.column_stack([sample.treated] + [sample.column(c) for c in controls])
+    within, _, _ = within_design(sample, columns, ["treated", *controls])  # refuses as twfe
+    q, _ = np.linalg.qr(within[:, 1:])
     yw = demean_within(sample.column(y), codes)
     y_resid = yw - q @ (q.T @ yw)
     counts = np.bincount(codes)

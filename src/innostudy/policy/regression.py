@@ -1,18 +1,30 @@
 """Two-way fixed-effects regressions: the static TWFE estimate and the event study.
 
-Both are ordinary least squares (statsmodels) on data demeaned within units, with year dummies as
-regressors (exact for unbalanced panels too), so the unit effects are absorbed and the year effects
-estimated. Standard errors are cluster-robust with the small-sample correction
+Both are least squares on data demeaned within units, with year dummies as regressors (exact for
+unbalanced panels too), so the unit effects are absorbed and the year effects estimated.
+Standard errors are cluster-robust (CRV1),
 
-    V = G/(G-1) · (N-1)/(N-K) · (X'X)^-1 (Σ_g X_g' u_g u_g' X_g) (X'X)^-1,
+    V = c · (X'X)^-1 (Σ_g X_g' u_g u_g' X_g) (X'X)^-1,   c = G/(G-1) · (N-1)/(N-K),
 
-G clusters, N rows, K slope coefficients including the year dummies; the unit effects are not
-counted in K because units are nested in the clusters (the convention of Stata's ``xtreg, fe``
-and ``reghdfe`` and fixest's default). Tests and intervals use Student's t with G-1 degrees of
-freedom.
+G clusters, N rows, and K counted by the small-sample convention :class:`SSC`. The default is
+that of Stata's ``xtreg, fe vce(cluster)``, ``reghdfe`` and fixest's default ``ssc()``
+(``adj = TRUE, fixef.K = "nested", cluster.adj = TRUE``): K is the slope coefficients and year
+dummies plus one for the unit effects, which are nested in the clusters (Stata's constant;
+fixest counts a fixed effect fully nested in the clusters as one). Tests and intervals use
+Student's t with G-1 degrees of freedom. Every convention is checked against pyfixest's ``feols``
+with the matching ``ssc`` (tests/test_policy_ssc.py).
+
+linearmodels' ``PanelOLS`` (``debiased=True, group_debias=True``) does not count the absorbed
+unit effects at all (our ``fixef_k="none"`` without year effects); its standard errors are
+smaller by sqrt((N-K-1)/(N-K)), a difference pinned in the tests.
+
+Few clusters (< 30, Cameron & Miller 2015) or cohorts with few treated units give a warning
+with the numbers, repeated in the summaries. One cluster is refused.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,10 +35,56 @@ from innostudy.policy._results import (
     banner,
     coefficient_plot,
     coefficient_table,
+    design_warnings,
 )
 from innostudy.policy.panel import Panel, PanelError, Sample, _listing
 
-CORRECTION = "G/(G-1)·(N-1)/(N-K), unit effects nested in clusters; t with G-1 df"
+FIXEF_K = ("nested", "full", "none")
+
+
+@dataclass(frozen=True)
+class SSC:
+    """Small-sample correction of the cluster-robust covariance, as fixest's ``ssc()``.
+
+    ``adj``: multiply by (N-1)/(N-K). ``fixef_k``: how the absorbed unit effects count in K:
+    ``"nested"`` (default) one, since they are nested in the clusters (Stata ``xtreg, fe``,
+    fixest's default); ``"full"`` one per unit (Stata ``areg``, fixest ``fixef.K = "full"``);
+    ``"none"`` not at all, nor the year effects (fixest ``fixef.K = "none"``). ``cluster_adj``:
+    multiply by G/(G-1).
+
+    >>> round(SSC().factor(n=100, k=5, n_units=20, n_fe_free=4, n_clusters=20), 6)  # 20/19·99/94
+    1.108623
+    """
+
+    adj: bool = True
+    fixef_k: str = "nested"
+    cluster_adj: bool = True
+
+    def __post_init__(self):
+        if self.fixef_k not in FIXEF_K:
+            raise ValueError(f"fixef_k must be one of {FIXEF_K}, got {self.fixef_k!r}")
+
+    def k(self, k: int, n_units: int, n_fe_free: int) -> int:
+        """K for (N-1)/(N-K): ``k`` regressors (slopes and year dummies), ``n_fe_free`` of them
+        year dummies, ``n_units`` absorbed unit effects."""
+        return {"nested": k + 1, "full": k + n_units, "none": k - n_fe_free}[self.fixef_k]
+
+    def factor(self, n: int, k: int, n_units: int, n_fe_free: int, n_clusters: int) -> float:
+        c = (n_clusters / (n_clusters - 1)) if self.cluster_adj else 1.0
+        if self.adj:
+            c *= (n - 1) / (n - self.k(k, n_units, n_fe_free))
+        return c
+
+    def __str__(self) -> str:
+        parts = ["G/(G-1)"] if self.cluster_adj else []
+        if self.adj:
+            parts.append(f"(N-1)/(N-K), K with unit effects {self.fixef_k}")
+        return "·".join(parts) or "none"
+
+
+def _ssc(ssc: SSC | dict | None) -> SSC:
+    """An :class:`SSC` from None (the default), an SSC, or a dict of its fields."""
+    return SSC(**ssc) if isinstance(ssc, dict) else ssc or SSC()
 
 
 def demean_within(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -45,17 +103,24 @@ def year_dummies(years: np.ndarray) -> tuple[np.ndarray, list[str]]:
 
 
 def cluster_codes(sample: Sample, cluster: str) -> np.ndarray:
-    """Integer cluster codes; a cluster column must nest the units (one cluster per unit)."""
+    """Integer cluster codes; a cluster column must nest the units, and there must be two."""
     if cluster == "unit":
-        return sample.unit_codes
-    per_unit = sample.rows.groupby(sample.panel.unit, sort=False)[cluster].nunique()
-    split = per_unit.index[per_unit > 1]
-    if len(split):
+        codes = sample.unit_codes
+    else:
+        per_unit = sample.rows.groupby(sample.panel.unit, sort=False)[cluster].nunique()
+        split = per_unit.index[per_unit > 1]
+        if len(split):
+            raise PanelError(
+                f"cluster column {cluster!r} must not vary within a unit; it does for "
+                + _listing(map(repr, split))
+            )
+        codes = pd.factorize(sample.rows[cluster])[0]
+    if codes.max() < 1:
         raise PanelError(
-            f"cluster column {cluster!r} must not vary within a unit; it does for "
-            + _listing(map(repr, split))
+            f"one cluster ({cluster!r}): cluster-robust standard errors need at least two "
+            "clusters (and about 30 to be reliable); cluster by a finer column"
         )
-    return pd.factorize(sample.rows[cluster])[0]
+    return codes
 
 
 def dependent_columns(X: np.ndarray, tol: float = 1e-10) -> list[int]:
@@ -74,41 +139,86 @@ def dependent_columns(X: np.ndarray, tol: float = 1e-10) -> list[int]:
     return dependent
 
 
-def fe_ols(sample: Sample, y: np.ndarray, regressors: np.ndarray, names: list[str],
-           cluster: str, time_effects: bool = True):  # fmt: skip
-    """Fit the within regression; return (statsmodels results, number of clusters)."""
-    import statsmodels.api as sm
+def within_design(sample: Sample, regressors: np.ndarray, names: list[str],
+                  time_effects: bool = True) -> tuple[np.ndarray, list[str], int]:  # fmt: skip
+    """The demeaned design [regressors, year dummies], refused when it is not of full rank.
 
-    design, all_names = regressors, list(names)
-    if time_effects:
-        dummies, labels = year_dummies(sample.years)
-        design, all_names = np.column_stack([regressors, dummies]), all_names + labels
-    within = demean_within(design, sample.unit_codes)
-    collinear = [all_names[j] for j in dependent_columns(within)]
-    if collinear:
-        raise PanelError(
-            f"regressor(s) {collinear} are collinear with the fixed effects or earlier regressors "
-            "(e.g. a control constant within units, or event-time terms with no untreated "
-            "comparison); remove them or change the window"
-        )
-    codes = cluster_codes(sample, cluster)
-    fit = sm.OLS(demean_within(y, sample.unit_codes), within, hasconst=False).fit(
-        method="qr", cov_type="cluster", cov_kwds={"groups": codes}, use_t=True
+    Shared by :func:`twfe`, :func:`event_study` and :func:`placebo`, so that all refuse the
+    same designs with the same message. Year dummies are checked first, so the regressor that
+    adds nothing (a control constant within units, a treatment that only varies by year) is
+    the one named. Returns the design, its column names and the number of year dummies.
+    """
+    dummies, labels = (
+        year_dummies(sample.years) if time_effects else (np.empty((sample.nobs, 0)), [])
     )
-    return fit, len(np.unique(codes))
+    regressors = np.asarray(regressors, float).reshape(sample.nobs, -1)
+    within = demean_within(np.column_stack([regressors, dummies]), sample.unit_codes)
+    k = regressors.shape[1]
+    order = list(range(k, within.shape[1])) + list(range(k))
+    all_names = list(names) + labels
+    collinear = [all_names[order[j]] for j in dependent_columns(within[:, order])]
+    if collinear:
+        hint = ""
+        if "treated" in collinear:
+            hint = (
+                " (the treatment varies only by year: e.g. every unit treated in the same year "
+                "and no never-treated units)"
+            )
+        raise PanelError(
+            f"regressor(s) {collinear} are collinear with the fixed effects or earlier regressors"
+            f"{hint} (e.g. a control constant within units, or event-time terms with no "
+            "untreated comparison); remove them or change the window"
+        )
+    return within, all_names, len(labels)
+
+
+@dataclass
+class Fit:
+    """Coefficients and clustered covariance of a within regression, with its conventions."""
+
+    params: np.ndarray
+    vcov: np.ndarray
+    n_clusters: int
+    k: int  # K used in (N-1)/(N-K)
+    ssc: SSC
+
+    @property
+    def bse(self) -> np.ndarray:
+        return np.sqrt(np.diag(self.vcov))
+
+
+def fe_ols(sample: Sample, y: np.ndarray, regressors: np.ndarray, names: list[str],
+           cluster: str, time_effects: bool = True, ssc: SSC | dict | None = None) -> Fit:  # fmt: skip
+    """Fit the within regression with CRV1 standard errors under the convention ``ssc``."""
+    from scipy.linalg import solve_triangular
+
+    ssc = _ssc(ssc)
+    within, _, n_dummies = within_design(sample, regressors, names, time_effects)
+    codes = cluster_codes(sample, cluster)
+    n_clusters = int(codes.max()) + 1
+    q, r = np.linalg.qr(within)
+    yw = demean_within(y, sample.unit_codes)
+    params = solve_triangular(r, q.T @ yw)
+    resid = yw - within @ params
+    scores = within * resid[:, None]
+    per_cluster = np.vstack([np.bincount(codes, weights=col, minlength=n_clusters)
+                             for col in scores.T]).T  # fmt: skip
+    r_inv = solve_triangular(r, np.eye(len(r)))
+    bread = r_inv @ r_inv.T
+    n, k = within.shape
+    factor = ssc.factor(n, k, sample.n_units, n_dummies, n_clusters)
+    vcov = factor * bread @ (per_cluster.T @ per_cluster) @ bread
+    return Fit(params, vcov, n_clusters, ssc.k(k, sample.n_units, n_dummies), ssc)
 
 
 class TWFEResult(Result):
     """Result of :func:`twfe`: coefficients with cluster-robust standard errors."""
 
-    def __init__(self, table, vcov, *, y, sample, n_clusters, k, time_effects):
-        self.table, self.vcov, self.y = table, vcov, y
-        self.nobs, self.n_units, self.n_clusters, self.k = (
-            sample.nobs,
-            sample.n_units,
-            n_clusters,
-            k,
-        )
+    def __init__(self, table, fit: Fit, *, y, sample, time_effects, warnings):
+        k = len(table)
+        self.table, self.vcov, self.y = table, fit.vcov[:k, :k], y
+        self.nobs, self.n_units, self.n_clusters = sample.nobs, sample.n_units, fit.n_clusters
+        self.k, self.ssc, self.warnings = fit.k, fit.ssc, warnings
         self.note, self.time_effects = sample.note(), time_effects
         self.simulated = sample.panel.simulated
 
@@ -129,7 +239,8 @@ class TWFEResult(Result):
         return "\n".join([
             head,
             f"sample: {self.note}",
-            f"clusters: {self.n_clusters}; K = {self.k}; correction {CORRECTION}",
+            f"clusters: {self.n_clusters}; K = {self.k}; correction {self.ssc}; t with G-1 df",
+            *[f"warning: {w}" for w in self.warnings],
             self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
         ])  # fmt: skip
 
@@ -151,7 +262,7 @@ class TWFEResult(Result):
 
 
 def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects: bool = True,
-         alpha: float = 0.05) -> TWFEResult:  # fmt: skip
+         alpha: float = 0.05, ssc: SSC | dict | None = None) -> TWFEResult:  # fmt: skip
     """Two-way fixed-effects estimate of the effect of treatment (``year >= cohort``) on ``y``.
 
     Parameters
@@ -165,6 +276,9 @@ def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects:
         ``"unit"`` or a column that nests units (e.g. a province column).
     time_effects : bool
         Year effects (two-way) or unit effects only.
+    ssc : SSC or dict, optional
+        Small-sample correction; default ``SSC()``, Stata's ``xtreg, fe vce(cluster)`` and
+        fixest's default. ``ssc=dict(fixef_k="full")`` is Stata's ``areg``.
 
     When the panel has no cohort column the regression has no treatment term: a plain
     fixed-effects regression of ``y`` on ``controls``.
@@ -183,21 +297,28 @@ def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects:
     names = (["treated"] if has_treatment else []) + controls
     if not names:
         raise PanelError("nothing to estimate: the panel has no cohort and no controls were given")
-    fit, n_clusters = fe_ols(sample, sample.column(y), np.column_stack(columns), names, cluster,
-                             time_effects)  # fmt: skip
+    fit = fe_ols(sample, sample.column(y), np.column_stack(columns), names, cluster,
+                 time_effects, ssc)  # fmt: skip
+    found = design_warnings(fit.n_clusters, _cohorts(sample) if has_treatment else {})
     k = len(names)
-    table = coefficient_table(names, fit.params[:k], fit.bse[:k], n_clusters - 1, alpha)
-    return TWFEResult(table, np.asarray(fit.cov_params())[:k, :k], y=y, sample=sample,
-                      n_clusters=n_clusters, k=fit.df_model, time_effects=time_effects)  # fmt: skip
+    table = coefficient_table(names, fit.params[:k], fit.bse[:k], fit.n_clusters - 1, alpha)
+    return TWFEResult(table, fit, y=y, sample=sample, time_effects=time_effects, warnings=found)
+
+
+def _cohorts(sample: Sample) -> dict[int, int]:
+    """Treated units per cohort in the estimation sample."""
+    g = sample.cohort[np.isfinite(sample.cohort)]
+    values, counts = np.unique(g, return_counts=True)
+    return dict(zip(values.astype(int).tolist(), counts.tolist(), strict=True))
 
 
 class EventStudyResult(Result):
     """Result of :func:`event_study`: dynamic effects by year relative to treatment."""
 
-    def __init__(self, table, vcov, pretrend, *, y, base, sample, n_clusters):
+    def __init__(self, table, vcov, pretrend, *, y, base, sample, fit: Fit, warnings):
         self.table, self.vcov, self.pretrend, self.y, self.base = table, vcov, pretrend, y, base
-        self.note, self.n_clusters = sample.note(), n_clusters
-        self.simulated = sample.panel.simulated
+        self.note, self.n_clusters, self.ssc = sample.note(), fit.n_clusters, fit.ssc
+        self.warnings, self.simulated = warnings, sample.panel.simulated
 
     def tidy(self) -> pd.DataFrame:
         return self._label(self.table.copy())
@@ -206,7 +327,9 @@ class EventStudyResult(Result):
         test = str(self.pretrend) if self.pretrend else "no pre-treatment terms"
         return "\n".join([
             self._title(f"Event study of {self.y} (base period {self.base})"),
-            f"sample: {self.note}; clusters: {self.n_clusters}; correction {CORRECTION}",
+            f"sample: {self.note}; clusters: {self.n_clusters}; correction {self.ssc}; "
+            "t with G-1 df",
+            *[f"warning: {w}" for w in self.warnings],
             f"joint pre-trend test (all leads = 0): {test}",
             self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
         ])  # fmt: skip
@@ -227,14 +350,16 @@ class EventStudyResult(Result):
 
 def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: int = -1,
                 bin_ends: bool = True, controls=(), cluster: str = "unit",
-                alpha: float = 0.05) -> EventStudyResult:  # fmt: skip
+                alpha: float = 0.05, ssc: SSC | dict | None = None) -> EventStudyResult:  # fmt: skip
     """Event-study regression: unit and year effects plus one term per year relative to treatment.
 
     ``window`` bounds the relative years reported and plotted; ``base`` is the omitted reference
     year. With ``bin_ends=True`` the end terms pool every year beyond the window; with False each
     year beyond it gets its own term (kept in ``.tidy()`` with ``in_window`` False). Relative
     years in the window with no observations appear with a missing estimate. ``.pretrend`` is the
-    joint Wald test (F with G-1 denominator df) that every lead in the window is zero.
+    joint Wald test (F with G-1 denominator df) that every lead in the window is zero; when
+    their covariance is singular (its rank is at most G - 1: e.g. more leads than clusters - 1)
+    it says "not testable (rank r of k)" instead of a statistic. ``ssc`` as in :func:`twfe`.
 
     >>> from innostudy.policy import Panel, event_study, simulate_panel
     >>> panel = Panel(simulate_panel(seed=1), "unit", "year", "cohort")
@@ -263,13 +388,14 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
     columns = [(treated_rows & (rel == r)).astype(float) for r in terms]
     names = [f"rel_{r}" for r in terms]
     regressors = np.column_stack(columns + [sample.column(c) for c in controls])
-    fit, n_clusters = fe_ols(sample, sample.column(y), regressors, names + controls, cluster)
+    fit = fe_ols(sample, sample.column(y), regressors, names + controls, cluster, True, ssc)
+    found = design_warnings(fit.n_clusters, _cohorts(sample))
     k = len(terms)
-    table = coefficient_table(names, fit.params[:k], fit.bse[:k], n_clusters - 1, alpha)
+    table = coefficient_table(names, fit.params[:k], fit.bse[:k], fit.n_clusters - 1, alpha)
     table.insert(1, "rel_time", terms)
     table["in_window"] = in_window
     table["binned"] = [bin_ends and r in (lo, hi) for r in terms]
-    vcov = np.asarray(fit.cov_params())[:k, :k]
+    vcov = fit.vcov[:k, :k]
     empty = [r for r in range(lo, hi + 1) if r != base and r not in observed]
     if empty:
         blank = pd.DataFrame({"term": [f"rel_{r}" for r in empty], "rel_time": empty,
@@ -278,9 +404,14 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
         table = table.reset_index(drop=True)
     leads = [i for i, r in enumerate(terms) if r < 0 and in_window[i]]
     pretrend = (
-        WaldTest.of(fit.params[leads], vcov[np.ix_(leads, leads)], n_clusters - 1)
+        WaldTest.of(
+            fit.params[leads],
+            vcov[np.ix_(leads, leads)],
+            fit.n_clusters - 1,
+            max_rank=fit.n_clusters - 1,
+        )
         if leads
         else None
     )
-    return EventStudyResult(table, vcov, pretrend, y=y, base=base, sample=sample,
-                            n_clusters=n_clusters)  # fmt: skip
+    return EventStudyResult(table, vcov, pretrend, y=y, base=base, sample=sample, fit=fit,
+                            warnings=found)  # fmt: skip
