@@ -55,7 +55,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from innostudy.report import OUTPUT_ENV, default_permissions, package_versions, repo_path
+from innostudy.report import (
+    INVOCATION_ENV,
+    OUTPUT_ENV,
+    default_permissions,
+    package_versions,
+    repo_path,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -493,6 +499,7 @@ def run_reports(
     from innostudy.vcs import git_state
 
     began = time.perf_counter()
+    invocation = os.environ.get(INVOCATION_ENV) or os.getcwd()
     runs = plan(config, only, overrides)
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -504,7 +511,9 @@ def run_reports(
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context(_start_method())) as pool:
             longest_first = sorted(runs, key=lambda run: -_last_duration(out / run.folder))
-            futures = {pool.submit(_execute, run, staging[run]): run for run in longest_first}
+            futures = {
+                pool.submit(_execute, run, staging[run], invocation): run for run in longest_first
+            }
             bar = tqdm(total=len(runs), desc="innostudy run", unit="report", disable=quiet)
             try:
                 for future in as_completed(futures):
@@ -584,7 +593,7 @@ def _outcome(started: str | None, clock: float | None, error: dict | None) -> di
     }
 
 
-def _execute(run: Run, staging: Path) -> dict:
+def _execute(run: Run, staging: Path, invocation: str) -> dict:
     """Worker: execute one notebook into ``staging`` and render it as HTML without code.
 
     Runs in its own process: papermill changes the working folder and the kernel inherits this
@@ -596,6 +605,7 @@ def _execute(run: Run, staging: Path) -> dict:
 
     source_root = str(Path(__file__).resolve().parents[1])
     os.environ[OUTPUT_ENV] = str(staging)
+    os.environ[INVOCATION_ENV] = invocation  # relative input paths: the caller's folder
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (source_root, os.environ.get("PYTHONPATH")) if p
     )
@@ -717,6 +727,7 @@ def _finish(run: Run, staging: Path, out: Path, outcome: dict, common: dict) -> 
         **common,
         "data_dir": kernel.get("data_dir"),
         "data": kernel.get("data"),
+        "inputs": kernel.get("inputs", []),
         "outputs": _outputs(staging),
     }
     if not kernel:
