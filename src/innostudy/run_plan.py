@@ -1,0 +1,324 @@
+"""What ``innostudy run`` would execute: the reports configuration, checked, and its runs.
+
+``notebooks/reports.yml`` lists the reports (see :mod:`innostudy.run`). :func:`load_config` reads it
+and :func:`plan` expands it into :class:`Run` objects, one notebook with one parameter set each,
+every parameter checked against the parameters the notebook declares before anything runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import itertools
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG = Path("notebooks") / "reports.yml"
+DEFAULT_TIMEOUT = 600  # seconds per cell
+REPORT_KEYS = {"notebook", "parameter_sets", "grid", "timeout"}
+MAX_NAME = 80
+
+
+class ConfigError(ValueError):
+    """Every problem found in a reports configuration or its parameters, raised together."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) with the reports to run:\n{lines}")
+
+
+# -- what to run ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """One notebook with one parameter set; ``folder`` is where its outputs land below ``out``."""
+
+    report: str
+    notebook: Path
+    parameters: dict = field(hash=False)
+    timeout: float = DEFAULT_TIMEOUT
+
+    @property
+    def folder(self) -> str:
+        """``<report>/<key-value__...>`` (keys sorted); "default" when the notebook runs with its defaults.
+
+        >>> Run("city_profile", Path("02_city_profile.ipynb"), {"entity": "guiyang"}).folder
+        'city_profile/entity-guiyang'
+        """
+        if not self.parameters:
+            return f"{safe_name(self.report)}/default"
+        pairs = "__".join(f"{key}-{_text(value)}" for key, value in sorted(self.parameters.items()))
+        return f"{safe_name(self.report)}/{safe_name(pairs)}"
+
+
+def safe_name(value: Any) -> str:
+    """A file name made from a parameter value: no separators, no "..", no leading dot.
+
+    Characters other than ASCII letters, digits, ``.``, ``+``, ``_`` and ``-`` become ``_``; long
+    names are cut and end with a short hash of the full text, so that they stay distinct.
+
+    >>> safe_name("../../etc/passwd")
+    'etc_passwd'
+    >>> safe_name(["guiyang", "baotou"])
+    'guiyang+baotou'
+    """
+    text = re.sub(r"[^A-Za-z0-9.+_-]+", "_", _text(value))
+    text = re.sub(r"\.{2,}", "_", text).strip("._") or "_"
+    if len(text) > MAX_NAME:
+        digest = hashlib.sha256(_text(value).encode()).hexdigest()[:8]
+        text = f"{text[: MAX_NAME - 9]}-{digest}"
+    return text
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "+".join(_text(v) for v in value)
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    return str(value)
+
+
+def load_config(path: str | os.PathLike = DEFAULT_CONFIG) -> dict:
+    """Read a reports YAML file (``yaml.safe_load``) and check its shape.
+
+    Notebook paths are resolved against the file's folder. Raises :class:`ConfigError` listing every
+    problem at once.
+    """
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no reports configuration at {path}")
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    where = path.name
+    problems = []
+    if not isinstance(raw, dict) or not isinstance(raw.get("reports"), dict) or not raw["reports"]:
+        raise ConfigError([f"{where}: expected a mapping with a non-empty 'reports' mapping"])
+    unknown_top = sorted(set(raw) - {"reports", "timeout"})
+    if unknown_top:
+        problems.append(
+            f"{where}: unknown key(s) {', '.join(unknown_top)} (known: reports, timeout)"
+        )
+    default_timeout = raw.get("timeout", DEFAULT_TIMEOUT)
+    reports = {}
+    for name, spec in raw["reports"].items():
+        at = f"{where}: report {name!r}"
+        if not isinstance(spec, dict) or "notebook" not in spec:
+            problems.append(f"{at}: needs a 'notebook'")
+            continue
+        unknown = sorted(set(spec) - REPORT_KEYS)
+        if unknown:
+            problems.append(
+                f"{at}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(REPORT_KEYS))})"
+            )
+        notebook = (path.parent / spec["notebook"]).resolve()
+        if not notebook.is_file():
+            problems.append(f"{at}: notebook not found: {notebook}")
+        sets = spec.get("parameter_sets", [])
+        if not isinstance(sets, list) or not all(isinstance(s, dict) for s in sets):
+            problems.append(f"{at}: 'parameter_sets' must be a list of mappings")
+            sets = []
+        grid = spec.get("grid", {})
+        if not isinstance(grid, dict):
+            problems.append(f"{at}: 'grid' must map parameter names to value lists")
+            grid = {}
+        timeout = spec.get("timeout", default_timeout)
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            problems.append(f"{at}: timeout must be a positive number of seconds, got {timeout!r}")
+        reports[name] = {
+            "notebook": notebook,
+            "parameter_sets": sets,
+            "grid": grid,
+            "timeout": timeout,
+        }
+    if problems:
+        raise ConfigError(problems)
+    return {"path": path, "reports": reports}
+
+
+GRID_QUERIES = {
+    "entities_with_at_least": "the ids of entities with at least N facts in the repository's data",
+}
+
+
+def _grid_values(report: str, name: str, values: Any) -> tuple[list, list[str]]:
+    """The values a grid parameter takes: a list as given, or computed by a named query."""
+    at = f"report {report!r}, grid {name!r}"
+    if isinstance(values, list):
+        return values, [] if values else [f"{at}: empty list of values"]
+    if isinstance(values, dict) and len(values) == 1:
+        ((query, argument),) = values.items()
+        if query == "entities_with_at_least":
+            if isinstance(argument, bool) or not isinstance(argument, int) or argument < 1:
+                return [], [
+                    f"{at}: entities_with_at_least needs a positive integer, got {argument!r}"
+                ]
+            from innostudy.dataset import load_dataset
+
+            counts = load_dataset().observations["entity_id"].value_counts()
+            return sorted(counts.index[counts >= argument]), []
+    known = "; ".join(f"{{{q}: N}}: {what}" for q, what in GRID_QUERIES.items())
+    return [], [f"{at}: expected a list of values or a query ({known}), got {values!r}"]
+
+
+def plan(
+    config: str | os.PathLike | dict = DEFAULT_CONFIG,
+    only: list[str] | None = None,
+    overrides: dict | None = None,
+) -> list[Run]:
+    """The runs a configuration asks for, each parameter set checked against its notebook.
+
+    ``only`` selects reports by name; ``overrides`` (e.g. from ``-p key=value``) are applied to
+    every selected run whose notebook declares that parameter, and must be declared by at least one.
+    Identical runs (same report and parameters, e.g. after an override) run once.
+    Raises :class:`ConfigError` listing every problem before anything has run.
+    """
+    config = config if isinstance(config, dict) else load_config(config)
+    reports = config["reports"]
+    problems = []
+    unknown = [name for name in only or [] if name not in reports]
+    if unknown:
+        raise ConfigError([f"unknown report(s) {', '.join(unknown)}; known: {', '.join(reports)}"])
+    runs = []
+    for name in only or list(reports):
+        spec = reports[name]
+        notebook = spec["notebook"]
+        sets = [dict(s) for s in spec["parameter_sets"]]
+        if spec["grid"]:
+            axes = {}
+            for key, values in spec["grid"].items():
+                axes[key], found = _grid_values(name, key, values)
+                problems += found
+            sets += [
+                dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())
+            ]
+        for parameters in sets or [{}]:
+            for key, value in (overrides or {}).items():
+                if key in _declared(notebook):
+                    parameters[key] = value
+            run = Run(name, notebook, parameters, spec["timeout"])
+            if run not in runs:
+                runs.append(run)
+    declared = set().union(*(_declared(run.notebook) for run in runs))
+    for key in overrides or {}:
+        if key not in declared:
+            problems.append(
+                f"-p {key}: no selected notebook declares a parameter {key!r} "
+                f"(declared: {', '.join(sorted(declared)) or 'none'})"
+            )
+    problems += _check_parameters(runs)
+    folders = {}
+    for run in runs:
+        if run.folder in folders and folders[run.folder] != run.parameters:
+            problems.append(
+                f"report {run.report!r}: parameter sets {folders[run.folder]} and "
+                f"{run.parameters} give the same folder name {run.folder!r}"
+            )
+        folders[run.folder] = run.parameters
+    if problems:
+        raise ConfigError(problems)
+    return runs
+
+
+def _declared(notebook: Path) -> dict[str, dict]:
+    """The parameters a notebook declares, as ``papermill.inspect_notebook`` reports them."""
+    return _inspect(notebook, notebook.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _inspect(notebook: Path, modified: int) -> dict[str, dict]:
+    """Cached by file and modification time: planning and provenance both ask."""
+    import papermill
+
+    return papermill.inspect_notebook(str(notebook))
+
+
+def _check_parameters(runs: list[Run]) -> list[str]:
+    """Problems with the runs' parameters: names the notebook does not declare, wrong types.
+
+    The expected type is the notebook's annotation (``entity: str = "guiyang"``) or, without
+    one, the type of the default literal. ``int`` is accepted where ``float`` is expected; ``bool``
+    is never taken for a number.
+    """
+    problems = []
+    for run in runs:
+        params = _declared(run.notebook)
+        for name, value in run.parameters.items():
+            where = f"{run.notebook.name} (run {run.folder})"
+            if name not in params:
+                problems.append(
+                    f"{where}: unknown parameter {name!r} = {value!r}; the notebook declares "
+                    f"{', '.join(params) or 'no parameters'}"
+                )
+                continue
+            expected = _expected_type(params[name])
+            if expected is not None and not _matches(expected, value):
+                problems.append(
+                    f"{where}: parameter {name!r} = {value!r} ({type(value).__name__}) does not "
+                    f"match the declared type {expected}"
+                )
+    return problems
+
+
+def _expected_type(parameter: dict) -> str | None:
+    """The annotation papermill found, else the type name of the default literal (None: any)."""
+    if parameter["inferred_type_name"] not in ("None", ""):
+        return parameter["inferred_type_name"]
+    try:
+        default = ast.literal_eval(parameter["default"])
+    except (ValueError, SyntaxError):
+        return None
+    return None if default is None else type(default).__name__
+
+
+SIMPLE_TYPES = {
+    "str": str,
+    "int": int,
+    "float": int | float,
+    "bool": bool,
+    "list": list,
+    "tuple": list | tuple,
+    "dict": dict,
+}
+
+
+def _matches(annotation: str, value: Any) -> bool:
+    """Does ``value`` fit the annotation text (``str``, ``list[str]``, ``Optional[int]``, ``a | b``)?
+
+    Annotations it cannot read (a class name, say) accept any value.
+
+    >>> _matches("Optional[list[str]]", ["guiyang"]), _matches("float", True)
+    (True, False)
+    """
+    try:
+        node = ast.parse(annotation.strip("'\""), mode="eval").body
+    except SyntaxError:
+        return True
+    return _fits(node, value)
+
+
+def _fits(node: ast.expr, value: Any) -> bool:
+    match node:
+        case ast.BinOp(op=ast.BitOr()):
+            return _fits(node.left, value) or _fits(node.right, value)
+        case ast.Constant(value=None) | ast.Name(id="None" | "NoneType"):
+            return value is None
+        case ast.Subscript(value=ast.Name(id="Optional"), slice=inner):
+            return value is None or _fits(inner, value)
+        case ast.Subscript(value=ast.Name(id="list" | "List" | "tuple"), slice=inner):
+            inner = inner.elts[0] if isinstance(inner, ast.Tuple) else inner
+            return isinstance(value, list | tuple) and all(_fits(inner, v) for v in value)
+        case ast.Subscript(value=ast.Name(id=name)):
+            return _fits(ast.Name(id=name), value)
+        case ast.Name(id=name) if name in SIMPLE_TYPES:
+            if isinstance(value, bool) and name != "bool":
+                return False
+            return isinstance(value, SIMPLE_TYPES[name])
+    return True
