@@ -206,6 +206,17 @@ class Panel:
         return {int(c): int(n) for c, n in treated.value_counts().sort_index().items()}
 
     @property
+    def treated_units(self) -> dict[int, list]:
+        """The treated units by first-treatment year, each list sorted.
+
+        >>> Panel(pd.DataFrame({"u": ["b", "a", "c"], "t": 2020, "g": [2020, 2020, 0]}),
+        ...       "u", "t", "g").treated_units
+        {2020: ['a', 'b']}
+        """
+        treated = self._unit_cohort[self._unit_cohort != NEVER]
+        return {int(c): sorted(units.index) for c, units in treated.groupby(treated)}
+
+    @property
     def n_never(self) -> int:
         """Number of never-treated units."""
         return int((self._unit_cohort == NEVER).sum())

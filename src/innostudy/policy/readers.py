@@ -339,7 +339,11 @@ def _long_from_wide(table: Table, unit: str) -> tuple[Table, str, list[Problem]]
 
 
 def _resolve(name, year):
-    """One name as it was in ``year``: an adcode, an entity id or a name (any language)."""
+    """One name as it was in ``year``: an adcode, an entity id or a name (any language).
+
+    A city panel holds prefecture-level units, so a name shared by a province and its capital
+    city (吉林) is taken as the one prefecture-level unit that bears it, if there is exactly one.
+    """
     from innostudy.entities import gazetteer, resolve
 
     text = str(name).strip()
@@ -347,7 +351,13 @@ def _resolve(name, year):
         rows = gazetteer().table.loc[lambda t: t["adcode"] == text, "entity_id"]
         if len(rows) == 1:
             text = rows.iloc[0]
-    return resolve(text, year=year)
+    match = resolve(text, year=year)
+    if match.status == "ambiguous":
+        local = [resolve(text, kind=k, year=year) for k in ("city", "prefecture")]
+        found = [m for m in local if m.status == "resolved"]
+        if len(found) == 1:
+            return found[0]
+    return match
 
 
 def match_units(table: Table, unit: str, years: pd.Series) -> tuple[pd.Series, pd.DataFrame, list]:
