@@ -112,7 +112,7 @@ def read_table(source, what: str = "panel") -> Table:
             path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
         )
     elif kind == "excel":
-        frame = pd.read_excel(path, dtype=object)
+        frame = pd.read_excel(path, dtype=object, keep_default_na=False, na_values=[""])
     elif kind == "parquet":
         frame = pd.read_parquet(path)
     else:
@@ -188,7 +188,12 @@ def _numbers(table: Table, column: str) -> tuple[pd.Series, list[Problem]]:
     numbers = pd.to_numeric(text.replace("", pd.NA), errors="coerce").astype(float)
     bad = text.notna() & (text != "") & numbers.isna()
     return numbers, [
-        Problem(table.name, int(line), column, f"not a number: {values[line]!r}")
+        Problem(
+            table.name,
+            int(line),
+            column,
+            f"not a number: {values[line]!r} (leave a missing value empty)",
+        )
         for line in values.index[bad]
     ]
 
@@ -388,7 +393,7 @@ def match_units(table: Table, unit: str, years: pd.Series) -> tuple[pd.Series, p
         span = group["year"].dropna()
         when = f"{span.min()}-{span.max()}" if len(span) else "no year"
         reason = match.message
-        if status != "resolved" and match.candidates:
+        if status != "resolved" and not all(c in reason for c in match.candidates):
             reason += f" (candidates: {', '.join(match.candidates)})"
         rows.append(
             dict(
