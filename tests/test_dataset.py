@@ -25,7 +25,7 @@ def ds():
 
 
 def test_real_data_loads(ds):
-    assert len(ds.sources) == 20
+    assert len(ds.sources) == 20 + 32  # 32 State Council approvals cited by divisions.csv
     assert ds.observations["obs_id"].is_unique
     # every fact has a source row and a locator
     assert ds.observations["source_id"].isin(ds.sources["source_id"]).all()

@@ -1,10 +1,11 @@
 """Load and validate the curated tables in ``data/`` and give tidy and wide views of them.
 
-The five tables (``sources``, ``entities``, ``indicators``, ``observations``, ``designations``) are read
-as text, so that nothing is coerced behind the reader's back, then checked column by column with pandera
-(types, vocabularies, dates, uniqueness) and row by row across columns and tables (intervals against
-qualifiers, units against the codebook, referential integrity). Every problem found is collected and
-raised at once in a :class:`ValidationError` that names file, line, column and reason.
+The six tables (``sources``, ``entities``, ``indicators``, ``observations``, ``designations``,
+``divisions``) are read as text, so that nothing is coerced behind the reader's back, then checked
+column by column with pandera (types, vocabularies, dates, uniqueness) and row by row across columns
+and tables (intervals against qualifiers, units against the codebook, referential integrity). Every
+problem found is collected and raised at once in a :class:`ValidationError` that names file, line,
+column and reason.
 
 >>> import innostudy as ist
 >>> ds = ist.load_dataset()
@@ -28,6 +29,9 @@ import numpy as np
 import pandas as pd
 
 from innostudy.clean import QUALIFIERS, interval
+from innostudy.divisions import COLUMNS as DIVISION_COLUMNS
+from innostudy.divisions import FIRST_YEAR as DIVISIONS_FROM
+from innostudy.divisions import KINDS as DIVISION_KINDS
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
@@ -58,12 +62,14 @@ COLUMNS = {
         "entity_id", "programme", "batch", "start", "end", "announced", "source_id", "locator",
         "note",
     ),
+    "divisions": DIVISION_COLUMNS,
 }  # fmt: skip
 NUMERIC = {"indicators": ("direction",), "observations": ("value", "low", "high")}
 DATES = {
     "sources": ("published",),
     "observations": ("as_of", "period_start", "period_end"),
     "designations": ("start", "end", "announced"),
+    "divisions": ("date",),
 }
 PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 SLUG = r"^[a-z0-9]+(_[a-z0-9]+)*$"
@@ -132,6 +138,7 @@ class Dataset:
         self.entities = tables["entities"]
         self.indicators = tables["indicators"]
         self.designations = tables["designations"]
+        self.divisions = tables["divisions"]
         self._observations = tables["observations"]
 
     def __repr__(self) -> str:
@@ -389,6 +396,7 @@ def _schemas(tables: dict[str, pd.DataFrame]) -> dict:
     text = {"dtype": None, "nullable": True, "required": False}
     slug = pa.Check.str_matches(SLUG, error="not an id (lower case, digits and underscores)")
     date = {"dtype": None, "nullable": True}
+    adcode = pa.Check.str_matches(r"^\d{6}$", error="not a six-digit GB/T 2260 code")
     return {
         "sources": {
             "source_id": pa.Column(None, slug, unique=True),
@@ -415,11 +423,7 @@ def _schemas(tables: dict[str, pd.DataFrame]) -> dict:
                 one_of(ids("entities", "entity_id"), "province entity_id"),
                 nullable=True,
             ),
-            "adcode": pa.Column(
-                None,
-                pa.Check.str_matches(r"^\d{6}$", error="not a six-digit GB/T 2260 code"),
-                nullable=True,
-            ),
+            "adcode": pa.Column(None, adcode, nullable=True),
             "aliases": pa.Column(**text),
         },
         "indicators": {
@@ -461,6 +465,18 @@ def _schemas(tables: dict[str, pd.DataFrame]) -> dict:
             "locator": pa.Column(None),
             "note": pa.Column(**text),
         },
+        "divisions": {
+            "change_id": pa.Column(None, slug, unique=True),
+            "date": pa.Column(None),
+            "kind": pa.Column(None, one_of(DIVISION_KINDS, "change kind")),
+            **{c: pa.Column(**text) for c in ("old_name_zh", "new_name_zh", "note")},
+            **{c: pa.Column(None, adcode, nullable=True) for c in ("old_adcode", "new_adcode")},
+            "successor_ids": pa.Column(
+                None, pa.Check.str_matches(r"^[a-z0-9_]+(;[a-z0-9_]+)*$", error="not ids")
+            ),
+            "source_id": pa.Column(None, one_of(ids("sources", "source_id"), "source_id")),
+            "locator": pa.Column(None),
+        },
     }
 
 
@@ -485,6 +501,7 @@ def _check_tables(tables: dict[str, pd.DataFrame]) -> list[Problem]:
                 problems.append(Problem(f"{name}.csv", line, case.column, reason))
     problems += _check_observations(tables["observations"], tables["indicators"])
     problems += _check_designations(tables["designations"])
+    problems += _check_divisions(tables["divisions"])
     return sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column or "", p.reason))
 
 
@@ -577,3 +594,18 @@ def _check_designations(designations: pd.DataFrame) -> list[Problem]:
         for line in designations.index[late.fillna(False)]
     ]
     return problems
+
+
+def _check_divisions(divisions: pd.DataFrame) -> list[Problem]:
+    """A change is dated from 2000 to today, and names the unit it is about."""
+    years = _period_start(divisions["date"]).dt.year
+    late = (years < DIVISIONS_FROM) | (years > pd.Timestamp.now().year)
+    problems = [
+        Problem("divisions.csv", int(line), "date", f"outside {DIVISIONS_FROM} to today")
+        for line in divisions.index[late.fillna(False)]
+    ]
+    nameless = divisions["old_name_zh"].isna() & divisions["new_name_zh"].isna()
+    return problems + [
+        Problem("divisions.csv", int(line), "old_name_zh", "a change needs the old or new name")
+        for line in divisions.index[nameless]
+    ]
