@@ -209,8 +209,9 @@ class Panel:
     def treated_units(self) -> dict[int, list]:
         """The treated units by first-treatment year, each list sorted.
 
-        >>> Panel(pd.DataFrame({"u": ["b", "a", "c"], "t": 2020, "g": [2020, 2020, 0]}),
-        ...       "u", "t", "g").treated_units
+        >>> df = pd.DataFrame({"u": list("bac") * 2, "t": [2019] * 3 + [2020] * 3,
+        ...                    "g": [2020, 2020, 0] * 2})
+        >>> Panel(df, "u", "t", "g").treated_units
         {2020: ['a', 'b']}
         """
         treated = self._unit_cohort[self._unit_cohort != NEVER]

@@ -296,7 +296,8 @@ def read_panel(
         done = to_vintage(
             frame, entity="entity_id", time=time, vintage=vintage, additive=tuple(additive)
         )
-        read.data, read.changes, read.harmonised = done.data, done.changes, str(done.summary())
+        read.data, read.changes = done.data.reset_index(drop=True), done.changes
+        read.harmonised = done.summary()
     return read
 
 
