@@ -251,6 +251,8 @@ class Panel:
             lines.append(
                 "designations from: " + "; ".join(f"{s} ({n})" for s, n in sources.items())
             )
+        if self.input is not None:
+            lines.append(f"read from {self.input.name}; {self.input.harmonised.splitlines()[0]}")
         lines += [f"caution: {c}" for c in self.caveats]
         return "\n".join(lines)
 

@@ -66,7 +66,6 @@ class Table:
 
     frame: pd.DataFrame
     name: str
-    path: Path | None = None
 
 
 @dataclass
@@ -80,8 +79,8 @@ class PanelFile:
     codebook: pd.DataFrame
     matching: pd.DataFrame
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
-    path: Path | None = None
-    harmonised: str = "not harmonised"
+    name: str = "a table"
+    harmonised: str = "divisions not harmonised"
 
 
 def read_table(source, what: str = "panel") -> Table:
@@ -119,7 +118,7 @@ def read_table(source, what: str = "panel") -> Table:
         frame = pd.read_stata(path)
     frame.index = frame.index + 2  # line 1 is the header
     frame.columns = [str(c).strip() for c in frame.columns]
-    return Table(frame, path.name, path)
+    return Table(frame, path.name)
 
 
 def parse_years(table: Table, column: str) -> tuple[pd.Series, list[Problem]]:
@@ -289,7 +288,7 @@ def read_panel(
     if problems:
         raise InputError(problems)
     codebook = pd.DataFrame(codebook, columns=["column", "name", "unit", "factor", "unit_after"])
-    read = PanelFile(frame.reset_index(drop=True), time, codebook, matching, path=table.path)
+    read = PanelFile(frame.reset_index(drop=True), time, codebook, matching, name=table.name)
     if harmonise:
         from innostudy.divisions import harmonise as to_vintage
 
@@ -341,7 +340,7 @@ def _long_from_wide(table: Table, unit: str) -> tuple[Table, str, list[Problem]]
         values = long.pivot(index=[unit, "year"], columns=others[0], values="value")
         long = values.join(line).reset_index().rename_axis(columns=None)
     long.index = pd.Index(long.pop("_line").astype(int), name=None)
-    return Table(long, table.name, table.path), "year", problems
+    return Table(long, table.name), "year", problems
 
 
 def _resolve(name, year):
