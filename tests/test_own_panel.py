@@ -138,6 +138,25 @@ def test_a_name_is_resolved_as_it_was_in_its_year():
     assert "2020" in problem.reason
 
 
+def test_a_panel_is_put_on_todays_map_and_the_changes_listed():
+    raw = pd.DataFrame({
+        "城市": ["济南市"] * 4 + ["莱芜市"] * 3 + ["襄樊市", "襄阳"],
+        "年份": ["2016年", "2017年", "2018年", "2019年", "2016年", "2017年", "2018年", "2009年",
+               "2011年"],
+        "发明专利授权数(件)": [100.0, 110, 120, 150, 10, 11, 12, 50, 60],
+    })  # fmt: skip
+    read = read_panel(raw, unit="城市", time="年份")
+    assert sorted(set(read.data["entity_id"])) == ["jinan", "xiangyang"]  # 莱芜's rows dropped
+    assert len(read.data) == 6 and "9 rows in, 6 out (3 dropped" in read.harmonised
+    changes = read.changes.set_index("entity_id")
+    assert changes.loc["laiwu", "action"] == "dropped" and changes.loc["laiwu", "rows"] == 3
+    matching = read.matching.set_index("input")
+    assert matching.loc["襄樊市", "entity_id"] == matching.loc["襄阳", "entity_id"] == "xiangyang"
+    summed = read_panel(raw, unit="城市", time="年份", additive=["发明专利授权数"]).data
+    jinan = summed[summed["entity_id"] == "jinan"].set_index("年份")["发明专利授权数"]
+    assert jinan.to_dict() == {2016: 110.0, 2017: 121.0, 2018: 132.0, 2019: 150.0}
+
+
 def test_the_same_city_twice_in_a_year_is_refused():
     raw = yearbook(cities=("嘉兴市", "嘉兴"))
     with pytest.raises(InputError, match=r"line 2, column '城市': jiaxing appears twice in 2016 "
@@ -227,6 +246,7 @@ def test_a_list_sets_the_cohorts_and_says_where_each_came_from(ds, tmp_path):
     assert table.loc["guangzhou", "source"] == "pilots.csv line 4 (own list)"
     assert table.loc["xianning", "source"].startswith("data/designations.csv line 6")
     assert "treated from 2020: 2 (jiaxing, guangzhou)" in panel.summary()
+    assert "read from the panel table; divisions not harmonised" in panel.summary()
     # 5 of 65 dated: the summary says the controls may hold undated pilots
     assert "5 of the 65 published 'pilot' members are dated" in panel.summary()
 
