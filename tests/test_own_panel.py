@@ -254,17 +254,29 @@ def test_a_list_sets_the_cohorts_and_says_where_each_came_from(ds, tmp_path):
 # ---------------------------------------------------------------- notebook 05, end to end
 @pytest.fixture(scope="module")
 def own_runs(tmp_path_factory):
-    """notebook 05 on the SIMULATED yearbook workbook, with the pilot list and without it."""
+    """notebook 05 on the SIMULATED yearbook workbook: with the pilot list, without it, and with a
+    list that contradicts data/. Paths are given relative to the folder the command runs in."""
     folder = tmp_path_factory.mktemp("own")
     panel_path, list_path = own_panel.write(folder)
-    common = ["run", "--only", "policy_evaluation", "-p", f"panel_path={panel_path}",
+    pilots = pd.read_csv(list_path, dtype=str)
+    jiaxing = pilots.index[pilots["city"].isin(["嘉兴市", "嘉兴", "Jiaxing", "330400"])][0]
+    pilots.loc[jiaxing, "year"] = "2021年"  # data/designations.csv dates it 2020
+    pilots.to_csv(folder / "contradicting.csv", index=False)
+    config = Path(__file__).parents[1] / "notebooks" / "reports.yml"
+    common = ["run", "--config", str(config), "--only", "policy_evaluation",
+              "-p", f"panel_path={panel_path.name}",
               "-p", "unit=城市", "-p", "time=年份", "-p", "outcome=发明专利授权数"]  # fmt: skip
-    codes = {
-        "with_list": cli.main([*common, "-p", f"designations_path={list_path}", "--out",
-                               str(folder / "with_list")]),
-        "without_list": cli.main([*common, "--out", str(folder / "without_list")]),
-    }  # fmt: skip
-    return folder, list_path, codes
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        codes = {
+            name: cli.main([*common, *extra, "--out", str(folder / name)])
+            for name, extra in [
+                ("with_list", ["-p", f"designations_path={list_path.name}"]),
+                ("without_list", []),
+                ("contradicting", ["-p", "designations_path=contradicting.csv"]),
+            ]
+        }
+    return folder, list_path, codes, int(jiaxing) + 2  # the line of 嘉兴 in the list file
 
 
 def _report(out: Path) -> Path:
@@ -273,7 +285,7 @@ def _report(out: Path) -> Path:
 
 
 def test_notebook_05_runs_on_an_own_panel_and_list(own_runs):
-    folder, list_path, codes = own_runs
+    folder, list_path, codes, _ = own_runs
     assert codes["with_list"] == 0
     report = _report(folder / "with_list")
     records = json.loads((report / "records.json").read_text(encoding="utf-8"))
@@ -297,10 +309,22 @@ def test_notebook_05_runs_on_an_own_panel_and_list(own_runs):
 
 
 def test_notebook_05_without_a_list_stops_before_estimation(own_runs):
-    folder, _, codes = own_runs
+    folder, _, codes, _ = own_runs
     assert codes["without_list"] == 1
     report = _report(folder / "without_list")
     executed = (report / "05_policy_evaluation.ipynb").read_text(encoding="utf-8")
     assert "data/designations.csv dates 4 of the 65 published 'pilot' members" in executed
     assert "the other 61 would be counted as never treated" in executed
+    assert not any((report / name).exists() for name in ("figures", "tables", "records.json"))
+
+
+def test_notebook_05_with_a_contradicting_list_names_file_line_and_reason(own_runs):
+    folder, _, codes, line = own_runs
+    assert codes["contradicting"] == 1
+    report = _report(folder / "contradicting")
+    executed = (report / "05_policy_evaluation.ipynb").read_text(encoding="utf-8")
+    assert (
+        f"contradicting.csv, line {line}, column 'year': contradicts data/designations.csv line 5: "
+        "jiaxing starts pilot in 2020 there"
+    ) in executed
     assert not any((report / name).exists() for name in ("figures", "tables", "records.json"))
