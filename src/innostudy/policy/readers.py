@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -58,6 +59,11 @@ class InputError(PanelError):
         files = ", ".join(dict.fromkeys(p.file for p in self.problems))
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) in {files}:\n{lines}")
+
+
+def _refuse(file: str, line: int | None, column: str | None, reason: str) -> NoReturn:
+    """Stop at a problem that leaves nothing else to check (no such file, no city column)."""
+    raise InputError([Problem(file, line, column, reason)])
 
 
 @dataclass
@@ -93,19 +99,10 @@ def read_table(source, what: str = "panel") -> Table:
     path = Path(source)
     kind = READERS.get(path.suffix.lower())
     if kind is None:
-        raise InputError(
-            [
-                Problem(
-                    path.name,
-                    None,
-                    None,
-                    f"cannot read a {path.suffix or 'suffix-less'} file; expected "
-                    f"one of {', '.join(READERS)}",
-                )
-            ]
-        )
+        reason = f"cannot read a {path.suffix or 'suffix-less'} file; expected {', '.join(READERS)}"
+        _refuse(path.name, None, None, reason)
     if not path.is_file():
-        raise InputError([Problem(str(path), None, None, f"{what} file not found")])
+        _refuse(str(path), None, None, f"{what} file not found")
     if kind == "csv":
         frame = pd.read_csv(
             path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
@@ -208,13 +205,7 @@ def _is_text(values: pd.Series) -> bool:
 def _pick(columns, wanted: str | None, candidates: tuple[str, ...], what: str, table: Table):
     if wanted is not None:
         if wanted not in columns:
-            raise InputError(
-                [
-                    Problem(
-                        table.name, 1, wanted, f"no {what} column {wanted!r}; have {list(columns)}"
-                    )
-                ]
-            )
+            _refuse(table.name, 1, wanted, f"no {what} column {wanted!r}; have {list(columns)}")
         return wanted
     return next((c for c in candidates if c in columns), None)
 
@@ -241,9 +232,7 @@ def read_panel(
     columns = list(table.frame.columns)
     unit = _pick(columns, unit, UNIT_COLUMNS, "city", table)
     if unit is None:
-        raise InputError(
-            [Problem(table.name, 1, None, f"no city column: pass unit=; have {columns}")]
-        )
+        _refuse(table.name, 1, None, f"no city column: pass unit=; have {columns}")
     time = _pick(columns, time, TIME_COLUMNS, "year", table)
     problems = []
     if time is None:
@@ -306,29 +295,18 @@ def _long_from_wide(table: Table, unit: str) -> tuple[Table, str, list[Problem]]
     year_columns = [c for c in frame.columns if YEAR.fullmatch(c)]
     others = [c for c in frame.columns if c not in year_columns and c != unit]
     if len(year_columns) < 2 or len(others) > 1:
-        raise InputError(
-            [
-                Problem(
-                    table.name,
-                    1,
-                    None,
-                    "no year column (pass time=) and not wide by year: expected a "
-                    f"city column, year columns and at most one variable column; "
-                    f"have {list(frame.columns)}",
-                )
-            ]
-        )
+        _refuse(table.name, 1, None, "no year column (pass time=) and not wide by year: expected "
+                "a city column, year columns and at most one variable column; "
+                f"have {list(frame.columns)}")  # fmt: skip
     frame, problems = frame.copy(), []
     for column in year_columns:  # cells checked where they are: by line and year column
         frame[column], found = _numbers(table, column)
         problems += found
-    if others and frame.duplicated([unit, others[0]]).any():
-        twice = frame[frame.duplicated([unit, others[0]], keep=False)]
-        problems += [
-            Problem(table.name, int(line), others[0], "a second row for this city and variable")
-            for line in twice.index[1:]
-        ]
-        return Table(frame.iloc[:0], table.name), "year", problems
+    repeated = frame.index[frame.duplicated([unit, *others])]
+    problems += [Problem(table.name, int(line), unit, "a second row for this city"
+                         + (" and variable" if others else "")) for line in repeated]  # fmt: skip
+    if problems:
+        return table, "year", problems
     long = frame.reset_index(names="_line").melt(
         id_vars=["_line", unit, *others],
         value_vars=year_columns,
