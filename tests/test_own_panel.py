@@ -244,6 +244,7 @@ def test_a_list_sets_the_cohorts_and_says_where_each_came_from(ds, tmp_path):
     assert panel.cohorts == {2020: 2, 2021: 1} and panel.n_never == 1
     table = panel.designations.set_index("entity_id")
     assert table.loc["guangzhou", "source"] == "pilots.csv line 4 (own list)"
+    assert table.loc["jiaxing", ["name", "written"]].tolist() == ["嘉兴市", "Jiaxing"]
     assert table.loc["xianning", "source"].startswith("data/designations.csv line 6")
     assert "treated from 2020: 2 (jiaxing, guangzhou)" in panel.summary()
     assert "read from the panel table; divisions not harmonised" in panel.summary()

@@ -243,14 +243,16 @@ def panel_from_designations(
     if own is not None:
         listed = own.table[own.table["programme"] == programme]
         listed = listed.assign(
+            written=listed["name"],
             source=own.name
             + " line "
             + listed["line"].astype(str)
-            + listed["source"].map(lambda s: f" ({s})" if pd.notna(s) else "")
+            + listed["source"].map(lambda s: f" ({s})" if pd.notna(s) else ""),
         )
         extra = curated[~curated["entity_id"].isin(listed["entity_id"])]
         cohorts = pd.concat(
-            [listed[["entity_id", "cohort", "batch", "source"]], extra], ignore_index=True
+            [listed[["entity_id", "written", "cohort", "batch", "source"]], extra],
+            ignore_index=True,
         )
         unknown_start = [e for e in unknown_start if e not in set(cohorts["entity_id"])]
     else:
@@ -295,7 +297,8 @@ def panel_from_designations(
     table = cohorts.assign(
         name=cohorts["entity_id"].map(names), in_panel=cohorts["entity_id"].isin(present)
     )
-    panel.designations = table[["entity_id", "name", "cohort", "batch", "source", "in_panel"]]
+    columns = ["entity_id", "name", "written", "cohort", "batch", "source", "in_panel"]
+    panel.designations = table.reindex(columns=columns)
     panel.caveats = tuple(caveats)
     panel.input = read
     return panel

@@ -121,8 +121,8 @@ class Panel:
             )
         return problems
 
-    #: Where each treated unit's cohort came from (entity_id, name, cohort, batch, source,
-    #: in_panel); set by :meth:`from_designations`, None for a panel built directly.
+    #: Where each treated unit's cohort came from (entity_id, name, the name as written in a
+    #: pilot list, cohort, batch, source, in_panel); set by :meth:`from_designations`.
     designations: pd.DataFrame | None = None
     #: Sentences every summary repeats (e.g. controls that may hold undated pilots).
     caveats: tuple[str, ...] = ()
