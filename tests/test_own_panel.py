@@ -90,6 +90,12 @@ def test_wide_by_year_and_stata_read_like_long(tmp_path):
     assert len(merged) == len(long) == 24
     for name in ("发明专利授权数", "地区生产总值", "科学技术支出"):
         np.testing.assert_allclose(merged[f"{name}_x"], merged[f"{name}_y"])
+    one = wide[wide["指标"] == "地区生产总值（亿元）"].drop(columns="指标")
+    gdp = read_panel(one, unit="城市", value="地区生产总值(亿元)", harmonise=False)
+    both = long.merge(gdp.data.rename(columns={"year": "年份"}), on=["entity_id", "年份"])
+    np.testing.assert_allclose(both["地区生产总值_x"], both["地区生产总值_y"])
+    assert len(both) == 24
+    assert gdp.codebook["factor"].tolist() == [1e8]
     stata = yearbook().set_axis(["city", "year", "patents", "gdp", "science"], axis=1)
     stata["year"] = stata["year"].str[:4].astype(int)
     stata.to_stata(tmp_path / "panel.dta", write_index=False, version=118)

@@ -218,13 +218,15 @@ def read_panel(
     harmonise: bool = True,
     vintage: int | None = None,
     additive=(),
+    value: str = "value",
 ) -> PanelFile:
     """Read, convert, match and harmonise a user's city panel; see the module docstring.
 
     ``unit`` and ``time`` name the city and year columns (found among the usual names when not
     given: entity_id, city, 城市, 地区 …; year, 年份, 年度); without a year column, headers that
     are years make the file wide by year (one more text column, if any, names the variable of
-    each row). ``harmonise``, ``vintage`` and ``additive`` go to
+    each row; without one, ``value`` names the variable, unit included: "地区生产总值(亿元)").
+    ``harmonise``, ``vintage`` and ``additive`` go to
     :func:`innostudy.divisions.harmonise` (additive: variables summed into a merged unit's
     successor, e.g. patent counts; never ratios).
     """
@@ -236,7 +238,7 @@ def read_panel(
     time = _pick(columns, time, TIME_COLUMNS, "year", table)
     problems = []
     if time is None:
-        table, time, problems = _long_from_wide(table, unit)
+        table, time, problems = _long_from_wide(table, unit, value)
         if problems:
             raise InputError(problems)
     years, found = parse_years(table, time)
@@ -289,7 +291,7 @@ def read_panel(
     return read
 
 
-def _long_from_wide(table: Table, unit: str) -> tuple[Table, str, list[Problem]]:
+def _long_from_wide(table: Table, unit: str, value: str) -> tuple[Table, str, list[Problem]]:
     """Wide by year -> long, one row per city (and variable) and year, lines kept for messages."""
     frame = table.frame
     year_columns = [c for c in frame.columns if YEAR.fullmatch(c)]
@@ -311,11 +313,11 @@ def _long_from_wide(table: Table, unit: str) -> tuple[Table, str, list[Problem]]
         id_vars=["_line", unit, *others],
         value_vars=year_columns,
         var_name="year",
-        value_name="value",
+        value_name=value,
     )
     if others:
         line = long.groupby([unit, "year"], sort=False)["_line"].min().rename("_line")
-        values = long.pivot(index=[unit, "year"], columns=others[0], values="value")
+        values = long.pivot(index=[unit, "year"], columns=others[0], values=value)
         long = values.join(line).reset_index().rename_axis(columns=None)
     long.index = pd.Index(long.pop("_line").astype(int), name=None)
     return Table(long, table.name), "year", problems
