@@ -93,6 +93,13 @@ def test_a_unit_not_yet_prefecture_level_is_defunct_in_that_year():
     assert entities.resolve("来宾市").note is None
 
 
+def test_a_year_that_is_not_a_whole_number_is_refused():
+    for year in ("2015年", 2015.5):
+        with pytest.raises(ValueError, match="year must be a whole year such as 2015"):
+            entities.resolve("莱芜市", year=year)
+    assert entities.resolve("莱芜市", year=np.int64(2015)).status == "resolved"
+
+
 def test_resolve_many_by_year_for_a_panel():
     names = pd.Series(["莱芜市", "莱芜市", "巢湖", None, "襄樊市"], index=[5, 6, 7, 8, 9])
     years = pd.Series([2018, 2019, 2010, 2010, 2005], index=[5, 6, 7, 8, 9])
@@ -304,6 +311,18 @@ def test_additive_columns_of_a_merged_unit_are_summed_into_its_successor():
     assert len(panel) == len(out.data) + moved
 
 
+def test_a_sum_with_a_missing_part_is_missing_and_said():
+    panel = simulated_panel()
+    gdp = "地区生产总值(亿元)"
+    laiwu_2010 = (panel["entity_id"] == "laiwu") & (panel["year"] == 2010)
+    panel.loc[laiwu_2010, gdp] = np.nan
+    out = harmonise(panel, additive=[gdp])
+    jinan = out.data.set_index(["entity_id", "year"])[gdp]
+    assert np.isnan(jinan[("jinan", 2010)]) and jinan.notna().sum() == len(jinan) - 1
+    reason = out.changes.set_index(["entity_id", "action"]).loc[("laiwu", "summed_into"), "reason"]
+    assert reason.endswith("1 sum(s) left missing because one part was missing")
+
+
 def test_a_merged_unit_without_a_successor_row_that_year_is_dropped():
     panel = simulated_panel()
     panel = panel[~((panel["entity_id"] == "jinan") & (panel["year"] == 2010))]
@@ -341,10 +360,11 @@ def test_harmonise_reports_every_problem_of_a_bad_panel():
     bad = pd.concat([panel, panel.iloc[[0]]], ignore_index=True)
     bad["year"] = bad["year"].astype(object)
     bad.loc[3, "year"] = "2005年"
+    bad.loc[4, "year"] = 2005.5
     with pytest.raises(DivisionsError) as caught:
         harmonise(bad, additive=["城市"])
     text = str(caught.value)
-    assert "'2005年' is not a year" in text
+    assert "'2005年' is not a year" in text and "row 4: year 2005.5 is not a year" in text
     assert "column '城市' is not numeric" in text
     assert re.search(r"rows \[0, \d+\]: unit 'jinan' repeated in 2005", text)
     with pytest.raises(DivisionsError, match="no column 'city'"):

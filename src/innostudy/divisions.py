@@ -16,10 +16,13 @@ makes that file from ``data/`` and a test checks the shipped one is what it buil
 at its end, as in the statistical yearbooks (莱芜市, merged into 济南市 in January 2019, has no 2019
 row; 巢湖市, split in July 2011, has none for 2011). Its last year as a unit is Y - 1.
 
-Why this data: no package on PyPI ships a cited change log of prefecture-level units. jionlp (Apache
-2.0, already the source of the gazetteer) ships ``china_location_change.txt``, county-level changes
-since 2018 plus two prefecture-level ones (柳州地区 2002, 襄樊 2010) with dates; a test cross-checks
-those against this table. cpca ships a 2021 snapshot of codes, not changes.
+Why this data: no package on PyPI that we found ships a cited change log of prefecture-level units.
+jionlp 1.5.31 (Apache 2.0, already the source of the gazetteer) ships ``china_location_change.txt``:
+dated changes, county-level since 2018 plus two prefecture-level ones (柳州地区 2002, 襄樊 2010); a
+test cross-checks those, and today's codes and names, against this table. cpca 0.5.5 (MIT) ships
+``adcodes.csv``, a snapshot of codes from before 2021 (still with 莱芜市 371200 and 那曲地区 542400,
+as here) and no changes, so it is not a dependency. The table itself is typed from the State
+Council's approvals, one source row each.
 """
 
 from __future__ import annotations
@@ -183,12 +186,14 @@ def harmonise(
         mine &= ~after
         summed = pd.Series(False, index=frame.index)
         if change.kind == "merged" and len(successors) == 1 and len(additive):
-            summed = _sum_into(data, frame, mine, successors[0], entity, time, additive)
+            summed, lost = _sum_into(data, frame, mine, successors[0], entity, time, additive)
             if summed.any():
                 reason = (
                     f"{_describe(change)}: {', '.join(additive)} summed into {successors[0]}; "
                     "its other columns dropped"
                 )
+                if lost:
+                    reason += f"; {lost} sum(s) left missing because one part was missing"
                 records.append(
                     base | _span(years[summed]) | dict(action="summed_into", reason=reason)
                 )
@@ -237,20 +242,23 @@ def _span(years: pd.Series) -> dict:
     return dict(years=str(low) if low == high else f"{low}-{high}", rows=int(len(years)))
 
 
-def _sum_into(data, frame, mine, successor, entity, time, additive) -> pd.Series:
+def _sum_into(data, frame, mine, successor, entity, time, additive) -> tuple[pd.Series, int]:
     """Add the additive columns of the ``mine`` rows to the successor's rows of the same year,
-    in ``data``; return which ``mine`` rows were summed (those whose year has a successor row)."""
+    in ``data``; return which ``mine`` rows were summed (those whose year has a successor row)
+    and how many sums are missing where the successor's own value was not."""
     target = frame.index[frame[entity] == successor]
     by_year = pd.Series(target, index=frame.loc[target, time].astype(int))
     source_years = frame.loc[mine, time].astype(int)
     summed = pd.Series(False, index=frame.index)
     hits = source_years[source_years.isin(by_year.index)]
+    lost = 0
     for row, year in hits.items():
-        data.loc[by_year[year], list(additive)] = (
-            data.loc[by_year[year], list(additive)] + frame.loc[row, list(additive)]
-        )
+        own = data.loc[by_year[year], list(additive)]
+        total = own + frame.loc[row, list(additive)]
+        lost += int((total.isna() & own.notna()).sum())
+        data.loc[by_year[year], list(additive)] = total
         summed[row] = True
-    return summed
+    return summed, lost
 
 
 def _successors(frame, entity, years, table, vintage, additive, present) -> list[dict]:
@@ -288,10 +296,9 @@ def _check_panel(frame: pd.DataFrame, entity: str, time: str, additive) -> None:
         raise DivisionsError(
             "cannot harmonise: " + "; ".join(problems) + f" (columns: {list(frame.columns)})"
         )
-    bad_time = pd.to_numeric(frame[time], errors="coerce")
-    problems += [
-        f"row {i}: {time} {v!r} is not a year" for i, v in frame[time][bad_time.isna()].items()
-    ]
+    number = pd.to_numeric(frame[time], errors="coerce")
+    bad_time = number.isna() | (number % 1 != 0)
+    problems += [f"row {i}: {time} {v!r} is not a year" for i, v in frame[time][bad_time].items()]
     problems += [
         f"column {c!r} is not numeric ({frame[c].dtype}); convert it with innostudy.clean"
         for c in additive

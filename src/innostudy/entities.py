@@ -188,7 +188,7 @@ class Gazetteer:
         self._valid: dict[str, tuple[int | None, int | None]] = {}
         self._change: dict[str, object] = {}
         self._named: dict[tuple[str, str], list[int | None]] = {}  # (id, key) -> [from, to]
-        self._names: dict[str, list[tuple[str, int | None, int | None]]] = {}
+        renamed: dict[str, list[tuple[str, int]]] = {}  # id -> (former name, year it changed)
         for change in history.itertuples(index=False):
             unit = self._target[change.unit_id]
             self._change[unit] = change
@@ -202,22 +202,23 @@ class Gazetteer:
             else:
                 old, new = change.old_name_zh, change.new_name_zh
                 self._add(unit, old, _bare(old), change.old_name_en)
-                pairs = [(old, new)] + (
-                    [(_bare(old), _bare(new))] if _bare(old) != _bare(new) else []
-                )
-                if _bare(old) != _bare(new):
-                    pairs.append((change.old_name_en, self._rows[unit]["name_en"]))
+                pairs = [(old, new)]
+                if _bare(old) != _bare(new):  # a new name, not only a new suffix: 襄樊 -> 襄阳
+                    pairs += [
+                        (_bare(old), _bare(new)),
+                        (change.old_name_en, self._rows[unit]["name_en"]),
+                    ]
                 for before, after in pairs:
                     self._named.setdefault((unit, _key(before)), [None, None])[1] = change.year - 1
                     self._named.setdefault((unit, _key(after)), [None, None])[0] = change.year
-                self._names.setdefault(unit, []).append((old, change.year))
-        for unit, renames in self._names.items():
-            self._names[unit] = [
-                (old, earlier, year - 1)
-                for (old, year), earlier in zip(
-                    renames, [None] + [y for _, y in renames[:-1]], strict=True
-                )
-            ] + [(self._rows[unit]["name_zh"], renames[-1][1], None)]
+                renamed.setdefault(unit, []).append((old, change.year))
+        # each unit's full names with the years they were borne: 思茅地区 -2002, 思茅市 2003-2006 ...
+        self._names: dict[str, list[tuple[str, int | None, int | None]]] = {}
+        for unit, names in renamed.items():
+            starts = [None] + [year for _, year in names]
+            ends = [year - 1 for _, year in names] + [None]
+            current = [*(name for name, _ in names), self._rows[unit]["name_zh"]]
+            self._names[unit] = list(zip(current, starts, ends, strict=True))
 
     def _add(self, entity_id: str, *names: str) -> None:
         for name in names:
@@ -266,7 +267,7 @@ class Gazetteer:
                 own = {self._container(i, (kind,)) for i in ids} - {None}
             ids = own
         if year is not None:
-            year = int(year)
+            year = _whole_year(year)
             ids = {i for i in ids if self._alive(i, year)} or ids
         if not ids:
             return Match(str(name), "unknown")
@@ -349,6 +350,17 @@ class Gazetteer:
         out = table.iloc[np.where(codes < 0, len(uniques), codes)]
         out.index = names.index
         return out
+
+
+def _whole_year(year) -> int:
+    """A year as an int; "2015年" or 2015.5 is refused (clean the column first)."""
+    try:
+        number = float(year)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not number.is_integer():
+        raise ValueError(f"year must be a whole year such as 2015, not {year!r}")
+    return int(number)
 
 
 def _bare(name: str) -> str:
