@@ -341,17 +341,51 @@ def test_overrides_apply_where_declared_and_must_be_declared_somewhere():
 # -- names, HTML, moving, command line ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["../../etc/passwd", "a/b\\c", "..", ".hidden", "x" * 300, ""])
+def assert_safe_file_name(name: str) -> None:
+    """One path component any common file system accepts, that no shell or URL treats specially."""
+    assert name and name not in (".", "..") and not name.startswith((".", "~", "-"))
+    assert not any(char in name for char in '/\\:*?"<>|\0') and ".." not in name
+    assert all(char.isprintable() and not char.isspace() for char in name)
+    assert len(name.encode("utf-8")) <= 120
+
+
+@pytest.mark.parametrize(
+    "value", ["../../etc/passwd", "a/b\\c", "..", ".hidden", "x" * 300, "", "专" * 300, "\u200b"]
+)
 def test_safe_name_of_hostile_values(value):
-    name = safe_name(value)
-    assert "/" not in name and "\\" not in name and ".." not in name
-    assert not name.startswith(".") and 0 < len(name) <= 80
+    assert_safe_file_name(safe_name(value))
 
 
 @given(st.text())
 def test_safe_name_is_always_a_plain_file_name(value):
-    name = safe_name(value)
-    assert re.fullmatch(r"[A-Za-z0-9+_-][A-Za-z0-9.+_-]*", name) and ".." not in name
+    assert_safe_file_name(safe_name(value))
+
+
+def test_chinese_parameter_values_keep_readable_distinct_folders():
+    folders = {
+        folder_of("policy_evaluation", {"outcome": value, "unit": "城市"})
+        for value in ("发明专利授权数", "地区生产总值")
+    }
+    assert folders == {
+        "policy_evaluation/outcome-发明专利授权数__unit-城市",
+        "policy_evaluation/outcome-地区生产总值__unit-城市",
+    }
+
+
+@given(st.text(), st.text())
+def test_different_values_never_share_a_name(a, b):
+    if a != b:
+        assert safe_name(a) != safe_name(b)
+        assert folder_of("r", {"outcome": a}) != folder_of("r", {"outcome": b})
+
+
+@given(st.dictionaries(st.sampled_from("ab"), st.text(max_size=8), min_size=1), st.data())
+def test_different_parameter_sets_never_share_a_folder(first, data):
+    second = data.draw(st.dictionaries(st.sampled_from("ab"), st.text(max_size=8), min_size=1))
+    if first != second:
+        assert folder_of("r", first) != folder_of("r", second)
+    for part in folder_of("r", first).split("/"):
+        assert_safe_file_name(part)
 
 
 def test_index_escapes_everything_it_writes(tmp_path):

@@ -21,7 +21,7 @@ from typing import Any
 DEFAULT_CONFIG = Path("notebooks") / "reports.yml"
 DEFAULT_TIMEOUT = 600  # seconds per cell
 REPORT_KEYS = {"notebook", "parameter_sets", "grid", "timeout"}
-MAX_NAME = 80
+MAX_BYTES = 120  # of UTF-8 in a folder name; file systems allow 255
 
 
 class ConfigError(ValueError):
@@ -54,27 +54,46 @@ class Run:
         """
         if not self.parameters:
             return f"{safe_name(self.report)}/default"
-        pairs = "__".join(f"{key}-{_text(value)}" for key, value in sorted(self.parameters.items()))
-        return f"{safe_name(self.report)}/{safe_name(pairs)}"
+        pairs = "__".join(
+            f"{safe_name(key)}-{safe_name(value)}" for key, value in sorted(self.parameters.items())
+        )
+        return f"{safe_name(self.report)}/{_fit(pairs)}"
 
 
 def safe_name(value: Any) -> str:
-    """A file name made from a parameter value: no separators, no "..", no leading dot.
+    """A file name made from a parameter value: readable, distinct, safe on any file system.
 
-    Characters other than ASCII letters, digits, ``.``, ``+``, ``_`` and ``-`` become ``_``; long
-    names are cut and end with a short hash of the full text, so that they stay distinct.
+    Letters and digits of any script (``发明专利授权数`` stays as it is), ``.``, ``+``, ``_`` and
+    ``-`` are kept; any other run of characters (separators, spaces, controls), a run of ``_`` and
+    a run of dots become one ``_``; leading ``-``, ``.``, ``_`` and trailing ``.``, ``_`` are
+    dropped. When that changed the text, or the name would pass :data:`MAX_BYTES` of UTF-8, it is
+    cut and ends with ``~`` and a hash of the full text, so two different values never share a
+    name (an unchanged name has no ``~``).
 
+    >>> safe_name("发明专利授权数"), safe_name(["guiyang", "baotou"])
+    ('发明专利授权数', 'guiyang+baotou')
     >>> safe_name("../../etc/passwd")
-    'etc_passwd'
-    >>> safe_name(["guiyang", "baotou"])
-    'guiyang+baotou'
+    'etc_passwd~3754d6cb3a'
     """
-    text = re.sub(r"[^A-Za-z0-9.+_-]+", "_", _text(value))
-    text = re.sub(r"\.{2,}", "_", text).strip("._") or "_"
-    if len(text) > MAX_NAME:
-        digest = hashlib.sha256(_text(value).encode()).hexdigest()[:8]
-        text = f"{text[: MAX_NAME - 9]}-{digest}"
-    return text
+    text = _text(value)
+    name = re.sub(r"[^\w.+-]+|_{2,}|\.{2,}", "_", text)
+    name = re.sub(r"^[-._]+|[._]+$", "", name) or "_"
+    return _fit(name) if name == text else _with_hash(name, text)
+
+
+def _with_hash(name: str, text: str) -> str:
+    """``name`` cut to fit :data:`MAX_BYTES` with the hash, then ``~`` and a hash of ``text``."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    room = MAX_BYTES - len(digest) - 1
+    while len(name.encode("utf-8", "surrogatepass")) > room:
+        name = name[:-1]
+    return f"{name.rstrip('.') or '_'}~{digest}"
+
+
+def _fit(name: str) -> str:
+    """``name`` when it fits :data:`MAX_BYTES`, else cut and ended by a hash of all of it."""
+    too_long = len(name.encode("utf-8", "surrogatepass")) > MAX_BYTES
+    return _with_hash(name, name) if too_long else name
 
 
 def _text(value: Any) -> str:
