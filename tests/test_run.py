@@ -25,6 +25,7 @@ from innostudy.run import (
     RunResult,
     RunSummary,
     _move_into_place,
+    _write_html,
     load_config,
     plan,
     run_reports,
@@ -214,6 +215,7 @@ def test_each_run_leaves_notebook_html_outputs_and_provenance(suite, data_copy):
         assert (folder / f"{stem}.ipynb").exists() and (folder / "papermill.log").exists()
         page = (folder / f"{stem}.html").read_text(encoding="utf-8")
         assert "import innostudy" not in page  # rendered without code
+        assert remote_scripts(page) == []
         provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
         assert provenance["parameters"] == result.run.parameters
         assert provenance["status"] == result.status
@@ -244,13 +246,16 @@ def test_failing_notebook_is_kept_with_its_cell_and_exception(suite):
     failed = suite["failing/default"]
     assert failed.status == "failed"
     assert failed.error["ename"] == "ZeroDivisionError"
-    assert "1 / divisor" in failed.error["source"]
+    assert failed.error["line"] == 2  # the line that raised, from the traceback
+    assert failed.error["source"].splitlines()[1].endswith("numerator / divisor)")
     assert failed.records() == {"before_failure": True}  # the cells after it did not run
     executed = nbformat.read(failed.path / "failing.ipynb", as_version=4)
     assert any("papermill-error-cell-tag" in c.metadata.get("tags", []) for c in executed.cells)
     line = next(line for line in suite.summary().splitlines() if "failing/default" in line)
     assert "failing.ipynb" in line and f"In [{failed.error['execution_count']}]" in line
-    assert "ZeroDivisionError" in line
+    assert "ZeroDivisionError: division by zero" in line
+    assert 'line 2: `report.record("quotient", numerator / divisor)`' in line
+    assert "numerator = 1" not in line
 
 
 def test_a_cell_past_its_timeout_is_reported_with_its_cell(suite):
@@ -271,6 +276,32 @@ def test_index_lists_every_run_with_links(suite):
 
 
 # -- refused before anything runs ---------------------------------------------------------------------
+
+
+def remote_scripts(page: str) -> list[str]:
+    """Scripts a page would load from the network (``src`` of a script, ``import()`` of a module)."""
+    tags = re.findall(r"<script[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//[^>]*>", page, flags=re.I)
+    return tags + re.findall(r"import\(\s*[\"'](?:https?:)?//[^)]*\)", page)
+
+
+def test_report_pages_load_no_script_from_the_network(tmp_path):
+    """nbconvert's default page loads require.js, MathJax and Mermaid from a CDN; ours none."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("Effect $\\beta$ of the pilot (模拟数据)"),
+        nbformat.v4.new_code_cell("1 + 1", outputs=[nbformat.v4.new_output("stream", text="2")]),
+    ]
+    executed = tmp_path / "x.ipynb"
+    nbformat.write(nb, executed)
+    assert remote_scripts(HTMLExporter().from_notebook_node(nb)[0])  # the control: the default
+    outcome = {"status": "ok", "error": None, "started": "2026-01-01T00:00:00", "duration_s": 1.0}
+    _write_html(executed, Run("r", FAILING, {"outcome": "发明专利授权数"}), outcome)
+    page = (tmp_path / "x.html").read_text(encoding="utf-8")
+    assert remote_scripts(page) == [] and "发明专利授权数" in page and "模拟数据" in page
 
 
 def write_config(tmp_path: Path, reports: dict) -> Path:

@@ -37,6 +37,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -309,6 +310,7 @@ def _execute(run: Run, staging: Path, invocation: str) -> dict:
             "cell_index": failure.cell_index,
             "execution_count": failure.exec_count,
             "source": failure.source,
+            "line": failed_line(failure.traceback, failure.source),
             "ename": failure.ename,
             "evalue": failure.evalue,
         }
@@ -320,6 +322,27 @@ def _execute(run: Run, staging: Path, invocation: str) -> dict:
     if executed.exists():
         _write_html(executed, run, outcome)
     return outcome
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def failed_line(traceback: list[str], source: str) -> int | None:
+    r"""The line of the cell where the exception was raised (1-based), from IPython's traceback.
+
+    IPython names the cell's frame ``Cell In[3], line 2``; the first such frame is the failing
+    cell's own (later ones are functions it called that other cells defined).
+
+    >>> failed_line(["\x1b[36mCell In[3], line 2\x1b[39m\n      1 a = 1\n----> 2 1 / 0"], "a = 1\n1 / 0")
+    2
+    >>> failed_line(["ZeroDivisionError: division by zero"], "1 / 0") is None
+    True
+    """
+    for frame in traceback or []:
+        found = re.search(r"Cell In\s*\[\d*\], line (\d+)", ANSI.sub("", frame))
+        if found and 1 <= int(found.group(1)) <= len(source.splitlines()):
+            return int(found.group(1))
+    return None
 
 
 @contextmanager
@@ -368,8 +391,20 @@ def _last_started_cell(executed: Path) -> dict:
     }
 
 
+# nbconvert's "lab" page without the scripts it loads from a CDN (require.js, MathJax, Mermaid,
+# the widget manager): a report opens the same offline. Its figures are images and its tables HTML,
+# so nothing is lost; formulas in Markdown cells show as written.
+OFFLINE_TEMPLATE = """{%- extends "index.html.j2" -%}
+{% block html_head_js %}{% endblock html_head_js %}
+{% block html_head_js_mathjax %}{% endblock html_head_js_mathjax %}
+{% block html_head_js_mermaidjs %}{% endblock html_head_js_mermaidjs %}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+"""
+
+
 def _write_html(executed: Path, run: Run, outcome: dict) -> None:
     """The executed notebook as HTML without code, headed by its parameters and status."""
+    import jinja2
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -383,7 +418,11 @@ def _write_html(executed: Path, run: Run, outcome: dict) -> None:
     )
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(header))
     exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        extra_loaders=[jinja2.DictLoader({"innostudy_offline.html.j2": OFFLINE_TEMPLATE})],
+        template_file="innostudy_offline.html.j2",
     )
     body, _ = exporter.from_notebook_node(
         nb, resources={"metadata": {"name": f"{run.report}: {parameters}"}}

@@ -12,14 +12,27 @@ from urllib.parse import quote
 
 
 def _where(error: dict) -> str:
-    """``In [3] (cell 4 of the executed notebook) `first line of the cell```."""
+    r"""Where a run failed: the cell, and the line that raised when the traceback tells it.
+
+    >>> _where({"cell_index": 3, "execution_count": 3, "source": "a = 1\nb = a / 0", "line": 2})
+    'In [3] (cell 4 of the executed notebook), line 2: `b = a / 0`'
+    >>> _where({"cell_index": 3, "execution_count": None, "source": "time.sleep(60)"})
+    'cell 4 of the executed notebook, which starts `time.sleep(60)`'
+    """
     if error.get("cell_index") is None:
         return "before any cell ran"
     where = f"cell {error['cell_index'] + 1} of the executed notebook"
     if error.get("execution_count") is not None:
         where = f"In [{error['execution_count']}] ({where})"
-    first = (error.get("source") or "").strip().splitlines()
-    return where + (f" `{first[0][:60]}`" if first else "")
+    lines = (error.get("source") or "").splitlines()
+    if error.get("line"):
+        return f"{where}, line {error['line']}: `{_cut(lines[error['line'] - 1].strip())}`"
+    first = [line for line in lines if line.strip()]
+    return where + (f", which starts `{_cut(first[0].strip())}`" if first else "")
+
+
+def _cut(text: str, width: int = 80) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _exception(error: dict) -> str:
