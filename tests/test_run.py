@@ -6,7 +6,9 @@ Notebook execution is the slow part (a kernel start each), so all runs happen in
 ``run_reports`` call with two workers, shared by the tests through a module-scoped fixture.
 """
 
+import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -37,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "notebooks" / "reports.yml"
 FAILING = ROOT / "tests" / "fixtures" / "notebooks" / "failing.ipynb"
 SLOW = ROOT / "tests" / "fixtures" / "notebooks" / "slow.ipynb"
+READS_INPUT = ROOT / "tests" / "fixtures" / "notebooks" / "reads_input.ipynb"
+PANEL_TEXT = "城市,年份,发明专利授权数\n莱芜市,2015年,12\n济南市,2015年,\n"  # simulated rows
 
 
 def non_default_sets(data_copy: Path) -> dict[str, dict]:
@@ -89,11 +93,23 @@ def suite(tmp_path_factory, data_copy):
     reports = dict(sorted(reports.items(), key=lambda item: item[0] not in slow_first))
     reports["failing"] = {"notebook": str(FAILING)}
     reports["slow"] = {"notebook": str(SLOW), "timeout": 2}
+    reports["reads_input"] = {
+        "notebook": str(READS_INPUT),
+        "parameter_sets": [{"panel_path": "inputs/panel.csv"}, {"panel_path": "inputs/none.csv"}],
+    }
     config = folder / "reports.yml"
     config.write_text(
         yaml.safe_dump({"timeout": 300, "reports": reports}, sort_keys=False), "utf-8"
     )
-    return run_reports(config, jobs=2, out=folder / "site", progress=False)
+    invoked = folder / "invoked"  # the folder `innostudy run` is started from
+    (invoked / "inputs").mkdir(parents=True)
+    (invoked / "inputs" / "panel.csv").write_text(PANEL_TEXT, encoding="utf-8")
+    started_in = os.getcwd()
+    os.chdir(invoked)
+    try:
+        return run_reports(config, jobs=2, out=folder / "site", progress=False)
+    finally:
+        os.chdir(started_in)
 
 
 def folder_of(report: str, parameters: dict) -> str:
@@ -109,8 +125,13 @@ def test_every_report_in_the_suite_has_a_non_default_case(data_copy):
 
 
 def test_all_but_the_failing_notebook_complete(suite):
-    assert [r.run.folder for r in suite.failed] == ["failing/default", "slow/default"]
-    assert len(suite.results) == 2 * len(load_config(CONFIG)["reports"]) + 2
+    missing_input = folder_of("reads_input", {"panel_path": "inputs/none.csv"})
+    assert [r.run.folder for r in suite.failed] == [
+        "failing/default",
+        "slow/default",
+        missing_input,
+    ]
+    assert len(suite.results) == 2 * len(load_config(CONFIG)["reports"]) + 4
     assert not suite.ok
 
 
@@ -258,6 +279,32 @@ def test_failing_notebook_is_kept_with_its_cell_and_exception(suite):
     assert "numerator = 1" not in line
 
 
+def test_relative_input_paths_start_where_the_command_ran_and_are_hashed(suite):
+    result = suite[folder_of("reads_input", {"panel_path": "inputs/panel.csv"})]
+    assert result.status == "ok" and result.records() == {"n_lines": 3}
+    provenance = json.loads((result.path / "provenance.json").read_text(encoding="utf-8"))
+    panel = suite.out.parent / "invoked" / "inputs" / "panel.csv"
+    assert provenance["inputs"] == [
+        {
+            "path": "inputs/panel.csv",
+            "resolved": str(panel.resolve()),
+            "sha256": hashlib.sha256(PANEL_TEXT.encode()).hexdigest(),
+            "bytes": len(PANEL_TEXT.encode()),
+        }
+    ]
+
+
+def test_a_missing_input_names_the_path_given_resolved_and_where_from(suite):
+    failed = suite[folder_of("reads_input", {"panel_path": "inputs/none.csv"})]
+    invoked = (suite.out.parent / "invoked").resolve()
+    assert failed.error["ename"] == "InputFileNotFoundError"
+    assert failed.error["evalue"] == (
+        f"input file 'inputs/none.csv': no such file (looked for {invoked / 'inputs' / 'none.csv'}"
+        f"; relative paths are resolved from {invoked})"
+    )
+    assert "line 3: `resolved = report.input_file(panel_path)`" in failed.describe()
+
+
 def test_a_cell_past_its_timeout_is_reported_with_its_cell(suite):
     slow = suite["slow/default"]
     assert slow.error["ename"] == "CellTimeoutError" and "time.sleep" in slow.error["source"]
@@ -271,7 +318,7 @@ def test_index_lists_every_run_with_links(suite):
         assert f'href="{result.run.folder}/{result.run.notebook.stem}.html"' in page.replace(
             "%2B", "+"
         )
-    assert page.count('<tr class="failed">') == 2
+    assert page.count('<tr class="failed">') == 3
     assert "&quot;entity&quot;: &quot;baotou&quot;" in page
 
 
