@@ -34,6 +34,7 @@ from innostudy.run import (
     safe_name,
     write_index,
 )
+from innostudy.run_plan import read_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "notebooks" / "reports.yml"
@@ -529,3 +530,86 @@ def test_cli_list_run_and_exit_codes(tmp_path, capsys, monkeypatch):
     assert seen["only"] == ["a", "b"] and seen["jobs"] == 2
     assert seen["overrides"] == {"per_capita": True, "entities": ["x", "y"]}
     assert "ZeroDivisionError" in capsys.readouterr().out
+
+
+# -- hostile YAML -------------------------------------------------------------------------------------
+
+
+def alias_bomb(levels: int = 9) -> str:
+    """The "billion laughs" in YAML: each level repeats the one before nine times (~300 characters)."""
+    names = "abcdefghijklmnop"
+    rows = [f"{names[0]}: &{names[0]} [x, x, x, x, x, x, x, x, x]"]
+    rows += [
+        f"{names[i]}: &{names[i]} [{', '.join([f'*{names[i - 1]}'] * 9)}]" for i in range(1, levels)
+    ]
+    return "{" + ", ".join(rows) + "}"
+
+
+def test_an_alias_bomb_in_a_parameter_is_refused_at_once(capsys):
+    bomb = alias_bomb()
+    assert len(bomb) < 500
+    assert cli.main(["list", "--config", str(CONFIG), "-p", f"entity={bomb}"]) == 2
+    err = capsys.readouterr().err
+    assert "-p entity: YAML aliases (*name) are not allowed here at line 1, column" in err
+    assert "Traceback" not in err
+
+
+def test_an_alias_bomb_in_reports_yml_is_refused(tmp_path, capsys):
+    notebook = ROOT / "notebooks" / "02_city_profile.ipynb"
+    config = tmp_path / "reports.yml"
+    config.write_text(
+        f"bomb: {alias_bomb()}\nreports:\n  p:\n    notebook: {notebook}\n", encoding="utf-8"
+    )
+    assert cli.main(["list", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "more than 100,000 values once YAML aliases are expanded" in err
+    assert str(config) in err and "Traceback" not in err
+
+
+def test_a_few_aliases_in_reports_yml_still_work(tmp_path):
+    notebook = ROOT / "notebooks" / "02_city_profile.ipynb"
+    config = tmp_path / "reports.yml"
+    config.write_text(
+        f"reports:\n  p:\n    notebook: {notebook}\n"
+        "    parameter_sets: [&guiyang {entity: guiyang}]\n"
+        f"  q:\n    notebook: {notebook}\n    parameter_sets: [*guiyang]\n",
+        encoding="utf-8",
+    )
+    assert [run.parameters for run in plan(config)] == [{"entity": "guiyang"}] * 2
+
+
+def test_a_self_referring_alias_is_refused():
+    with pytest.raises(ConfigError, match="refers to the value that contains it"):
+        read_yaml("&a [1, *a]", "reports.yml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("reports: {a: [1, 2}", "malformed YAML: expected ',' or ']', but got '}' (line 1, column 19)"),
+        ("reports:\n  a: 1\n b: 2\n", "malformed YAML: expected <block end>, but found "
+                                      "'<block mapping start>' (line 3, column 2)"),
+        ("a: 1\n---\nb: 2\n", "malformed YAML: expected a single document in the stream, "
+                               "but found another document (line 2, column 1)"),
+        ("a: !!python/object:os.system x", "malformed YAML: could not determine a constructor"),
+    ],
+)  # fmt: skip
+def test_malformed_reports_yml_exits_2_with_one_clear_line(tmp_path, capsys, text, message):
+    config = tmp_path / "reports.yml"
+    config.write_text(text, encoding="utf-8")
+    assert cli.main(["list", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"  - {config}: {message}" in err and "Traceback" not in err
+    assert err.count("\n  - ") == 1
+
+
+def test_oversized_inputs_are_refused(tmp_path, capsys):
+    assert cli.main(["list", "--config", str(CONFIG), "-p", "entity=" + "x" * 20_000]) == 2
+    assert "the value has 20,000 characters; at most 10,000 are read" in capsys.readouterr().err
+    config = tmp_path / "reports.yml"
+    config.write_text("#" * 1_000_001, encoding="utf-8")
+    assert cli.main(["list", "--config", str(config)]) == 2
+    assert "1,000,001 bytes; a reports file may have 1,000,000" in capsys.readouterr().err
+    config.write_bytes(b"reports: \xff\xfe\n")
+    assert cli.main(["list", "--config", str(config)]) == 2
+    assert "cannot be read as UTF-8 text" in capsys.readouterr().err

@@ -22,18 +22,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _overrides(pairs: list[str]) -> dict:
-    """``["entity=baotou", "per_capita=true"]`` -> a dict; values are read as YAML, like reports.yml."""
-    import yaml
+    from innostudy.run_plan import parse_overrides
 
-    from innostudy.run import ConfigError
-
-    bad = [pair for pair in pairs if "=" not in pair or not pair.partition("=")[0].strip()]
-    if bad:
-        raise ConfigError([f"-p {pair!r}: expected key=value" for pair in bad])
-    return {
-        key.strip(): yaml.safe_load(value)
-        for key, _, value in (pair.partition("=") for pair in pairs)
-    }
+    return parse_overrides(pairs)
 
 
 def _run(args: argparse.Namespace) -> int:
