@@ -28,12 +28,21 @@ def _overrides(pairs: list[str]) -> dict:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """Run the reports; exit 1 if any notebook failed."""
+    """Run the reports; exit 1 if any notebook failed, 128 + N when stopped by signal N."""
     from innostudy.run import run_reports
+    from innostudy.run_guard import Interrupted
 
-    summary = run_reports(
-        args.config, only=args.only, jobs=args.jobs, out=args.out, overrides=_overrides(args.p)
-    )
+    try:
+        summary = run_reports(
+            args.config, only=args.only, jobs=args.jobs, out=args.out, overrides=_overrides(args.p)
+        )
+    except Interrupted as stop:
+        print(
+            f"innostudy run: {stop}; its workers and kernels were stopped and no unfinished "
+            f"report was kept in {args.out}",
+            file=sys.stderr,
+        )
+        return 128 + stop.signum
     print(summary.summary())
     return 0 if summary.ok else 1
 
@@ -163,11 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from innostudy.run import ConfigError
+    from innostudy.run_guard import RunError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (FileNotFoundError, ConfigError) as error:
+    except (FileNotFoundError, ConfigError, RunError) as error:
         print(f"innostudy: {error}", file=sys.stderr)
         return 2
 

@@ -56,6 +56,15 @@ from innostudy.report import (
     package_versions,
     repo_path,
 )
+from innostudy.run_guard import (
+    RUN_MARKER_ENV,
+    STAGING_PREFIX,
+    clean_stale,
+    lock_out,
+    signals_raise,
+    start_worker,
+    writing_problem,
+)
 from innostudy.run_plan import (  # noqa: F401 (the runner's public names live here too)
     DEFAULT_CONFIG,
     ConfigError,
@@ -65,14 +74,13 @@ from innostudy.run_plan import (  # noqa: F401 (the runner's public names live h
     plan,
     safe_name,
 )
-from innostudy.run_site import _exception, _now, _where, write_index
+from innostudy.run_site import _exception, _now, _where, write_atomically, write_index
 
 if TYPE_CHECKING:
     import pandas as pd
 
 KERNEL = "python3"
 START_TIMEOUT = 120  # seconds for a kernel to start on a busy machine
-STAGING_PREFIX = ".staging-"
 
 
 # -- running --------------------------------------------------------------------------------------
@@ -176,6 +184,23 @@ def run_reports(
     import the caller's main module again, so a script that calls ``run_reports`` needs the usual
     ``if __name__ == "__main__":`` guard.
     """
+    began = time.perf_counter()
+    invocation = os.environ.get(INVOCATION_ENV) or os.getcwd()
+    runs = plan(config, only, overrides)
+    out = Path(out).resolve()
+    with lock_out(out), signals_raise():
+        clean_stale(out)
+        results = _execute_all(runs, out, jobs, invocation, progress)
+        write_index(out)
+    order = {run: i for i, run in enumerate(runs)}
+    results.sort(key=lambda r: order[r.run])
+    return RunSummary(results, out, time.perf_counter() - began)
+
+
+def _execute_all(
+    runs: list[Run], out: Path, jobs: int | None, invocation: str, progress: bool | None
+) -> list[RunResult]:
+    """Execute every run in worker processes and move each finished one into place."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from multiprocessing import get_context
 
@@ -183,46 +208,44 @@ def run_reports(
 
     from innostudy.vcs import git_state
 
-    began = time.perf_counter()
-    invocation = os.environ.get(INVOCATION_ENV) or os.getcwd()
-    runs = plan(config, only, overrides)
-    out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
     common = _environment(git_state())
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(runs)))
-    staging = {run: _staging_folder(out) for run in runs}
     quiet = None if progress is None else not progress  # tqdm: None hides the bar off a terminal
-    results = []
+    results, staging = [], {}
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=get_context(_start_method()),
+        initializer=start_worker,
+        initargs=(os.getpid(), os.environ.get(RUN_MARKER_ENV) or uuid.uuid4().hex),
+    )
+    bar = tqdm(total=len(runs), desc="innostudy run", unit="report", disable=quiet)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context(_start_method())) as pool:
-            longest_first = sorted(runs, key=lambda run: -_last_duration(out / run.folder))
-            futures = {
-                pool.submit(_execute, run, staging[run], invocation): run for run in longest_first
-            }
-            bar = tqdm(total=len(runs), desc="innostudy run", unit="report", disable=quiet)
+        staging = {run: _staging_folder(out) for run in runs}
+        longest_first = sorted(runs, key=lambda run: -_last_duration(out / run.folder))
+        futures = {
+            pool.submit(_execute, run, staging[run], invocation): run for run in longest_first
+        }
+        for future in as_completed(futures):
+            run = futures[future]
             try:
-                for future in as_completed(futures):
-                    run = futures[future]
-                    try:
-                        outcome = future.result()
-                    except Exception as error:  # the worker process itself failed
-                        crash = {"cell_index": None, "ename": type(error).__name__}
-                        outcome = _outcome(None, None, {**crash, "evalue": str(error)})
-                    results.append(_finish(run, staging[run], out, outcome, common))
-                    bar.set_postfix_str(f"{run.folder} {outcome['status']}", refresh=False)
-                    bar.update()
-            except BaseException:  # Ctrl-C: start nothing new
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            finally:
-                bar.close()
+                outcome = future.result()
+            except Exception as error:  # the worker process itself failed
+                crash = {"cell_index": None, "ename": type(error).__name__}
+                outcome = _outcome(None, None, {**crash, "evalue": str(error)})
+            results.append(_finish(run, staging[run], out, outcome, common))
+            bar.set_postfix_str(f"{run.folder} {outcome['status']}", refresh=False)
+            bar.update()
+    except BaseException:  # a signal, a full disk: stop every worker (and so its kernel) now
+        for process in list(pool._processes.values()):  # no public way to end a busy worker
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
     finally:
+        bar.close()
+        pool.shutdown(wait=True)
         for folder in staging.values():
             shutil.rmtree(folder, ignore_errors=True)
-    write_index(out)
-    order = {run: i for i, run in enumerate(runs)}
-    results.sort(key=lambda r: order[r.run])
-    return RunSummary(results, out, time.perf_counter() - began)
+    return results
 
 
 def _last_duration(folder: Path) -> float:
@@ -246,7 +269,10 @@ def _start_method() -> str:
 
 def _staging_folder(out: Path) -> Path:
     """A fresh hidden folder inside ``out`` (same file system, so the final move is a rename)."""
-    folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    except OSError as error:
+        raise writing_problem(out / f"{STAGING_PREFIX}...", error) from None
     default_permissions(folder)
     return folder
 
@@ -451,11 +477,13 @@ def _finish(run: Run, staging: Path, out: Path, outcome: dict, common: dict) -> 
     }
     if not kernel:
         provenance["data_note"] = "the notebook's provenance cell did not run: data files unknown"
-    (staging / "provenance.json").write_text(
-        json.dumps(provenance, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-    )
+    text = json.dumps(provenance, indent=2, ensure_ascii=False, default=str) + "\n"
+    write_atomically(staging / "provenance.json", text)
     final = out / run.folder
-    _move_into_place(staging, final)
+    try:
+        _move_into_place(staging, final)
+    except OSError as error:
+        raise writing_problem(final, error) from None
     timing = [outcome[key] for key in ("started", "finished", "duration_s")]
     return RunResult(run, final, outcome["status"], *timing, outcome["error"])
 

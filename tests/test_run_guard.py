@@ -1,0 +1,115 @@
+"""The runner leaves nothing behind: no process when it is terminated or killed, no staging folder
+after the next run, no temporary file when the disk is full; it refuses a second run into the same
+folder, a folder it cannot write, and reads a truncated provenance.json without a traceback."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from innostudy.run import run_reports
+from innostudy.run_guard import LOCK_NAME, RUN_MARKER_ENV
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
+
+linux_only = pytest.mark.skipif(
+    not Path("/proc/self/environ").exists(), reason="finds the run's processes through /proc"
+)
+
+
+def marked_processes(marker: str) -> list[int]:
+    """Pids of live processes whose environment carries ``INNOSTUDY_RUN_ID=marker``."""
+    wanted = f"{RUN_MARKER_ENV}={marker}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if wanted in (entry / "environ").read_bytes().split(b"\0"):
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                if state != "Z":  # a zombie has ended; only its exit status is left
+                    found.append(int(entry.name))
+        except OSError:  # ended meanwhile, or not ours to read
+            continue
+    return found
+
+
+def kernels(pids: list[int]) -> list[int]:
+    def cmdline(pid: int) -> bytes:
+        try:
+            return Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return b""
+
+    return [pid for pid in pids if b"ipykernel" in cmdline(pid)]
+
+
+def slow_config(tmp_path: Path, copies: int = 3) -> Path:
+    """Several runs of a notebook that sleeps 60 s: more than two workers can hold at once."""
+    sets = [{"seconds": 60 + i} for i in range(copies)]
+    config = tmp_path / "reports.yml"
+    reports = {"slow": {"notebook": str(FIXTURES / "slow.ipynb"), "parameter_sets": sets}}
+    config.write_text(yaml.safe_dump({"timeout": 300, "reports": reports}), encoding="utf-8")
+    return config
+
+
+def quick_config(tmp_path: Path) -> Path:
+    config = tmp_path / "quick.yml"
+    reports = {"failing": {"notebook": str(FIXTURES / "failing.ipynb")}}
+    config.write_text(yaml.safe_dump({"reports": reports}), encoding="utf-8")
+    return config
+
+
+def start_run(tmp_path: Path, marker: str) -> subprocess.Popen:
+    env = {**os.environ, RUN_MARKER_ENV: marker, "PYTHONPATH": str(ROOT / "src")}
+    command = [sys.executable, "-m", "innostudy.cli", "run", "--config", str(slow_config(tmp_path))]
+    command += ["--jobs", "2", "--out", str(tmp_path / "site")]
+    return subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(condition, seconds: float, every: float = 0.2):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    return condition()
+
+
+@linux_only
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_stopping_the_runner_ends_its_workers_and_kernels(tmp_path, signum):
+    marker = uuid.uuid4().hex
+    runner = start_run(tmp_path, marker)
+    try:
+        started = wait_for(lambda: len(kernels(marked_processes(marker))) == 2, 120)
+        assert started, f"two kernels did not start: {marked_processes(marker)}"
+        assert list((tmp_path / "site").glob(".staging-*"))  # the runs are under way
+        runner.send_signal(signum)
+        returncode = runner.wait(30)
+        left = wait_for(lambda: not marked_processes(marker), 5)
+        assert left, f"processes of the run still alive: {marked_processes(marker)}"
+    finally:
+        runner.kill()
+        for pid in marked_processes(marker):
+            os.kill(pid, signal.SIGKILL)
+    stderr = runner.stderr.read()
+    runner.stderr.close()
+    if signum == signal.SIGKILL:
+        assert returncode == -signal.SIGKILL
+        assert list((tmp_path / "site").glob(".staging-*"))  # nothing could clean up ...
+        assert (tmp_path / "site" / LOCK_NAME).exists()
+        run_reports(quick_config(tmp_path), out=tmp_path / "site", progress=False)
+        assert not list((tmp_path / "site").glob(".staging-*"))  # ... until the next run
+    else:
+        assert returncode == 128 + signum
+        assert f"interrupted by {signum.name}" in stderr and "Traceback" not in stderr
+        assert sorted(p.name for p in (tmp_path / "site").iterdir()) == []  # nothing half-done
