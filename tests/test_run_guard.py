@@ -2,6 +2,7 @@
 after the next run, no temporary file when the disk is full; it refuses a second run into the same
 folder, a folder it cannot write, and reads a truncated provenance.json without a traceback."""
 
+import errno
 import os
 import signal
 import subprocess
@@ -13,8 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from innostudy.run import run_reports
-from innostudy.run_guard import LOCK_NAME, RUN_MARKER_ENV
+from innostudy import cli
+from innostudy.run import run_reports, write_index
+from innostudy.run_guard import LOCK_NAME, RUN_MARKER_ENV, lock_out
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
@@ -113,3 +115,60 @@ def test_stopping_the_runner_ends_its_workers_and_kernels(tmp_path, signum):
         assert returncode == 128 + signum
         assert f"interrupted by {signum.name}" in stderr and "Traceback" not in stderr
         assert sorted(p.name for p in (tmp_path / "site").iterdir()) == []  # nothing half-done
+
+
+def test_a_second_run_into_the_same_folder_is_refused(tmp_path, capsys):
+    site = tmp_path / "site"
+    with lock_out(site):  # as a first run would hold it
+        assert cli.main(["run", "--config", str(quick_config(tmp_path)), "--out", str(site)]) == 2
+        err = capsys.readouterr().err
+        assert f"another run is writing to {site} (process {os.getpid()})" in err
+        assert "Traceback" not in err
+    assert not (site / LOCK_NAME).exists()  # released and removed by the first run
+    with lock_out(site):  # and can be taken again
+        pass
+
+
+def test_a_folder_that_cannot_be_written_is_refused_clearly(tmp_path, capsys, monkeypatch):
+    site = tmp_path / "site"
+    site.mkdir()
+    if os.geteuid() == 0:  # root writes into read-only folders: simulate the refusal
+        real_open = os.open
+
+        def refusing_open(path, flags, *args, **kwargs):
+            if Path(path).parent == site:
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            return real_open(path, flags, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", refusing_open)
+    else:
+        site.chmod(0o555)
+    assert cli.main(["run", "--config", str(quick_config(tmp_path)), "--out", str(site)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write {site / LOCK_NAME}: permission denied" in err
+    assert "Traceback" not in err
+
+
+def test_a_full_disk_stops_the_run_and_leaves_no_temporary_file(tmp_path, capsys, monkeypatch):
+    site, config = tmp_path / "site", quick_config(tmp_path)
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", full)  # every file the runner writes
+    assert cli.main(["run", "--config", str(config), "--out", str(site)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "the disk is full" in err and "Traceback" not in err
+    assert sorted(str(p.relative_to(site)) for p in site.rglob("*")) == []
+
+
+def test_a_truncated_provenance_is_listed_not_a_traceback(tmp_path):
+    folder = tmp_path / "city_profile" / "entity-baotou"
+    folder.mkdir(parents=True)
+    (folder / "provenance.json").write_text('{"report": "city_profile", "notebook": "02_c', "utf-8")
+    page = write_index(tmp_path).read_text(encoding="utf-8")
+    assert '<tr class="unreadable">' in page
+    assert (
+        "provenance.json cannot be read (Unterminated string starting at: line 1 column 40" in page
+    )
+    assert "run this report again" in page
