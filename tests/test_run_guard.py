@@ -172,3 +172,18 @@ def test_a_truncated_provenance_is_listed_not_a_traceback(tmp_path):
         "provenance.json cannot be read (Unterminated string starting at: line 1 column 40" in page
     )
     assert "run this report again" in page
+
+
+def test_out_that_is_a_file_and_a_bad_job_count_are_refused(tmp_path, capsys):
+    config, afile = quick_config(tmp_path), tmp_path / "site.html"
+    afile.write_text("not a folder", encoding="utf-8")
+    assert cli.main(["run", "--config", str(config), "--out", str(afile)]) == 2
+    assert f"{afile} is not a folder" in capsys.readouterr().err
+    assert afile.read_text(encoding="utf-8") == "not a folder"
+    for jobs in ("0", "-2", "two"):
+        with pytest.raises(SystemExit) as stop:
+            cli.main(["run", "--config", str(config), "--jobs", jobs])
+        assert stop.value.code == 2
+        assert f"--jobs: expected a whole number of at least 1, got '{jobs}'" in (
+            capsys.readouterr().err
+        )

@@ -125,6 +125,13 @@ def _extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="innostudy", description="Innovation China (科创中国) research compendium."
@@ -139,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="execute the report notebooks and build the report site")
     _add_selection(run)
-    run.add_argument("--jobs", type=int, help="notebooks at once (default: CPU count)")
+    run.add_argument("--jobs", type=_positive, help="notebooks at once (default: CPU count)")
     run.add_argument("--out", default="reports/", help="site folder (default: %(default)s)")
     run.set_defaults(func=_run)
 

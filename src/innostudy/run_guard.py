@@ -62,6 +62,8 @@ def lock_out(out: Path):
     import fcntl
 
     path = out / LOCK_NAME
+    if out.exists() and not out.is_dir():
+        raise RunError(f"{out} is not a folder; --out names the folder the site is written to")
     while True:
         try:
             out.mkdir(parents=True, exist_ok=True)
