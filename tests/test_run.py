@@ -613,3 +613,15 @@ def test_oversized_inputs_are_refused(tmp_path, capsys):
     config.write_bytes(b"reports: \xff\xfe\n")
     assert cli.main(["list", "--config", str(config)]) == 2
     assert "cannot be read as UTF-8 text" in capsys.readouterr().err
+
+
+def test_malformed_parameters_are_listed_together(capsys):
+    argv = ["list", "--config", str(CONFIG), "-p", "entity=[a, b", "-p", "seed", "-p", "x={y: 1"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert (
+        "-p entity: malformed YAML: expected ',' or ']', but got '<stream end>' (line 1, column 6)"
+        in err
+    )
+    assert "-p 'seed': expected key=value" in err and "-p x: malformed YAML" in err
+    assert err.count("\n  - ") == 3 and "Traceback" not in err
