@@ -22,8 +22,13 @@ is an error naming notebook, parameter, value and expected type. Each run execut
 moved into place (``out/<report>/<parameters>/``) only when complete: the executed notebook, an
 HTML page without code, the figures, tables and records the notebook saved through
 :mod:`innostudy.report` (the runner points ``INNOSTUDY_OUTPUT_DIR`` at the staging folder) and a
-``provenance.json``. A failing notebook is kept with papermill's error marker; the others finish.
-``out/index.html`` lists every report found below ``out``.
+``provenance.json``. A failing notebook is kept with papermill's error marker and its summary
+quotes the line that raised; the others finish. ``out/index.html`` lists every report found below
+``out``. One run at a time writes into ``out``, and its workers and kernels end with it.
+
+The parts: :mod:`innostudy.run_plan` reads the configuration and plans the runs,
+:mod:`innostudy.run_guard` locks ``out`` and ties the processes to the runner,
+:mod:`innostudy.run_site` writes the index page; this module executes.
 
 >>> from innostudy.run import run_reports
 >>> result = run_reports("notebooks/reports.yml", only=["city_profile"], jobs=2)  # doctest: +SKIP
@@ -304,8 +309,8 @@ def _execute(run: Run, staging: Path, invocation: str) -> dict:
     """Worker: execute one notebook into ``staging`` and render it as HTML without code.
 
     Runs in its own process: papermill changes the working folder and the kernel inherits this
-    process's environment (the output folder, and ``PYTHONPATH`` so that the kernel imports the
-    same ``innostudy`` as the runner).
+    process's environment (the output folder, the folder relative input paths start from, and
+    ``PYTHONPATH`` so that the kernel imports the same ``innostudy`` as the runner).
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError

@@ -117,8 +117,14 @@ PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def start_worker(parent: int, run_id: str) -> None:
-    """Pool initializer: mark this worker (and the kernels it starts) and tie it to the runner."""
+    """Pool initializer: mark this worker (and the kernels it starts) and tie it to the runner.
+
+    A forked worker inherits the runner's handlers, which raise :class:`Interrupted`; a worker
+    simply ends on ``SIGTERM`` or ``SIGINT`` instead (its kernel follows it).
+    """
     os.environ[RUN_MARKER_ENV] = run_id
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, signal.SIG_DFL)
     die_with_parent(parent)
 
 
