@@ -28,6 +28,7 @@ def glyph_warnings(fig, path) -> list[str]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig.savefig(path, format="png")
+        fig.savefig(path.with_suffix(".svg"), format="svg")  # report.save_figure writes both
     return [str(w.message) for w in caught if "missing from font" in str(w.message)]
 
 

@@ -22,8 +22,13 @@ is an error naming notebook, parameter, value and expected type. Each run execut
 moved into place (``out/<report>/<parameters>/``) only when complete: the executed notebook, an
 HTML page without code, the figures, tables and records the notebook saved through
 :mod:`innostudy.report` (the runner points ``INNOSTUDY_OUTPUT_DIR`` at the staging folder) and a
-``provenance.json``. A failing notebook is kept with papermill's error marker; the others finish.
-``out/index.html`` lists every report found below ``out``.
+``provenance.json``. A failing notebook is kept with papermill's error marker and its summary
+quotes the line that raised; the others finish. ``out/index.html`` lists every report found below
+``out``. One run at a time writes into ``out``, and its workers and kernels end with it.
+
+The parts: :mod:`innostudy.run_plan` reads the configuration and plans the runs,
+:mod:`innostudy.run_guard` locks ``out`` and ties the processes to the runner,
+:mod:`innostudy.run_site` writes the index page; this module executes.
 
 >>> from innostudy.run import run_reports
 >>> result = run_reports("notebooks/reports.yml", only=["city_profile"], jobs=2)  # doctest: +SKIP
@@ -37,6 +42,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -55,6 +61,15 @@ from innostudy.report import (
     package_versions,
     repo_path,
 )
+from innostudy.run_guard import (
+    RUN_MARKER_ENV,
+    STAGING_PREFIX,
+    clean_stale,
+    lock_out,
+    signals_raise,
+    start_worker,
+    writing_problem,
+)
 from innostudy.run_plan import (  # noqa: F401 (the runner's public names live here too)
     DEFAULT_CONFIG,
     ConfigError,
@@ -64,14 +79,13 @@ from innostudy.run_plan import (  # noqa: F401 (the runner's public names live h
     plan,
     safe_name,
 )
-from innostudy.run_site import _exception, _now, _where, write_index
+from innostudy.run_site import _exception, _now, _where, write_atomically, write_index
 
 if TYPE_CHECKING:
     import pandas as pd
 
 KERNEL = "python3"
 START_TIMEOUT = 120  # seconds for a kernel to start on a busy machine
-STAGING_PREFIX = ".staging-"
 
 
 # -- running --------------------------------------------------------------------------------------
@@ -175,6 +189,23 @@ def run_reports(
     import the caller's main module again, so a script that calls ``run_reports`` needs the usual
     ``if __name__ == "__main__":`` guard.
     """
+    began = time.perf_counter()
+    invocation = os.environ.get(INVOCATION_ENV) or os.getcwd()
+    runs = plan(config, only, overrides)
+    out = Path(out).resolve()
+    with lock_out(out), signals_raise():
+        clean_stale(out)
+        results = _execute_all(runs, out, jobs, invocation, progress)
+        write_index(out)
+    order = {run: i for i, run in enumerate(runs)}
+    results.sort(key=lambda r: order[r.run])
+    return RunSummary(results, out, time.perf_counter() - began)
+
+
+def _execute_all(
+    runs: list[Run], out: Path, jobs: int | None, invocation: str, progress: bool | None
+) -> list[RunResult]:
+    """Execute every run in worker processes and move each finished one into place."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from multiprocessing import get_context
 
@@ -182,46 +213,44 @@ def run_reports(
 
     from innostudy.vcs import git_state
 
-    began = time.perf_counter()
-    invocation = os.environ.get(INVOCATION_ENV) or os.getcwd()
-    runs = plan(config, only, overrides)
-    out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
     common = _environment(git_state())
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(runs)))
-    staging = {run: _staging_folder(out) for run in runs}
     quiet = None if progress is None else not progress  # tqdm: None hides the bar off a terminal
-    results = []
+    results, staging = [], {}
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=get_context(_start_method()),
+        initializer=start_worker,
+        initargs=(os.getpid(), os.environ.get(RUN_MARKER_ENV) or uuid.uuid4().hex),
+    )
+    bar = tqdm(total=len(runs), desc="innostudy run", unit="report", disable=quiet)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context(_start_method())) as pool:
-            longest_first = sorted(runs, key=lambda run: -_last_duration(out / run.folder))
-            futures = {
-                pool.submit(_execute, run, staging[run], invocation): run for run in longest_first
-            }
-            bar = tqdm(total=len(runs), desc="innostudy run", unit="report", disable=quiet)
+        staging = {run: _staging_folder(out) for run in runs}
+        longest_first = sorted(runs, key=lambda run: -_last_duration(out / run.folder))
+        futures = {
+            pool.submit(_execute, run, staging[run], invocation): run for run in longest_first
+        }
+        for future in as_completed(futures):
+            run = futures[future]
             try:
-                for future in as_completed(futures):
-                    run = futures[future]
-                    try:
-                        outcome = future.result()
-                    except Exception as error:  # the worker process itself failed
-                        crash = {"cell_index": None, "ename": type(error).__name__}
-                        outcome = _outcome(None, None, {**crash, "evalue": str(error)})
-                    results.append(_finish(run, staging[run], out, outcome, common))
-                    bar.set_postfix_str(f"{run.folder} {outcome['status']}", refresh=False)
-                    bar.update()
-            except BaseException:  # Ctrl-C: start nothing new
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            finally:
-                bar.close()
+                outcome = future.result()
+            except Exception as error:  # the worker process itself failed
+                crash = {"cell_index": None, "ename": type(error).__name__}
+                outcome = _outcome(None, None, {**crash, "evalue": str(error)})
+            results.append(_finish(run, staging[run], out, outcome, common))
+            bar.set_postfix_str(f"{run.folder} {outcome['status']}", refresh=False)
+            bar.update()
+    except BaseException:  # a signal, a full disk: stop every worker (and so its kernel) now
+        for process in list(pool._processes.values()):  # no public way to end a busy worker
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
     finally:
+        bar.close()
+        pool.shutdown(wait=True)
         for folder in staging.values():
             shutil.rmtree(folder, ignore_errors=True)
-    write_index(out)
-    order = {run: i for i, run in enumerate(runs)}
-    results.sort(key=lambda r: order[r.run])
-    return RunSummary(results, out, time.perf_counter() - began)
+    return results
 
 
 def _last_duration(folder: Path) -> float:
@@ -245,7 +274,10 @@ def _start_method() -> str:
 
 def _staging_folder(out: Path) -> Path:
     """A fresh hidden folder inside ``out`` (same file system, so the final move is a rename)."""
-    folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    except OSError as error:
+        raise writing_problem(out / f"{STAGING_PREFIX}...", error) from None
     default_permissions(folder)
     return folder
 
@@ -277,8 +309,8 @@ def _execute(run: Run, staging: Path, invocation: str) -> dict:
     """Worker: execute one notebook into ``staging`` and render it as HTML without code.
 
     Runs in its own process: papermill changes the working folder and the kernel inherits this
-    process's environment (the output folder, and ``PYTHONPATH`` so that the kernel imports the
-    same ``innostudy`` as the runner).
+    process's environment (the output folder, the folder relative input paths start from, and
+    ``PYTHONPATH`` so that the kernel imports the same ``innostudy`` as the runner).
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -309,6 +341,7 @@ def _execute(run: Run, staging: Path, invocation: str) -> dict:
             "cell_index": failure.cell_index,
             "execution_count": failure.exec_count,
             "source": failure.source,
+            "line": failed_line(failure.traceback, failure.source),
             "ename": failure.ename,
             "evalue": failure.evalue,
         }
@@ -320,6 +353,27 @@ def _execute(run: Run, staging: Path, invocation: str) -> dict:
     if executed.exists():
         _write_html(executed, run, outcome)
     return outcome
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def failed_line(traceback: list[str], source: str) -> int | None:
+    r"""The line of the cell where the exception was raised (1-based), from IPython's traceback.
+
+    IPython names the cell's frame ``Cell In[3], line 2``; the first such frame is the failing
+    cell's own (later ones are functions it called that other cells defined).
+
+    >>> failed_line(["\x1b[36mCell In[3], line 2\x1b[39m\n      1 a = 1\n----> 2 1 / 0"], "a = 1\n1 / 0")
+    2
+    >>> failed_line(["ZeroDivisionError: division by zero"], "1 / 0") is None
+    True
+    """
+    for frame in traceback or []:
+        found = re.search(r"Cell In\s*\[\d*\], line (\d+)", ANSI.sub("", frame))
+        if found and 1 <= int(found.group(1)) <= len(source.splitlines()):
+            return int(found.group(1))
+    return None
 
 
 @contextmanager
@@ -368,8 +422,20 @@ def _last_started_cell(executed: Path) -> dict:
     }
 
 
+# nbconvert's "lab" page without the scripts it loads from a CDN (require.js, MathJax, Mermaid,
+# the widget manager): a report opens the same offline. Its figures are images and its tables HTML,
+# so nothing is lost; formulas in Markdown cells show as written.
+OFFLINE_TEMPLATE = """{%- extends "index.html.j2" -%}
+{% block html_head_js %}{% endblock html_head_js %}
+{% block html_head_js_mathjax %}{% endblock html_head_js_mathjax %}
+{% block html_head_js_mermaidjs %}{% endblock html_head_js_mermaidjs %}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+"""
+
+
 def _write_html(executed: Path, run: Run, outcome: dict) -> None:
     """The executed notebook as HTML without code, headed by its parameters and status."""
+    import jinja2
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -383,7 +449,11 @@ def _write_html(executed: Path, run: Run, outcome: dict) -> None:
     )
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(header))
     exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        extra_loaders=[jinja2.DictLoader({"innostudy_offline.html.j2": OFFLINE_TEMPLATE})],
+        template_file="innostudy_offline.html.j2",
     )
     body, _ = exporter.from_notebook_node(
         nb, resources={"metadata": {"name": f"{run.report}: {parameters}"}}
@@ -412,11 +482,13 @@ def _finish(run: Run, staging: Path, out: Path, outcome: dict, common: dict) -> 
     }
     if not kernel:
         provenance["data_note"] = "the notebook's provenance cell did not run: data files unknown"
-    (staging / "provenance.json").write_text(
-        json.dumps(provenance, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-    )
+    text = json.dumps(provenance, indent=2, ensure_ascii=False, default=str) + "\n"
+    write_atomically(staging / "provenance.json", text)
     final = out / run.folder
-    _move_into_place(staging, final)
+    try:
+        _move_into_place(staging, final)
+    except OSError as error:
+        raise writing_problem(final, error) from None
     timing = [outcome[key] for key in ("started", "finished", "duration_s")]
     return RunResult(run, final, outcome["status"], *timing, outcome["error"])
 

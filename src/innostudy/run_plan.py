@@ -21,7 +21,7 @@ from typing import Any
 DEFAULT_CONFIG = Path("notebooks") / "reports.yml"
 DEFAULT_TIMEOUT = 600  # seconds per cell
 REPORT_KEYS = {"notebook", "parameter_sets", "grid", "timeout"}
-MAX_NAME = 80
+MAX_BYTES = 120  # of UTF-8 in a folder name; file systems allow 255
 
 
 class ConfigError(ValueError):
@@ -54,27 +54,46 @@ class Run:
         """
         if not self.parameters:
             return f"{safe_name(self.report)}/default"
-        pairs = "__".join(f"{key}-{_text(value)}" for key, value in sorted(self.parameters.items()))
-        return f"{safe_name(self.report)}/{safe_name(pairs)}"
+        pairs = "__".join(
+            f"{safe_name(key)}-{safe_name(value)}" for key, value in sorted(self.parameters.items())
+        )
+        return f"{safe_name(self.report)}/{_fit(pairs)}"
 
 
 def safe_name(value: Any) -> str:
-    """A file name made from a parameter value: no separators, no "..", no leading dot.
+    """A file name made from a parameter value: readable, distinct, safe on any file system.
 
-    Characters other than ASCII letters, digits, ``.``, ``+``, ``_`` and ``-`` become ``_``; long
-    names are cut and end with a short hash of the full text, so that they stay distinct.
+    Letters and digits of any script (``发明专利授权数`` stays as it is), ``.``, ``+``, ``_`` and
+    ``-`` are kept; any other run of characters (separators, spaces, controls), a run of ``_`` and
+    a run of dots become one ``_``; leading ``-``, ``.``, ``_`` and trailing ``.``, ``_`` are
+    dropped. When that changed the text, or the name would pass :data:`MAX_BYTES` of UTF-8, it is
+    cut and ends with ``~`` and a hash of the full text, so two different values never share a
+    name (an unchanged name has no ``~``).
 
+    >>> safe_name("发明专利授权数"), safe_name(["guiyang", "baotou"])
+    ('发明专利授权数', 'guiyang+baotou')
     >>> safe_name("../../etc/passwd")
-    'etc_passwd'
-    >>> safe_name(["guiyang", "baotou"])
-    'guiyang+baotou'
+    'etc_passwd~3754d6cb3a'
     """
-    text = re.sub(r"[^A-Za-z0-9.+_-]+", "_", _text(value))
-    text = re.sub(r"\.{2,}", "_", text).strip("._") or "_"
-    if len(text) > MAX_NAME:
-        digest = hashlib.sha256(_text(value).encode()).hexdigest()[:8]
-        text = f"{text[: MAX_NAME - 9]}-{digest}"
-    return text
+    text = _text(value)
+    name = re.sub(r"[^\w.+-]+|_{2,}|\.{2,}", "_", text)
+    name = re.sub(r"^[-._]+|[._]+$", "", name) or "_"
+    return _fit(name) if name == text else _with_hash(name, text)
+
+
+def _with_hash(name: str, text: str) -> str:
+    """``name`` cut to fit :data:`MAX_BYTES` with the hash, then ``~`` and a hash of ``text``."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    room = MAX_BYTES - len(digest) - 1
+    while len(name.encode("utf-8", "surrogatepass")) > room:
+        name = name[:-1]
+    return f"{name.rstrip('.') or '_'}~{digest}"
+
+
+def _fit(name: str) -> str:
+    """``name`` when it fits :data:`MAX_BYTES`, else cut and ended by a hash of all of it."""
+    too_long = len(name.encode("utf-8", "surrogatepass")) > MAX_BYTES
+    return _with_hash(name, name) if too_long else name
 
 
 def _text(value: Any) -> str:
@@ -91,12 +110,18 @@ def load_config(path: str | os.PathLike = DEFAULT_CONFIG) -> dict:
     Notebook paths are resolved against the file's folder. Raises :class:`ConfigError` listing every
     problem at once.
     """
-    import yaml
-
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no reports configuration at {path}")
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            [f"{path}: {path.stat().st_size:,} bytes; a reports file may have {MAX_CONFIG_BYTES:,}"]
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([f"{path}: cannot be read as UTF-8 text: {error}"]) from None
+    raw = read_yaml(text, str(path)) or {}
     where = path.name
     problems = []
     if not isinstance(raw, dict) or not isinstance(raw.get("reports"), dict) or not raw["reports"]:
@@ -141,6 +166,138 @@ def load_config(path: str | os.PathLike = DEFAULT_CONFIG) -> dict:
     if problems:
         raise ConfigError(problems)
     return {"path": path, "reports": reports}
+
+
+MAX_CONFIG_BYTES = 1_000_000  # a reports file; far above any real one
+MAX_VALUE_CHARS = 10_000  # a -p value
+MAX_NODES = 100_000  # values in one YAML document once its aliases are expanded
+
+
+def read_yaml(text: str, where: str, *, aliases: bool = True) -> Any:
+    r"""Parse one YAML document safely (``yaml.safe_load``), or raise one clear :class:`ConfigError`.
+
+    Malformed YAML is reported with line and column. Aliases (``*name``) may only repeat what
+    stays under :data:`MAX_NODES` values once expanded (a "billion laughs" document of a few
+    hundred characters would otherwise expand to gigabytes as it is checked and printed), never
+    refer to themselves, and are refused altogether with ``aliases=False``.
+
+    >>> read_yaml("[a, b]", "-p x")
+    ['a', 'b']
+    >>> read_yaml("a: &x [1, 2]\nb: *x", "-p x", aliases=False)
+    Traceback (most recent call last):
+    innostudy.run_plan.ConfigError: 1 problem(s) with the reports to run:
+      - -p x: YAML aliases (*name) are not allowed here at line 2, column 4
+    """
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        reason = error.problem or error.context
+        if error.context and reason.startswith(
+            "but "
+        ):  # "expected a single document ... but found"
+            reason = f"{error.context}, {reason}"
+        raise ConfigError([f"{where}: malformed YAML: {reason}{at}"]) from None
+    except yaml.YAMLError as error:
+        raise ConfigError([f"{where}: malformed YAML: {error}"]) from None
+    if node is None:
+        return None
+    alias = (
+        None
+        if aliases
+        else next(
+            (e for e in yaml.parse(text, Loader=yaml.SafeLoader) if isinstance(e, yaml.AliasEvent)),
+            None,
+        )
+    )
+    problem = (
+        _alias_problem(node)
+        if alias is None
+        else _at("YAML aliases (*name) are not allowed here", alias)
+    )
+    if problem:
+        raise ConfigError([f"{where}: {problem}"])
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:  # e.g. a tag SafeLoader cannot construct
+        raise ConfigError([f"{where}: malformed YAML: {error}"]) from None
+
+
+def _alias_problem(root) -> str | None:
+    """Why the aliases of a composed document are refused, or None (linear in its nodes)."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise _Refused("a YAML alias refers to the value that contains it", node)
+        open_nodes.add(key)
+        if isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        else:
+            total = 1
+        open_nodes.discard(key)
+        sizes[key] = total
+        if total > MAX_NODES:
+            raise _Refused(f"more than {MAX_NODES:,} values once YAML aliases are expanded", node)
+        return total
+
+    try:
+        size(root)
+    except _Refused as refused:
+        return _at(f"{refused.args[0]}; the value", refused.node)
+    return None
+
+
+def _at(reason: str, node_or_event) -> str:
+    mark = node_or_event.start_mark
+    return f"{reason} at line {mark.line + 1}, column {mark.column + 1}"
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str, node):
+        super().__init__(reason)
+        self.node = node
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    """``["entity=baotou", "per_capita=true"]`` -> a dict; values are read as YAML, like reports.yml.
+
+    Every malformed pair is reported at once; values are limited to :data:`MAX_VALUE_CHARS`
+    characters and may hold no YAML alias.
+
+    >>> parse_overrides(["entities=[guiyang, baotou]", "outcome=发明专利授权数"])
+    {'entities': ['guiyang', 'baotou'], 'outcome': '发明专利授权数'}
+    """
+    problems, overrides = [], {}
+    for pair in pairs:
+        key, equals, value = pair.partition("=")
+        shown = pair if len(pair) <= 60 else pair[:57] + "..."
+        if not equals or not key.strip():
+            problems.append(f"-p {shown!r}: expected key=value")
+        elif len(value) > MAX_VALUE_CHARS:
+            problems.append(
+                f"-p {key.strip()}: the value has {len(value):,} characters; at most "
+                f"{MAX_VALUE_CHARS:,} are read (put long lists in reports.yml or a file)"
+            )
+        else:
+            try:
+                overrides[key.strip()] = read_yaml(value, f"-p {key.strip()}", aliases=False)
+            except ConfigError as error:
+                problems += error.problems
+    if problems:
+        raise ConfigError(problems)
+    return overrides
 
 
 GRID_QUERIES = {
