@@ -52,6 +52,7 @@ class InputFileNotFoundError(ReportError, FileNotFoundError):
 
 
 _INPUTS: dict[str, dict] = {}  # resolved path -> what provenance() records, in reading order
+INPUTS_FILE = "inputs.json"  # the same, written at once: a report that fails later still has it
 
 
 def invocation_dir() -> Path:
@@ -63,7 +64,8 @@ def input_file(path: str | os.PathLike) -> Path:
     r"""Resolve, check and register a file the notebook is about to read; returns its resolved path.
 
     A relative ``path`` is taken from :func:`invocation_dir`. The file is hashed now, so that
-    :func:`provenance` records what was read even if it changes later.
+    :func:`provenance` records what was read even if it changes later, and the list is written to
+    ``inputs.json`` at once, so that the runner records it even if the notebook fails later.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -97,6 +99,8 @@ def input_file(path: str | os.PathLike) -> Path:
         "sha256": digest.hexdigest(),
         "bytes": size,
     }
+    text = json.dumps(inputs(), indent=2, ensure_ascii=False) + "\n"
+    _atomic_write(output_dir() / INPUTS_FILE, lambda p: p.write_text(text, encoding="utf-8"))
     return resolved
 
 
