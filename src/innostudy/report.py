@@ -68,13 +68,13 @@ def input_file(path: str | os.PathLike) -> Path:
     ``inputs.json`` at once, so that the runner records it even if the notebook fails later.
 
     >>> import tempfile
+    >>> from unittest import mock
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     _ = Path(folder, "panel.csv").write_text("城市,年份\n", encoding="utf-8")
-    ...     os.environ[INVOCATION_ENV] = folder
-    ...     found = input_file("panel.csv")
-    ...     del os.environ[INVOCATION_ENV]
-    >>> found.name, _INPUTS[str(found)]["bytes"]
-    ('panel.csv', 14)
+    ...     with mock.patch.dict(os.environ, {INVOCATION_ENV: folder, OUTPUT_ENV: folder}):
+    ...         found = input_file("panel.csv")
+    ...     json.loads(Path(folder, INPUTS_FILE).read_text("utf-8"))[0]["bytes"]
+    14
     >>> input_file("/no/such/panel.xlsx")
     Traceback (most recent call last):
     innostudy.report.InputFileNotFoundError: input file '/no/such/panel.xlsx': no such file (looked for /no/such/panel.xlsx)
