@@ -96,7 +96,11 @@ def suite(tmp_path_factory, data_copy):
     reports["slow"] = {"notebook": str(SLOW), "timeout": 2}
     reports["reads_input"] = {
         "notebook": str(READS_INPUT),
-        "parameter_sets": [{"panel_path": "inputs/panel.csv"}, {"panel_path": "inputs/none.csv"}],
+        "parameter_sets": [
+            {"panel_path": "inputs/panel.csv"},
+            {"panel_path": "inputs/none.csv"},
+            {"panel_path": "inputs/gbk.csv"},  # found and hashed, then fails to decode as UTF-8
+        ],
     }
     config = folder / "reports.yml"
     config.write_text(
@@ -105,6 +109,7 @@ def suite(tmp_path_factory, data_copy):
     invoked = folder / "invoked"  # the folder `innostudy run` is started from
     (invoked / "inputs").mkdir(parents=True)
     (invoked / "inputs" / "panel.csv").write_text(PANEL_TEXT, encoding="utf-8")
+    (invoked / "inputs" / "gbk.csv").write_bytes(PANEL_TEXT.encode("gbk"))
     started_in = os.getcwd()
     os.chdir(invoked)
     try:
@@ -126,13 +131,11 @@ def test_every_report_in_the_suite_has_a_non_default_case(data_copy):
 
 
 def test_all_but_the_failing_notebook_complete(suite):
-    missing_input = folder_of("reads_input", {"panel_path": "inputs/none.csv"})
-    assert [r.run.folder for r in suite.failed] == [
-        "failing/default",
-        "slow/default",
-        missing_input,
+    unreadable = [
+        folder_of("reads_input", {"panel_path": f"inputs/{name}.csv"}) for name in ("none", "gbk")
     ]
-    assert len(suite.results) == 2 * len(load_config(CONFIG)["reports"]) + 4
+    assert [r.run.folder for r in suite.failed] == ["failing/default", "slow/default", *unreadable]
+    assert len(suite.results) == 2 * len(load_config(CONFIG)["reports"]) + 5
     assert not suite.ok
 
 
@@ -295,6 +298,15 @@ def test_relative_input_paths_start_where_the_command_ran_and_are_hashed(suite):
     ]
 
 
+def test_an_input_read_before_a_failure_is_still_in_the_provenance(suite):
+    failed = suite[folder_of("reads_input", {"panel_path": "inputs/gbk.csv"})]
+    assert failed.status == "failed" and failed.error["ename"] == "UnicodeDecodeError"
+    provenance = json.loads((failed.path / "provenance.json").read_text(encoding="utf-8"))
+    assert [(entry["path"], entry["sha256"]) for entry in provenance["inputs"]] == [
+        ("inputs/gbk.csv", hashlib.sha256(PANEL_TEXT.encode("gbk")).hexdigest())
+    ]
+
+
 def test_a_missing_input_names_the_path_given_resolved_and_where_from(suite):
     failed = suite[folder_of("reads_input", {"panel_path": "inputs/none.csv"})]
     invoked = (suite.out.parent / "invoked").resolve()
@@ -319,7 +331,7 @@ def test_index_lists_every_run_with_links(suite):
         assert f'href="{result.run.folder}/{result.run.notebook.stem}.html"' in page.replace(
             "%2B", "+"
         )
-    assert page.count('<tr class="failed">') == 3
+    assert page.count('<tr class="failed">') == 4
     assert "&quot;entity&quot;: &quot;baotou&quot;" in page
 
 

@@ -52,6 +52,7 @@ class InputFileNotFoundError(ReportError, FileNotFoundError):
 
 
 _INPUTS: dict[str, dict] = {}  # resolved path -> what provenance() records, in reading order
+INPUTS_FILE = "inputs.json"  # the same, written at once: a report that fails later still has it
 
 
 def invocation_dir() -> Path:
@@ -63,16 +64,17 @@ def input_file(path: str | os.PathLike) -> Path:
     r"""Resolve, check and register a file the notebook is about to read; returns its resolved path.
 
     A relative ``path`` is taken from :func:`invocation_dir`. The file is hashed now, so that
-    :func:`provenance` records what was read even if it changes later.
+    :func:`provenance` records what was read even if it changes later, and the list is written to
+    ``inputs.json`` at once, so that the runner records it even if the notebook fails later.
 
     >>> import tempfile
+    >>> from unittest import mock
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     _ = Path(folder, "panel.csv").write_text("城市,年份\n", encoding="utf-8")
-    ...     os.environ[INVOCATION_ENV] = folder
-    ...     found = input_file("panel.csv")
-    ...     del os.environ[INVOCATION_ENV]
-    >>> found.name, _INPUTS[str(found)]["bytes"]
-    ('panel.csv', 14)
+    ...     with mock.patch.dict(os.environ, {INVOCATION_ENV: folder, OUTPUT_ENV: folder}):
+    ...         found = input_file("panel.csv")
+    ...     json.loads(Path(folder, INPUTS_FILE).read_text("utf-8"))[0]["bytes"]
+    14
     >>> input_file("/no/such/panel.xlsx")
     Traceback (most recent call last):
     innostudy.report.InputFileNotFoundError: input file '/no/such/panel.xlsx': no such file (looked for /no/such/panel.xlsx)
@@ -97,6 +99,8 @@ def input_file(path: str | os.PathLike) -> Path:
         "sha256": digest.hexdigest(),
         "bytes": size,
     }
+    text = json.dumps(inputs(), indent=2, ensure_ascii=False) + "\n"
+    _atomic_write(output_dir() / INPUTS_FILE, lambda p: p.write_text(text, encoding="utf-8"))
     return resolved
 
 

@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from innostudy.report import (
+    INPUTS_FILE,
     INVOCATION_ENV,
     OUTPUT_ENV,
     default_permissions,
@@ -463,8 +464,7 @@ def _write_html(executed: Path, run: Run, outcome: dict) -> None:
 
 def _finish(run: Run, staging: Path, out: Path, outcome: dict, common: dict) -> RunResult:
     """Write ``provenance.json`` into the staging folder, then move the folder into place."""
-    notebook_side = staging / "provenance_notebook.json"
-    kernel = json.loads(notebook_side.read_text(encoding="utf-8")) if notebook_side.exists() else {}
+    kernel = _read_json(staging / "provenance_notebook.json", {})
     provenance = {
         "report": run.report,
         "folder": run.folder,
@@ -477,7 +477,7 @@ def _finish(run: Run, staging: Path, out: Path, outcome: dict, common: dict) -> 
         **common,
         "data_dir": kernel.get("data_dir"),
         "data": kernel.get("data"),
-        "inputs": kernel.get("inputs", []),
+        "inputs": _read_json(staging / INPUTS_FILE, []),
         "outputs": _outputs(staging),
     }
     if not kernel:
@@ -491,6 +491,11 @@ def _finish(run: Run, staging: Path, out: Path, outcome: dict, common: dict) -> 
         raise writing_problem(final, error) from None
     timing = [outcome[key] for key in ("started", "finished", "duration_s")]
     return RunResult(run, final, outcome["status"], *timing, outcome["error"])
+
+
+def _read_json(path: Path, missing):
+    """What the kernel left in ``path`` (a file written atomically), or ``missing``."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else missing
 
 
 def _outputs(folder: Path) -> dict:
