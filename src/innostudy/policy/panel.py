@@ -159,41 +159,61 @@ class Panel:
             )
         return problems
 
+    #: Where each treated unit's cohort came from (entity_id, name, the name as written in a
+    #: pilot list, cohort, batch, source, in_panel); set by :meth:`from_designations`.
+    designations: pd.DataFrame | None = None
+    #: Sentences every summary repeats (e.g. controls that may hold undated pilots).
+    caveats: tuple[str, ...] = ()
+    #: The file read by :meth:`from_designations` (codebook, matching report, changes).
+    input = None
+
     @classmethod
     def from_designations(cls, outcomes, dataset=None, programme: str = "pilot", *,
-                          unit: str | None = None, time: str = "year") -> Panel:  # fmt: skip
-        """A panel of a user's outcomes with cohorts from the curated programme designations.
+                          designations=None, unit: str | None = None, time: str | None = None,
+                          harmonise: bool = True, vintage: int | None = None, additive=(),
+                          undated: str = "refuse") -> Panel:  # fmt: skip
+        """A panel of a user's outcomes with cohorts from their pilot list and the curated data.
 
         Parameters
         ----------
         outcomes : DataFrame or path
-            One row per city and year; a CSV, Parquet or Excel file is read by its suffix.
+            The city panel: CSV, Excel, Parquet or Stata, long or wide by year, read by
+            :func:`innostudy.policy.readers.read_panel` (units in headers converted, names
+            resolved by year, divisions harmonised; see ``panel.input`` for the codebook, the
+            matching report and the changes).
         dataset : innostudy.Dataset, optional
             Defaults to ``innostudy.load_dataset()``.
         programme : str
-            ``"pilot"``, ``"hub_city"`` or ``"demonstration_city"``: the cohort is the year of a
-            city's earliest ``start`` for it; cities without one are never treated.
-        unit : str, optional
-            The city column: ``entity_id`` (default when present) or a name column (``city`` by
-            default) resolved with :func:`innostudy.entities.resolve`.
-        time : str
-            The year column.
-
-        Designated cities whose start is unknown but that appear in the outcomes are an error
-        (they would otherwise pass as never treated); designated cities missing from the
-        outcomes are named in a warning.
+            ``"pilot"``, ``"hub_city"`` or ``"demonstration_city"``.
+        designations : DataFrame or path, optional
+            The researcher's pilot list (columns city, programme, year; optional batch, source,
+            locator, note), checked against ``data/designations.csv``; see
+            :func:`~innostudy.policy.designations.read_designations`.
+        unit, time : str, optional
+            The city and year columns of ``outcomes`` (found by their usual names otherwise).
+        harmonise, vintage, additive
+            Passed to :func:`innostudy.divisions.harmonise`.
+        undated : {"refuse", "exclude"}
+            When fewer members are dated than the sources say the programme has and no list is
+            given, "refuse" (default) raises a PanelError before anything is estimated;
+            "exclude" drops the known but undated members and states in :meth:`summary` that
+            the remaining controls may contain undated pilots.
 
         >>> import warnings
         >>> outcomes = pd.DataFrame({"entity_id": ["jiaxing", "jiaxing", "guangzhou", "guangzhou"],
         ...                          "year": [2019, 2020, 2019, 2020], "patents": [1.0, 2, 3, 5]})
+        >>> pilots = pd.DataFrame({"city": ["嘉兴"], "programme": ["pilot"], "year": [2020]})
         >>> with warnings.catch_warnings(action="ignore"):  # other pilots are not in the outcomes
-        ...     panel = Panel.from_designations(outcomes, programme="pilot")
+        ...     panel = Panel.from_designations(outcomes, designations=pilots, harmonise=False)
         >>> panel.cohorts, panel.n_never
         ({2020: 1}, 1)
         """
         from innostudy.policy.designations import panel_from_designations
 
-        return panel_from_designations(cls, outcomes, dataset, programme, unit=unit, time=time)
+        return panel_from_designations(
+            cls, outcomes, dataset, programme, designations=designations, unit=unit, time=time,
+            harmonise=harmonise, vintage=vintage, additive=additive, undated=undated,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ description
     @cached_property
@@ -224,6 +244,18 @@ class Panel:
         return {int(c): int(n) for c, n in treated.value_counts().sort_index().items()}
 
     @property
+    def treated_units(self) -> dict[int, list]:
+        """The treated units by first-treatment year, each list sorted.
+
+        >>> df = pd.DataFrame({"u": list("bac") * 2, "t": [2019] * 3 + [2020] * 3,
+        ...                    "g": [2020, 2020, 0] * 2})
+        >>> Panel(df, "u", "t", "g").treated_units
+        {2020: ['a', 'b']}
+        """
+        treated = self._unit_cohort[self._unit_cohort != NEVER]
+        return {int(c): sorted(units.index) for c, units in treated.groupby(treated)}
+
+    @property
     def n_never(self) -> int:
         """Number of never-treated units."""
         return int((self._unit_cohort == NEVER).sum())
@@ -249,6 +281,19 @@ class Panel:
         ]
         if self.dropped_units:
             lines.append(f"dropped (no year before the cohort): {_listing(self.dropped_units)}")
+        if self.designations is not None:
+            used = self.designations[self.designations["in_panel"]]
+            for cohort, group in used.groupby("cohort"):
+                lines.append(
+                    f"treated from {cohort}: {len(group)} ({_listing(group['entity_id'])})"
+                )
+            sources = used["source"].str.replace(r" line \d+", "", regex=True).value_counts()
+            lines.append(
+                "designations from: " + "; ".join(f"{s} ({n})" for s, n in sources.items())
+            )
+        if self.input is not None:
+            lines.append(f"read from {self.input.name}; {self.input.harmonised.splitlines()[0]}")
+        lines += [f"caution: {c}" for c in self.caveats]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
