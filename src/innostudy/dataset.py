@@ -18,7 +18,6 @@ eGuiyang, "Guiyang makes progress in Innovation China pilot city construction", 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -27,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from innostudy import files
 from innostudy.clean import QUALIFIERS, interval
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -43,6 +43,14 @@ SOURCE_KINDS = (
 LANGUAGES = ("en", "zh")
 PROGRAMMES = ("pilot", "hub_city", "demonstration_city")
 SIGNED_UNITS = ("percent",)  # units whose values may be negative; every other unit counts something
+# Bounds that hold whatever the indicator: a rank is a whole number from 1; a year is a calendar
+# year; money and durations may have fractions; every other unit counts whole things.
+RANK_UNITS, YEAR_UNITS, FRACTIONAL_UNITS = ("rank",), ("year",), ("CNY", "USD", "years")
+LARGEST = 1e15  # above China's GDP in yuan (1.3e14) and 2**53 (exact whole numbers) is near
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+# How far beyond its publication a document may date a figure: targets of plans go to 2035 and the
+# 2050 centenary goals, stated from 2016 on, are the farthest horizon of Chinese planning.
+HORIZON_YEARS = 35
 
 COLUMNS = {
     "sources": ("source_id", "title", "publisher", "url", "published", "language", "kind", "note"),
@@ -310,43 +318,45 @@ def _read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     tables, problems = {}, []
     if not folder.is_dir():
         raise FileNotFoundError(f"data folder not found: {folder}")
+    interrupted = files.pending(folder)
+    if interrupted:
+        problems.append(Problem(files.JOURNAL_NAME, None, None, interrupted))
     for name, columns in COLUMNS.items():
-        frame, found = _read_table(folder / f"{name}.csv", columns)
+        frame, found = _read_table(folder / f"{name}.csv", columns, folder)
         tables[name] = frame
         problems += found
     return tables, problems
 
 
-def _read_table(path: Path, columns: tuple[str, ...]) -> tuple[pd.DataFrame, list[Problem]]:
+def _read_table(
+    path: Path, columns: tuple[str, ...], folder: Path
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Read one CSV as text; parse numbers; report what cannot be read. Never writes."""
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return empty, [Problem(path.name, None, None, "file is missing")]
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        reason = (
-            f"not UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start}); save it as UTF-8"
-        )
-        return empty, [Problem(path.name, line, None, reason)]
+        text = files.read_text(path, limit=files.MAX_TABLE_BYTES, inside=folder)
+    except files.InputError as error:
+        reason = str(error).removeprefix(f"{path}: ").removeprefix(f"{path.name}, ")
+        line = re.match(r"line (\d+), (.*)", reason, re.S)
+        if line:
+            return empty, [Problem(path.name, int(line[1]), None, line[2])]
+        return empty, [Problem(path.name, None, None, reason)]
     if not text.strip():
         return empty, [
             Problem(path.name, None, None, f"empty file; expected a header: {','.join(columns)}")
         ]
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
-    except pd.errors.ParserError as error:
-        return empty, [Problem(path.name, None, None, f"not a readable CSV: {error}")]
-    problems = [
+    frame, broken = files.read_csv(path, columns, text=text)
+    del text
+    problems = [Problem(path.name, line, None, reason) for line, reason in broken]
+    problems += [
         Problem(path.name, 1, c, "missing column") for c in columns if c not in frame.columns
     ] + [Problem(path.name, 1, c, "unexpected column") for c in frame.columns if c not in columns]
     for c in columns:
         if c not in frame.columns:
             frame[c] = pd.Series(pd.NA, index=frame.index, dtype="object")
-    frame = frame[list(columns)].copy()
-    frame.index = frame.index + 2  # the line number in the file (line 1 is the header)
+    frame = frame[list(columns)]
     table = path.stem
     for column in NUMERIC.get(table, ()):
         parsed = pd.to_numeric(frame[column].str.strip(), errors="coerce").astype(float)
@@ -355,7 +365,16 @@ def _read_table(path: Path, columns: tuple[str, ...]) -> tuple[pd.DataFrame, lis
             Problem(path.name, line, column, f"not a number: {frame.at[line, column]!r}")
             for line in frame.index[bad]
         ]
-        frame[column] = parsed
+        # an interval may be open (low -inf, high +inf); a value is a finite number
+        allowed = {"low": -np.inf, "high": np.inf}.get(column)
+        endless = np.isinf(parsed) & (parsed != allowed)
+        problems += [
+            Problem(path.name, line, column, f"not a finite number: {frame.at[line, column]!r}"
+                    + (" (too large for a number)" if "inf" not in frame.at[line, column].lower()
+                       else ""))
+            for line in frame.index[endless]
+        ]  # fmt: skip
+        frame[column] = parsed.mask(endless)
     for column in DATES.get(table, ()):
         text = frame[column].astype("string")
         well_formed = text.str.fullmatch(PARTIAL_DATE.pattern).fillna(False)
@@ -484,6 +503,7 @@ def _check_tables(tables: dict[str, pd.DataFrame]) -> list[Problem]:
                 line = None if pd.isna(case.index) else int(case.index)
                 problems.append(Problem(f"{name}.csv", line, case.column, reason))
     problems += _check_observations(tables["observations"], tables["indicators"])
+    problems += _check_dates(tables)
     problems += _check_designations(tables["designations"])
     return sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column or "", p.reason))
 
@@ -510,14 +530,32 @@ def _check_observations(obs: pd.DataFrame, indicators: pd.DataFrame) -> list[Pro
             f"for {r['indicator_id']}"
         ),
     )
+    value, unit = obs["value"], obs["unit"]
     flag(
-        (obs["value"] < 0) & ~obs["unit"].isin(SIGNED_UNITS),
+        value.abs() > LARGEST,
+        "value",
+        lambda r: f"{r['value']:g} is beyond {LARGEST:g}, larger than any figure of these tables",
+    )
+    flag(
+        (value < 0) & ~unit.isin(SIGNED_UNITS),
         "value",
         lambda r: f"negative count {r['value']:g} {r['unit']}",
     )
+    counted = ~unit.isin(SIGNED_UNITS + FRACTIONAL_UNITS) & (value.abs() <= LARGEST)
+    flag(
+        counted & (value % 1 != 0),
+        "value",
+        lambda r: f"{r['value']:g} {r['unit']} is not a whole number",
+    )
+    flag(unit.isin(RANK_UNITS) & (value < 1), "value", lambda r: f"rank {r['value']:g} is below 1")
+    flag(
+        unit.isin(YEAR_UNITS) & ~value.between(EARLIEST_YEAR, LATEST_YEAR),
+        "value",
+        lambda r: f"year {r['value']:g} is outside {EARLIEST_YEAR}-{LATEST_YEAR}",
+    )
     flag(obs["low"] > obs["high"], "low", lambda r: f"low {r['low']:g} is above high {r['high']:g}")
     for qualifier in QUALIFIERS:
-        rows = obs["qualifier"] == qualifier
+        rows = (obs["qualifier"] == qualifier) & value.notna()  # no value: reported already
         implied = pd.DataFrame(
             [interval(v, qualifier) for v in obs.loc[rows, "value"]],
             index=obs.index[rows],
@@ -529,16 +567,16 @@ def _check_observations(obs: pd.DataFrame, indicators: pd.DataFrame) -> list[Pro
                 # a lower bound may be narrower than -inf (a rank is at least 1), never above the value
                 wrong = stated.isna() | (stated > obs.loc[rows, "value"])
             elif qualifier == "about":
-                value = obs.loc[rows, "value"]
-                wrong = (stated > value) if bound == "low" else (stated < value)
+                told = obs.loc[rows, "value"]
+                wrong = (stated > told) if bound == "low" else (stated < told)
             else:
                 wrong = ~np.isclose(stated.astype(float), want.astype(float), equal_nan=True)
             flag(
                 pd.Series(wrong, index=stated.index).reindex(obs.index, fill_value=False),
                 bound,
                 lambda r, b=bound, q=qualifier: (
-                    f"{b} {r[b]:g} does not fit qualifier {q!r} "
-                    f"with value {r['value']:g} "
+                    f"{b} {'is empty, which' if pd.isna(r[b]) else f'{r[b]:g}'} does not fit "
+                    f"qualifier {q!r} with value {r['value']:g} "
                     f"(expected {interval(r['value'], q)[0 if b == 'low' else 1]:g})"
                 ),
             )
@@ -560,6 +598,42 @@ def _check_observations(obs: pd.DataFrame, indicators: pd.DataFrame) -> list[Pro
         "obs_id",
         lambda r: f"duplicate fact: same as line {first.loc[tuple(r[fact])]}",
     )
+    return problems
+
+
+def _check_dates(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Dates in the calendar a study can use, no source published after today and no figure
+    dated further beyond its source's publication than a plan looks ahead (HORIZON_YEARS)."""
+    problems = []
+    for table, columns in DATES.items():
+        frame = tables[table]
+        for column in columns:
+            year = pd.to_numeric(frame[column].str[:4], errors="coerce")
+            odd = ~year.between(EARLIEST_YEAR, LATEST_YEAR) & year.notna()
+            problems += [
+                Problem(f"{table}.csv", int(line), column,
+                        f"{frame.at[line, column]} is outside {EARLIEST_YEAR}-{LATEST_YEAR}")
+                for line in frame.index[odd]
+            ]  # fmt: skip
+    sources = tables["sources"]
+    today = pd.Timestamp.today().normalize()
+    future = _period_start(sources["published"]) > today
+    problems += [
+        Problem("sources.csv", int(line), "published",
+                f"published {sources.at[line, 'published']}, after today ({today:%Y-%m-%d})")
+        for line in sources.index[future]
+    ]  # fmt: skip
+    obs = tables["observations"]
+    published = obs["source_id"].map(sources.drop_duplicates("source_id").set_index("source_id")[
+        "published"])  # fmt: skip
+    limit = _period_end(published) + pd.DateOffset(years=HORIZON_YEARS)
+    ahead = _period_start(obs["as_of"]) > limit
+    problems += [
+        Problem("observations.csv", int(line), "as_of",
+                f"as_of {obs.at[line, 'as_of']} is more than {HORIZON_YEARS} years after its "
+                f"source {obs.at[line, 'source_id']} was published ({published[line]})")
+        for line in obs.index[ahead]
+    ]  # fmt: skip
     return problems
 
 
