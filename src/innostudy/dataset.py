@@ -127,7 +127,10 @@ def data_hashes(path: str | Path | None = None) -> dict[str, str]:
     """sha256 of every table file in the data folder, for provenance."""
     folder = Path(path) if path is not None else DATA_DIR
     return {
-        f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(folder.glob("*.csv"))
+        f.name: hashlib.sha256(
+            files.read_bytes(f, limit=files.MAX_TABLE_BYTES, inside=folder)
+        ).hexdigest()
+        for f in sorted(folder.glob("*.csv"))
     }
 
 

@@ -11,7 +11,8 @@ CSV records told by their physical lines, writes serialised by a lock and all-or
 * :func:`folder_lock` serialises the writers of a data folder and :func:`replace_files` replaces
   several of its files all or none, through a journal (see its docstring).
 
-The lock is ``fcntl.flock`` on ``<folder>/.innostudy.lock``, from the standard library. The
+The lock is ``fcntl.flock`` on ``<folder>/.innostudy.lock`` (removed on release), from the
+standard library. The
 ``filelock`` package (PyPI) was weighed: on POSIX it takes the same ``flock``, and what it adds is
 Windows support and a polling timeout, which is eight lines here; a new dependency for that was
 not worth it, since the project's tooling (Makefile, venv paths) is POSIX already. ``flock`` locks
@@ -35,6 +36,7 @@ import json
 import os
 import shutil
 import stat
+import tempfile
 import time
 from pathlib import Path
 
@@ -185,36 +187,45 @@ def _broken(error: csv.Error, first: int, last: int) -> str:
 
 
 @contextlib.contextmanager
-def folder_lock(folder: Path, *, wait: float = 30.0, poll: float = 0.1):
+def folder_lock(folder: Path, *, wait: float = 30.0, poll: float = 0.05):
     """Hold the advisory write lock of ``folder``, waiting up to ``wait`` seconds for another
-    writer; FolderBusyError naming it (its pid) when it does not finish in time."""
+    writer; FolderBusyError naming it (its pid) when it does not finish in time.
+
+    The lock file holds the holder's pid and is removed on release, so nothing is left in the
+    folder; a waiter that locked a file removed meanwhile tries again on the new one.
+    """
     import fcntl
 
-    path = folder / LOCK_NAME
+    path, deadline = folder / LOCK_NAME, time.monotonic() + wait
+    while True:
+        try:
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as error:
+            raise InputError(_write_failure(folder, error) + "; nothing was changed") from None
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip()
+            os.close(descriptor)
+            if time.monotonic() >= deadline:
+                raise FolderBusyError(
+                    f"another accept is running on {folder} (pid {holder or 'unknown'}); "
+                    f"waited {wait:g} s; try again when it has finished"
+                ) from None
+            time.sleep(poll)
+            continue
+        try:
+            current = os.stat(path, follow_symlinks=False).st_ino
+        except FileNotFoundError:
+            current = None
+        if current == os.fstat(descriptor).st_ino:
+            break
+        os.close(descriptor)  # the holder removed this file on release: lock the new one
     try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-    except OSError as error:
-        raise InputError(
-            f"{folder}: cannot write there ({error.strerror}); nothing changed"
-        ) from None
-    deadline = time.monotonic() + wait
-    try:
-        while True:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip()
-                    raise FolderBusyError(
-                        f"another accept is running on {folder} (pid {holder or 'unknown'}); "
-                        f"waited {wait:g} s; try again when it has finished"
-                    ) from None
-                time.sleep(poll)
-        os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
+        os.unlink(path)
         os.close(descriptor)  # closing releases the lock
 
 
@@ -247,6 +258,22 @@ def replace_files(folder: Path, contents: dict[str, bytes]) -> None:
             _write_failure(folder, error) + f"; the change is kept in {journal} and the next "
             f"accept on this folder (or `innostudy extract --recover --data {folder}`) completes it"
         ) from None
+
+
+def write_whole(path: Path, content: bytes) -> None:
+    """Write ``path`` through a temporary file beside it renamed into place: the file is whole
+    or unchanged, and the temporary file is removed whatever happens (a full disk)."""
+    temporary = None
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=path.resolve().parent, prefix=f".{path.name}.")
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+        os.replace(temporary, path)
+    except OSError as error:
+        if temporary is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+        raise InputError(f"{path}: {_write_failure(path.resolve().parent, error)}") from None
 
 
 def recover(folder: Path) -> list[str]:
