@@ -110,7 +110,7 @@ def load_dataset(path: str | Path | None = None) -> Dataset:
     tables, problems = _read_tables(folder)
     problems += _check_tables(tables)
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
     return Dataset(folder, tables)
 
 
@@ -339,19 +339,17 @@ def _read_table(
     if not path.exists() and not path.is_symlink():
         return empty, [Problem(path.name, None, None, "file is missing")]
     try:
-        text = files.read_text(path, limit=files.MAX_TABLE_BYTES, inside=folder)
+        frame, broken = files.read_csv(path, columns, inside=folder)
     except files.InputError as error:
         reason = str(error).removeprefix(f"{path}: ").removeprefix(f"{path.name}, ")
         line = re.match(r"line (\d+), (.*)", reason, re.S)
         if line:
             return empty, [Problem(path.name, int(line[1]), None, line[2])]
         return empty, [Problem(path.name, None, None, reason)]
-    if not text.strip():
+    if (None, "empty file") in broken:
         return empty, [
             Problem(path.name, None, None, f"empty file; expected a header: {','.join(columns)}")
         ]
-    frame, broken = files.read_csv(path, columns, text=text)
-    del text
     problems = [Problem(path.name, line, None, reason) for line, reason in broken]
     problems += [
         Problem(path.name, 1, c, "missing column") for c in columns if c not in frame.columns
@@ -360,7 +358,7 @@ def _read_table(
         if c not in frame.columns:
             frame[c] = pd.Series(pd.NA, index=frame.index, dtype="object")
     frame = frame[list(columns)]
-    table = path.stem
+    table, unreadable = path.stem, {}
     for column in NUMERIC.get(table, ()):
         parsed = pd.to_numeric(frame[column].str.strip(), errors="coerce").astype(float)
         bad = frame[column].notna() & parsed.isna()
@@ -378,6 +376,7 @@ def _read_table(
             for line in frame.index[endless]
         ]  # fmt: skip
         frame[column] = parsed.mask(endless)
+        unreadable[column] = frame.index[bad | endless].tolist()
     for column in DATES.get(table, ()):
         text = frame[column].astype("string")
         well_formed = text.str.fullmatch(PARTIAL_DATE.pattern).fillna(False)
@@ -392,6 +391,8 @@ def _read_table(
             for line in frame.index[bad]
         ]
         frame.loc[bad, column] = pd.NA
+        unreadable[column] = frame.index[bad].tolist()
+    frame.attrs["unreadable"] = unreadable  # told once here; the row checks pass these cells over
     return frame, problems
 
 
@@ -497,6 +498,9 @@ def _check_tables(tables: dict[str, pd.DataFrame]) -> list[Problem]:
         except SchemaErrors as errors:
             cases = errors.failure_cases
             for case in cases.itertuples():
+                told_once = tables[name].attrs.get("unreadable", {}).get(case.column, [])
+                if case.check == "not_nullable" and case.index in told_once:
+                    continue  # said already: not a number, not a date
                 if case.check == "not_nullable":
                     reason = "missing value"
                 elif case.check == "field_uniqueness":
@@ -523,6 +527,8 @@ def _check_observations(obs: pd.DataFrame, indicators: pd.DataFrame) -> list[Pro
                 Problem(file, int(line), column, reason(row) if callable(reason) else reason)
             )
 
+    told_once = {c: [] for c in ("low", "high", "as_of", "period_end")}
+    told_once |= obs.attrs.get("unreadable", {})
     units = indicators.drop_duplicates("indicator_id").set_index("indicator_id")["unit"]
     expected = obs["indicator_id"].map(units)
     flag(
@@ -574,8 +580,9 @@ def _check_observations(obs: pd.DataFrame, indicators: pd.DataFrame) -> list[Pro
                 wrong = (stated > told) if bound == "low" else (stated < told)
             else:
                 wrong = ~np.isclose(stated.astype(float), want.astype(float), equal_nan=True)
+            wrong = pd.Series(wrong, index=stated.index) & ~stated.index.isin(told_once[bound])
             flag(
-                pd.Series(wrong, index=stated.index).reindex(obs.index, fill_value=False),
+                wrong.reindex(obs.index, fill_value=False),
                 bound,
                 lambda r, b=bound, q=qualifier: (
                     f"{b} {'is empty, which' if pd.isna(r[b]) else f'{r[b]:g}'} does not fit "
@@ -583,8 +590,9 @@ def _check_observations(obs: pd.DataFrame, indicators: pd.DataFrame) -> list[Pro
                     f"(expected {interval(r['value'], q)[0 if b == 'low' else 1]:g})"
                 ),
             )
+    undated = obs.index.isin(told_once["as_of"]) | obs.index.isin(told_once["period_end"])
     flag(
-        obs["as_of"].isna() & obs["period_end"].isna(),
+        obs["as_of"].isna() & obs["period_end"].isna() & ~undated,
         "as_of",
         "a fact needs an as-of date or a period",
     )

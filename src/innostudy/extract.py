@@ -1112,9 +1112,7 @@ def _try(contents: dict[str, bytes], origins: dict[str, tuple[str, list[int]]]) 
 def _read_text(path: Path, content: bytes | None = None) -> pd.DataFrame:
     """A CSV as text, empty cells as "", indexed by physical line (the header is line 1); a
     record that cannot be read is a ValidationError naming its line."""
-    if content is None:
-        content = files.read_bytes(path, limit=files.MAX_TABLE_BYTES)
-    frame, broken = files.read_csv(path, text=files.decode(content, path))
+    frame, broken = files.read_csv(path, content=content)
     if broken:
         raise ValidationError([Problem(path.name, line, None, why) for line, why in broken])
     return frame.astype(object).fillna("")

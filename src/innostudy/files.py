@@ -21,7 +21,7 @@ are released by the kernel when their process dies, so a killed accept leaves no
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (folder / "t.csv").write_text('id,note\\na,"two\\nlines"\\nb,x\\n', encoding="utf-8")
->>> frame, problems = read_csv(folder / "t.csv", ("id", "note"))
+>>> frame, problems = read_csv(folder / "t.csv")
 >>> frame.index.tolist(), problems                   # record b starts on physical line 4
 ([2, 4], [])
 """
@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
-import io
 import json
 import os
 import shutil
@@ -56,11 +55,12 @@ class FolderBusyError(ValueError):
     """Another process holds the lock of a data folder."""
 
 
-def read_bytes(path: str | Path, *, limit: int, inside: Path | None = None) -> bytes:
-    """The bytes of the regular file ``path``, at most ``limit`` of them.
+def check_file(path: str | Path, *, limit: int, inside: Path | None = None) -> None:
+    """Refuse, without opening it, what is no regular file of at most ``limit`` bytes.
 
     ``inside``: a folder the file must stay in once symlinks are followed. FIFOs, devices,
-    sockets and folders are refused without being opened (opening a FIFO waits for a writer).
+    sockets and folders are refused unopened (opening a FIFO waits for a writer; a device such
+    as /dev/zero never ends).
     """
     path = Path(path)
     try:
@@ -69,17 +69,25 @@ def read_bytes(path: str | Path, *, limit: int, inside: Path | None = None) -> b
             if not target.is_relative_to(inside.resolve()):
                 raise InputError(f"{path}: a symlink to {target}, outside {inside}; refused")
         info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            kind = _kind(info.st_mode)
-            raise InputError(f"{path}: {kind}, not a regular file; refused (it could block)")
-        if info.st_size > limit:
-            raise InputError(
-                f"{path}: {info.st_size:,} bytes, more than the limit of {limit:,}; refused"
-            )
-        with open(path, "rb") as handle:
-            content = handle.read(limit + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read it: {error.strerror or error}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = _kind(info.st_mode)
+        raise InputError(f"{path}: {kind}, not a regular file; refused (it could block)")
+    if info.st_size > limit:
+        raise InputError(
+            f"{path}: {info.st_size:,} bytes, more than the limit of {limit:,}; refused"
+        )
+
+
+def read_bytes(path: str | Path, *, limit: int, inside: Path | None = None) -> bytes:
+    """The bytes of ``path`` once :func:`check_file` lets it through."""
+    check_file(path, limit=limit, inside=inside)
+    try:
+        with open(path, "rb") as handle:
+            content = handle.read(limit + 1)
     except OSError as error:
         raise InputError(f"{path}: cannot read it: {error.strerror or error}") from None
     if len(content) > limit:
@@ -110,28 +118,46 @@ def decode(content: bytes, path: str | Path) -> str:
         ) from None
 
 
-def read_text(path: str | Path, *, limit: int, inside: Path | None = None) -> str:
+def read_text(path: str | Path, *, limit: int) -> str:
     """:func:`read_bytes` then :func:`decode`."""
-    return decode(read_bytes(path, limit=limit, inside=inside), path)
+    return decode(read_bytes(path, limit=limit), path)
 
 
 def read_csv(
-    path: Path, columns: tuple[str, ...] | None = None, *, text: str | None = None
-) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    path: Path,
+    columns: tuple[str, ...] | None = None,
+    *,
+    content: bytes | None = None,
+    inside: Path | None = None,
+) -> tuple[pd.DataFrame, list[tuple[int | None, str]]]:
     """A CSV as text columns (empty cells missing), indexed by the physical line each record
     starts on (the header is line 1), and the (line, reason) of every record that cannot be read.
 
-    ``columns``: the header must hold the same number of fields as each record; a record with
-    another count is reported and left out, as is one broken by a quote. ``text`` is the
-    file's content when the caller has read it already.
+    A record whose field count differs from the header's is reported and left out, as is one
+    broken by a quote; ``columns`` is the header of an empty file. The file is read as a stream
+    (:func:`check_file` first, ``inside`` as there) unless its ``content`` is given: the memory
+    taken is that of the table, not of the file's text as well.
     """
-    if text is None:
-        text = read_text(path, limit=MAX_TABLE_BYTES)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    if content is not None:
+        return _parse(_lines(decode(content, path)), columns)
+    check_file(path, limit=MAX_TABLE_BYTES, inside=inside)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return _parse(handle, columns)
+    except UnicodeDecodeError:
+        decode(read_bytes(path, limit=MAX_TABLE_BYTES, inside=inside), path)  # says where
+        raise
+    except OSError as error:
+        raise InputError(f"{path}: cannot read it: {error.strerror or error}") from None
+
+
+def _parse(lines, columns) -> tuple[pd.DataFrame, list[tuple[int | None, str]]]:
+    reader = csv.reader(lines, strict=True)
     problems: list[tuple[int, str]] = []
     header: list[str] | None = None
     cells: list[list] = []
     lines: list[int] = []
+    chunks: list[pd.DataFrame] = []  # Python strings take ~10x their text: hold a few at a time
     start = 1
     while True:
         try:
@@ -161,12 +187,36 @@ def read_csv(
         lines.append(first)
         for column, cell in zip(cells, record, strict=True):
             column.append(cell if cell != "" else None)
-    header = header or list(columns or ())
-    frame = pd.DataFrame(dict(zip(header, cells, strict=True)), index=lines, dtype="str")
+        if len(lines) == _CHUNK:
+            chunks.append(_frame(header, cells, lines))
+            cells, lines = [[] for _ in header], []
+    if header is None:
+        problems.append((None, "empty file"))
+        header = list(columns or ())
+    chunks.append(_frame(header, cells or [[] for _ in header], lines))
+    frame = pd.concat(chunks) if len(chunks) > 1 else chunks[0]
     if len(set(header)) != len(header):
         repeated = sorted({c for c in header if header.count(c) > 1})
         problems.append((1, f"repeated column(s) in the header: {', '.join(repeated)}"))
     return frame, problems
+
+
+_CHUNK = 5_000
+
+
+def _lines(text: str):
+    """The physical lines of ``text``, endings kept, one at a time (io.StringIO would hold a
+    copy of four bytes a character)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def _frame(header: list[str], cells: list[list], lines: list[int]) -> pd.DataFrame:
+    return pd.DataFrame(dict(zip(header, cells, strict=True)), index=lines, dtype="str")
 
 
 def _broken(error: csv.Error, first: int, last: int) -> str:
