@@ -336,13 +336,14 @@ def _read_table(
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read one CSV as text; parse numbers; report what cannot be read. Never writes."""
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    empty.attrs["unread"] = True
     if not path.exists() and not path.is_symlink():
         return empty, [Problem(path.name, None, None, "file is missing")]
     try:
         frame, broken = files.read_csv(path, columns, inside=folder)
     except files.InputError as error:
         reason = str(error).removeprefix(f"{path}: ").removeprefix(f"{path.name}, ")
-        line = re.match(r"line (\d+), (.*)", reason, re.S)
+        line = re.match(r"line (\d+): (.*)", reason, re.S)
         if line:
             return empty, [Problem(path.name, int(line[1]), None, line[2])]
         return empty, [Problem(path.name, None, None, reason)]
@@ -363,14 +364,14 @@ def _read_table(
         parsed = pd.to_numeric(frame[column].str.strip(), errors="coerce").astype(float)
         bad = frame[column].notna() & parsed.isna()
         problems += [
-            Problem(path.name, line, column, f"not a number: {frame.at[line, column]!r}")
+            Problem(path.name, line, column, f"not a number: {_shown(frame.at[line, column])}")
             for line in frame.index[bad]
         ]
         # an interval may be open (low -inf, high +inf); a value is a finite number
         allowed = {"low": -np.inf, "high": np.inf}.get(column)
         endless = np.isinf(parsed) & (parsed != allowed)
         problems += [
-            Problem(path.name, line, column, f"not a finite number: {frame.at[line, column]!r}"
+            Problem(path.name, line, column, f"not a finite number: {_shown(frame.at[line, column])}"
                     + (" (too large for a number)" if "inf" not in frame.at[line, column].lower()
                        else ""))
             for line in frame.index[endless]
@@ -396,6 +397,11 @@ def _read_table(
     return frame, problems
 
 
+def _shown(text: str) -> str:
+    """A cell as quoted in a message, cut short when long (a 400-digit number)."""
+    return repr(text) if len(text) <= 40 else f"{text[:20]!r}… ({len(text)} characters)"
+
+
 # -- checking -------------------------------------------------------------------------------------
 
 
@@ -403,11 +409,14 @@ def _schemas(tables: dict[str, pd.DataFrame]) -> dict:
     """Column checks per table; the allowed ids come from the other tables."""
     import pandera.pandas as pa
 
-    def ids(table: str, column: str) -> list[str]:
-        return tables[table][column].dropna().tolist()
+    def ids(table: str, column: str) -> list[str] | None:
+        """The ids of a table; None when it could not be read (said once, not for every row)."""
+        return (
+            None if tables[table].attrs.get("unread") else tables[table][column].dropna().tolist()
+        )
 
     def one_of(values, what: str):
-        return pa.Check.isin(values, error=f"not a known {what}")
+        return None if values is None else pa.Check.isin(values, error=f"not a known {what}")
 
     text = {"dtype": None, "nullable": True, "required": False}
     slug = pa.Check.str_matches(SLUG, error="not an id (lower case, digits and underscores)")

@@ -75,7 +75,8 @@ def check_file(path: str | Path, *, limit: int, inside: Path | None = None) -> N
         raise InputError(f"{path}: cannot read it: {error.strerror or error}") from None
     if not stat.S_ISREG(info.st_mode):
         kind = _kind(info.st_mode)
-        raise InputError(f"{path}: {kind}, not a regular file; refused (it could block)")
+        why = "" if stat.S_ISDIR(info.st_mode) else " (reading it could wait or never end)"
+        raise InputError(f"{path}: {kind}, not a regular file; refused{why}")
     if info.st_size > limit:
         raise InputError(
             f"{path}: {info.st_size:,} bytes, more than the limit of {limit:,}; refused"
@@ -113,8 +114,8 @@ def decode(content: bytes, path: str | Path) -> str:
         line = content[:start].count(b"\n") + 1
         column = start - (content.rfind(b"\n", 0, start) + 1) + 1
         raise InputError(
-            f"{Path(path).name}, line {line}, byte {column}: not UTF-8 (byte "
-            f"0x{content[start]:02x}); save the file as UTF-8"
+            f"{Path(path).name}, line {line}: not UTF-8 (byte 0x{content[start]:02x}, the "
+            f"line's byte {column}); save the file as UTF-8"
         ) from None
 
 
