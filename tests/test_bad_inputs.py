@@ -252,6 +252,10 @@ CASES = [
      "more than the limit of 10,000"),
     ("an accept interrupted between its two file replacements", _validate(_interrupted),
      "an accept was interrupted"),
+    ("an interrupted accept's journal with a truncated manifest",
+     _validate(lambda f, mp: _spoil_bytes(
+         _interrupted(f, mp) / files.JOURNAL_NAME / "manifest.json", None, b'{"fil').parent),
+     "not a manifest innostudy wrote"),
     ("the data folder does not exist", lambda tmp, _: cli(["validate", str(tmp / "nowhere")]),
      "data folder not found"),
     ("`innostudy extract r.txt -o D/observations.csv`",

@@ -321,7 +321,10 @@ def _read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     tables, problems = {}, []
     if not folder.is_dir():
         raise FileNotFoundError(f"data folder not found: {folder}")
-    interrupted = files.pending(folder)
+    try:
+        interrupted = files.pending(folder)
+    except files.InputError as error:
+        interrupted = str(error)
     if interrupted:
         problems.append(Problem(files.JOURNAL_NAME, None, None, interrupted))
     for name, columns in COLUMNS.items():

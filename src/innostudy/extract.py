@@ -220,10 +220,9 @@ def load_lexicon(
     """
     path = Path(path) if path is not None else DATA_DIR / "lexicon.csv"
     if indicators is None:
-        indicators = pd.read_csv(path.parent / "indicators.csv", dtype=str)
+        indicators = _read_text(path.parent / "indicators.csv", inside=path.parent)
     known = set(indicators["indicator_id"])
-    lexicon = pd.read_csv(path, dtype=str, keep_default_na=False)
-    lexicon.index = lexicon.index + 2  # line numbers in the file
+    lexicon = _read_text(path, inside=path.parent)  # indexed by physical line
     name, problems = path.name, []
     missing = [c for c in LEXICON_COLUMNS if c not in lexicon.columns]
     if missing:
@@ -1109,10 +1108,12 @@ def _try(contents: dict[str, bytes], origins: dict[str, tuple[str, list[int]]]) 
             raise ValidationError([_relocate(p, lines) for p in error.problems]) from None
 
 
-def _read_text(path: Path, content: bytes | None = None) -> pd.DataFrame:
+def _read_text(
+    path: Path, content: bytes | None = None, inside: Path | None = None
+) -> pd.DataFrame:
     """A CSV as text, empty cells as "", indexed by physical line (the header is line 1); a
     record that cannot be read is a ValidationError naming its line."""
-    frame, broken = files.read_csv(path, content=content)
+    frame, broken = files.read_csv(path, content=content, inside=inside)
     if broken:
         raise ValidationError([Problem(path.name, line, None, why) for line, why in broken])
     return frame.astype(object).fillna("")

@@ -349,8 +349,7 @@ def pending(folder: Path) -> str | None:
             f"an accept was interrupted before changing anything; {journal.name} is left over "
             f"(the next accept removes it, or `innostudy extract --recover --data {folder}`)"
         )
-    names = json.loads((journal / "manifest.json").read_text())["files"]
-    due = [n for n in names if (journal / n).exists()]
+    due = [n for n in _manifest(journal) if (journal / n).exists()]
     return (
         f"an accept was interrupted: {', '.join(due)} still lack(s) the accepted rows kept in "
         f"{journal.name}; the next accept completes it, or `innostudy extract --recover --data "
@@ -360,7 +359,7 @@ def pending(folder: Path) -> str | None:
 
 def _complete(folder: Path) -> list[str]:
     journal = folder / JOURNAL_NAME
-    names = json.loads((journal / "manifest.json").read_text())["files"]
+    names = _manifest(journal)
     done = []
     for name in names:
         if (journal / name).exists():  # gone when replaced before an interruption
@@ -372,6 +371,20 @@ def _complete(folder: Path) -> list[str]:
     _sync_folder(folder)
     shutil.rmtree(journal)
     return done
+
+
+def _manifest(journal: Path) -> list[str]:
+    """The files a journal replaces; an InputError when its manifest was tampered with."""
+    try:
+        names = json.loads((journal / "manifest.json").read_text(encoding="utf-8"))["files"]
+        if all(isinstance(n, str) and n == Path(n).name and n.endswith(".csv") for n in names):
+            return names
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    raise InputError(
+        f"{journal / 'manifest.json'}: not a manifest innostudy wrote; look at the folder and "
+        f"remove {journal} by hand"
+    )
 
 
 def _write_synced(path: Path, content: bytes) -> None:
