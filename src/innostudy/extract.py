@@ -1075,8 +1075,11 @@ def accept(path: str | Path, data: str | Path | None = None, *, wait: float = 30
             "sources.csv": _append(tables["sources.csv"], new_sources),
             "observations.csv": _append(tables["observations.csv"], chosen),
         }
-        _try(tables | texts, {"observations.csv": (path.name, list(chosen.index)),
-                              "sources.csv": (sources_path(path).name, list(new_sources.index))})  # fmt: skip
+        origins = {
+            "observations.csv": (path.name, list(chosen.index)),
+            "sources.csv": (sources_path(path).name, list(new_sources.index)),
+        }
+        _try(tables | texts, origins)
         files.replace_files(folder, {n: c for n, c in texts.items() if c != tables[n]})
     return Accepted(chosen.reset_index(drop=True), new_sources.reset_index(drop=True))
 
