@@ -443,6 +443,8 @@ def _qualifier(m: re.Match, suffix: str | None) -> str:
 
 
 def _currency(m: re.Match) -> str | None:
+    if not (m["cur_pre"] or m["cur_post"]):
+        return None
     found = set()
     if m["cur_pre"]:
         found.add(_CURRENCY_BEFORE[_key(m["cur_pre"])])
@@ -457,7 +459,9 @@ def _build(
     m: re.Match, unit: str | None, suffix: str | None, conversion: Quantity | None = None
 ) -> Quantity:
     """A Quantity from a match of _QUANTITY; ValueError when its parts do not agree."""
-    value = float(_number(m))
+    digits = m["digits"]
+    plain = digits and digits.isdecimal() and not (m["mag"] or m["mag_zh"])  # the common case
+    value = float(digits) if plain else float(_number(m))
     qualifier = _qualifier(m, m["suffix"] or suffix)
     if m["pct"] or m["pct_zh"]:
         unit = "%"
@@ -580,21 +584,29 @@ def _find_quantities(norm: str, taken: list[tuple[int, int]]) -> Iterator[Quanti
         yield quantity
 
 
+_AFTER_DIGITS = frozenset("年月日号")  # 2023年, 5月, 6日, 1号: dates and numbered things
+
+
+def _marked(m: re.Match) -> bool:
+    """Whether a qualifier, currency, magnitude or percent marks the match as a figure."""
+    return any(m[g] for g in ("qual", "sym", "cur_pre", "cur_post", "mag", "mag_zh", "pct"))
+
+
 def _not_a_figure(m: re.Match, text: str) -> bool:
     """True for matches that are no figure in running text (years, 5G, 第二, 一带一路 ...)."""
-    after = text[m.end() : m.end() + 1]
-    before = text[m.start() - 1 : m.start()] if m.start() else ""
-    marked = any(m[g] for g in ("qual", "sym", "cur_pre", "cur_post", "mag", "mag_zh", "pct"))
-    if _HYPHENATED.match(text, m.end()):
+    end = m.end()
+    after = text[end : end + 1]
+    if after == "-" and _HYPHENATED.match(text, end):
         return True  # Three-Year, 5-star: part of a compound word
-    if m["digits"]:
-        if _LETTER.match(after) or after in ("年", "月", "日", "号"):
+    digits = m["digits"]
+    if digits:
+        if after in _AFTER_DIGITS or _LETTER.match(after):
             return True
-        return not marked and _YEAR_RE.fullmatch(m["digits"]) is not None
+        return _YEAR_RE.fullmatch(digits) is not None and not _marked(m)
     if m["zh"]:
-        if before == "第" or m["zh"] in ("一", "两"):
+        if (m.start() and text[m.start() - 1] == "第") or m["zh"] in ("一", "两"):
             return True
-        return not (marked or (after and after in _ZH_CLASSIFIERS))
+        return not (_marked(m) or (after and after in _ZH_CLASSIFIERS))
     if m["words"]:
         return _OF_ANOTHER.match(text, m.end()) is not None
     return False
