@@ -441,6 +441,21 @@ def test_recover_completes_an_interrupted_accept(drafted, data, monkeypatch, cap
     assert len(load_dataset(data).observations.query("source_id == 'jx_test_2022'")) == 8
 
 
+def test_the_next_accept_completes_an_interrupted_one_then_appends_its_own(
+    drafted, data, monkeypatch, capsys
+):
+    a, b = _split_review(*drafted)
+    monkeypatch.setattr(files, "_complete", lambda folder: 1 / 0)  # stopped after the journal
+    with pytest.raises(ZeroDivisionError):
+        ex.accept(a, data=data)
+    monkeypatch.undo()
+    assert cli(["extract", "--accept", str(b), "--data", str(data)]) == 0
+    said = capsys.readouterr().out
+    assert "completed an interrupted accept first: replaced sources.csv, observations.csv" in said
+    added = load_dataset(data).observations.query("source_id == 'jx_test_2022'")
+    assert len(added) == 8 and added["obs_id"].is_unique
+
+
 def test_a_full_disk_changes_nothing_and_leaves_no_temporary_file(drafted, data, monkeypatch):
     candidates, review, sources = drafted
     review_and_save(candidates, review, sources)

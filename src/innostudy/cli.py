@@ -109,6 +109,8 @@ def _extract(args: argparse.Namespace) -> int:
             print(f"nothing appended: {error}")
             return 1
         ids = added.observations["obs_id"]
+        if added.recovered:
+            print(f"completed an interrupted accept first: replaced {', '.join(added.recovered)}")
         print(
             f"appended {len(ids)} observation(s) ({ids.iloc[0]} to {ids.iloc[-1]}) and "
             f"{len(added.sources)} source(s) to {folder}"

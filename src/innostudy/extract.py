@@ -1019,10 +1019,12 @@ def sources_path(candidates_path: str | Path) -> Path:
 
 
 class Accepted(NamedTuple):
-    """The rows :func:`accept` appended to observations.csv and sources.csv."""
+    """The rows :func:`accept` appended to observations.csv and sources.csv, and the files an
+    interrupted accept still had to replace (completed first)."""
 
     observations: pd.DataFrame
     sources: pd.DataFrame
+    recovered: tuple[str, ...] = ()
 
 
 def accept(path: str | Path, data: str | Path | None = None, *, wait: float = 30.0) -> Accepted:
@@ -1058,7 +1060,7 @@ def accept(path: str | Path, data: str | Path | None = None, *, wait: float = 30
     if chosen.empty:
         raise ValueError(f"{path}: no row is marked accept; nothing to append")
     with files.folder_lock(folder, wait=wait):
-        files.recover(folder)
+        recovered = tuple(files.recover(folder))
         tables = {
             f"{name}.csv": files.read_bytes(
                 folder / f"{name}.csv", limit=files.MAX_TABLE_BYTES, inside=folder
@@ -1081,7 +1083,7 @@ def accept(path: str | Path, data: str | Path | None = None, *, wait: float = 30
         }
         _try(tables | texts, origins)
         files.replace_files(folder, {n: c for n, c in texts.items() if c != tables[n]})
-    return Accepted(chosen.reset_index(drop=True), new_sources.reset_index(drop=True))
+    return Accepted(chosen.reset_index(drop=True), new_sources.reset_index(drop=True), recovered)
 
 
 def recover(data: str | Path | None = None, *, wait: float = 30.0) -> list[str]:
