@@ -1,9 +1,10 @@
 """Reading and writing the files of a data folder safely: nothing read that blocks or never ends,
 CSV records told by their physical lines, writes serialised by a lock and all-or-nothing.
 
-* :func:`read_bytes` reads a regular file only (a FIFO would block, a device such as /dev/zero
-  never ends, a symlink may lead out of the folder), up to a size limit, and turns every OS error
-  into one :class:`InputError` naming the file and the cause.
+* :func:`check_file` refuses, unopened, what is no regular file (a FIFO would block, a device
+  such as /dev/zero never ends), lies past a size limit or is a symlink leading out of the data
+  folder; :func:`read_bytes` and :func:`read_csv` read only what it lets through and turn every
+  OS error into one :class:`InputError` naming the file and the cause.
 * :func:`read_csv` reads a CSV as text with Python's ``csv`` module in strict mode and keeps the
   physical line each record starts on: a quote that never closes, a character after a closing
   quote and a record whose field count differs from the header's are reported with their lines,
@@ -11,12 +12,12 @@ CSV records told by their physical lines, writes serialised by a lock and all-or
 * :func:`folder_lock` serialises the writers of a data folder and :func:`replace_files` replaces
   several of its files all or none, through a journal (see its docstring).
 
-The lock is ``fcntl.flock`` on ``<folder>/.innostudy.lock`` (removed on release), from the
-standard library. The
-``filelock`` package (PyPI) was weighed: on POSIX it takes the same ``flock``, and what it adds is
-Windows support and a polling timeout, which is eight lines here; a new dependency for that was
-not worth it, since the project's tooling (Makefile, venv paths) is POSIX already. ``flock`` locks
-are released by the kernel when their process dies, so a killed accept leaves no stale lock.
+The lock is ``fcntl.flock`` on ``<folder>/.innostudy.lock``, from the standard library. The
+``filelock`` package (PyPI) was weighed: on POSIX it takes the same ``flock``; what it adds is
+Windows support and a polling timeout, which is a few lines here, so a new dependency was not worth
+it while the project's tooling (Makefile, venv paths) is POSIX already. The kernel releases a
+``flock`` when its process dies: a killed accept leaves at most an unlocked lock file, which the
+next accept takes and, like every holder, removes on release.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
