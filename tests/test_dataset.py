@@ -276,7 +276,7 @@ def test_a_stray_quote_is_refused_on_its_line_not_30_rows_dropped(data_copy):
     _set_line(data_copy, "observations", 5, lambda s: s.replace(",so far;", ',"so far;'))
     problems = _problems(data_copy)
     stray = [p for p in problems if p.file == "observations.csv" and p.line == 5]
-    assert stray and "closes only on line 35" in stray[0].reason, problems
+    assert stray and "the field runs on to line 35" in stray[0].reason, problems
 
 
 def test_a_quote_that_never_closes_is_reported(data_copy):

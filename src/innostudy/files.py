@@ -227,8 +227,9 @@ def _broken(error: csv.Error, first: int, last: int) -> str:
         return f"a quote in this record never closes (it runs to the end of the file, line {last})"
     if "expected after" in reason and last > first:
         return (
-            f"a quote in this record closes only on line {last}, where other characters follow "
-            "it: a quote that does not close on its own line joins the lines in between"
+            f"a quote opened on this line does not close on it; the field runs on to line "
+            f"{last}, where a quote closes it and other characters follow (a stray quote "
+            "swallows the lines in between)"
         )
     if "expected after" in reason:
         return 'characters after a closing quote; a quote inside a field is written twice ("")'
