@@ -203,7 +203,8 @@ def _library(call):
 # (input, how it is run, a part of the message it must get); the table shows the whole line
 CASES = [
     ("a stray quote opens a note on line 5 of observations.csv",
-     _obs(5, ",so far;", ',"so far;'), "line 5: a quote opened on this line does not close on it; the field runs on to line 35"),
+     _obs(5, ",so far;", ',"so far;'),
+     "line 5: a quote opened on this line does not close on it; the field runs on to line 35"),
     ("a quote that never closes on the last line",
      _validate(lambda f, _: _append(f / "observations.csv", 'obs0099,guiyang,"open\n')),
      "line 74: a quote in this record never closes"),
