@@ -128,13 +128,14 @@ def _write_report(report: Path) -> None:
     report.write_text(REPORT, encoding="utf-8")
 
 
-def _accept(spoil=None, wait=None):
+def _accept(spoil=None, wait=None, argv=None):
     def run(tmp, monkeypatch):
         folder = _data(tmp)
         candidates = _candidates(tmp, folder)
-        argv = ["extract", "--accept", str(candidates), "--data", str(folder)]
+        command = argv or ["extract", "--accept", str(candidates)]
+        command = [*command, "--data", str(folder)]
         with spoil(folder, candidates, monkeypatch) if spoil else contextlib.nullcontext():
-            return cli(argv + (["--wait", str(wait)] if wait is not None else []))
+            return cli(command + (["--wait", str(wait)] if wait is not None else []))
 
     return run
 
@@ -257,6 +258,8 @@ CASES = [
      _validate(lambda f, mp: _spoil_bytes(
          _interrupted(f, mp) / files.JOURNAL_NAME / "manifest.json", None, b'{"fil').parent),
      "not a manifest innostudy wrote"),
+    ("`innostudy extract --recover` while an accept holds the folder (waited 0.2 s)",
+     _accept(_locked, wait=0.2, argv=["extract", "--recover"]), "nothing recovered: another"),
     ("the data folder does not exist", lambda tmp, _: cli(["validate", str(tmp / "nowhere")]),
      "data folder not found"),
     ("`innostudy extract r.txt -o D/observations.csv`",

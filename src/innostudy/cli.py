@@ -90,7 +90,11 @@ def _extract(args: argparse.Namespace) -> int:
 
     folder = args.data or DATA_DIR
     if args.recover:
-        done = recover(folder, wait=args.wait)
+        try:
+            done = recover(folder, wait=args.wait)
+        except ValueError as error:  # another accept holds the folder; a read-only folder
+            print(f"nothing recovered: {error}")
+            return 1
         print(f"completed an interrupted accept: replaced {', '.join(done)} in {folder}" if done
               else f"{folder}: no interrupted accept to complete")  # fmt: skip
         return 0
