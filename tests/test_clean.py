@@ -515,3 +515,35 @@ def test_any_text_raises_nothing_but_parse_error(text):
             assert 0 <= found.span[0] < found.span[1] <= len(text)
     for _, (start, end) in clean.find_dates(text, reference="2023-06-01"):
         assert 0 <= start < end <= len(text)
+
+
+def test_find_figures_takes_linear_time_over_many_figures():
+    """10,000 figures took 5 s when every match was checked against every span taken before it;
+    the count of work is measured (the spans visited), not the clock (benchmarks/clean_bench.py
+    times 1 MB)."""
+    text = "1 " * 10_000 + "ranked 3rd in 2021 " * 2_000
+    found = clean.find_figures(text)
+    assert len(found.quantities) == 10_000 and len(found.ranks) == 2_000
+    taken = clean._Taken([(i * 5, i * 5 + 2) for i in range(20_000)])
+    calls = [taken.overlaps(i * 5 + 2, i * 5 + 4) for i in range(20_000)]
+    assert not any(calls) and taken._next == 20_000  # each span visited once
+
+
+@pytest.mark.parametrize(
+    "text", ["1\u2009163 experts", "1\u202f163 experts", "1\u00a0163 experts", "1\u200b163 experts"]
+)
+def test_a_number_across_an_invisible_separator_reads_alike_in_text_and_alone(text):
+    assert clean.parse_quantity(text).value == 1163
+    assert [q.value for q in clean.find_quantities(f"So far {text} joined.")] == [1163]
+
+
+def test_a_zero_width_space_that_splits_digits_is_no_number_anywhere():
+    with pytest.raises(clean.ParseError, match="invisible U\\+200B splits the number"):
+        clean.parse_quantity("11\u200b63 experts")
+    assert list(clean.find_quantities("So far 11\u200b63 experts joined.")) == []
+
+
+def test_a_rank_too_large_for_any_ranking_is_an_error_not_an_overflow():
+    out = clean.ranks(pd.Series(["12345678901234567890", "ranked 12345678901234567890th", "第3名"]))
+    assert out["position"].tolist()[2] == 3
+    assert out["error"].iloc[:2].str.contains("larger than any ranking").all()

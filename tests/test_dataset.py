@@ -253,3 +253,128 @@ def test_data_readme_documents_every_indicator_and_source(ds):
     undocumented = [i for i in ds.indicators["indicator_id"] if f"`{i}`" not in readme]
     undocumented += [s for s in ds.sources["source_id"] if f"`{s}`" not in readme]
     assert not undocumented, f"add to data/README.md: {undocumented}"
+
+
+# -- malformed CSV, impossible values, files that are no files --------------------------------------
+
+
+def _set_line(folder: Path, table: str, number: int, edit) -> None:
+    """Edit physical line ``number`` of a table's text (the header is line 1)."""
+    path = folder / f"{table}.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[number - 1] = edit(lines[number - 1])
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _problems(folder: Path) -> list:
+    with pytest.raises(ValidationError) as caught:
+        ist.load_dataset(folder)
+    return caught.value.problems
+
+
+def test_a_stray_quote_is_refused_on_its_line_not_30_rows_dropped(data_copy):
+    _set_line(data_copy, "observations", 5, lambda s: s.replace(",so far;", ',"so far;'))
+    problems = _problems(data_copy)
+    stray = [p for p in problems if p.file == "observations.csv" and p.line == 5]
+    assert stray and "the field runs on to line 35" in stray[0].reason, problems
+
+
+def test_a_quote_that_never_closes_is_reported(data_copy):
+    path = data_copy / "observations.csv"
+    path.write_text(path.read_text(encoding="utf-8") + 'obs0099,guiyang,"open\n', encoding="utf-8")
+    (problem,) = _problems(data_copy)
+    assert (problem.line, problem.column) == (74, None)
+    assert "never closes" in problem.reason
+
+
+def test_line_numbers_are_physical_lines_after_a_two_line_note(data_copy):
+    # obs0003 on line 4 has an empty note: give it a legitimate quoted note of two lines
+    _set_line(data_copy, "observations", 4, lambda s: s + '"a note, first line\nsecond line"')
+    # line 4 now spans lines 4-5, so obs0010, once on line 11, is on line 12; spoil it
+    _set_line(data_copy, "observations", 12, lambda s: s.replace(",guiyang,", ",atlantis,"))
+    (problem,) = _problems(data_copy)
+    assert (problem.line, problem.column) == (12, "entity_id"), problem
+
+
+def test_a_record_with_too_many_fields_names_its_line_and_the_counts(data_copy):
+    _set_line(data_copy, "observations", 9, lambda s: s + ",extra")
+    _set_line(data_copy, "observations", 20, lambda s: s + ",extra,more")
+    problems = [(p.line, p.reason) for p in _problems(data_copy)]
+    assert problems == [
+        (9, "15 fields where the header has 14"),
+        (20, "16 fields where the header has 14"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        ("inf", "not a finite number: 'inf'"),
+        ("1e309", "not a finite number: '1e309' (too large for a number)"),
+        ("9" * 400, "too large for a number"),
+        ("1" + "0" * 20, "beyond 1e+15"),
+        ("4984.5", "4984.5 experts is not a whole number"),
+    ],
+)
+def test_impossible_values_are_refused(data_copy, value, reason):
+    # line 8 is obs0007: 4,984 experts, exact
+    _set_line(
+        data_copy,
+        "observations",
+        8,
+        lambda s: s.replace(",4984,experts,exact,4984,4984,", f",{value},experts,exact,,,"),
+    )
+    problems = [(p.line, p.column, p.reason) for p in _problems(data_copy)]
+    assert any(line == 8 and column == "value" and reason in why for line, column, why in problems)
+    assert not any("nan" in why for _, _, why in problems), problems  # no cascade
+
+
+def test_a_rank_below_1_and_a_year_outside_the_calendar_are_refused(data_copy):
+    _set_line(
+        data_copy,
+        "observations",
+        2,
+        lambda s: s.replace(",23,rank,exact,23,23,", ",0,rank,exact,0,0,"),
+    )
+    _set_line(data_copy, "observations", 3, lambda s: s.replace(",2023-01-30,", ",1023-01-30,"))
+    problems = {(p.line, p.column): p.reason for p in _problems(data_copy)}
+    assert problems[(2, "value")] == "rank 0 is below 1"
+    assert problems[(3, "as_of")] == "1023-01-30 is outside 1900-2100"
+
+
+def test_dates_beyond_the_publication_and_today_are_refused(data_copy):
+    _set_line(data_copy, "observations", 2, lambda s: s.replace(",2023-01-30,", ",2099,"))
+    _set_line(data_copy, "sources", 3, lambda s: re.sub(r",20\d\d-\d\d-\d\d,", ",2999-01-01,", s))
+    problems = {(p.file, p.line, p.column): p.reason for p in _problems(data_copy)}
+    assert "after today" in problems[("sources.csv", 3, "published")]
+    assert "more than 35 years after its source" in problems[("observations.csv", 2, "as_of")]
+
+
+def test_a_fifo_a_device_symlink_and_a_folder_are_refused_without_reading(data_copy):
+    (data_copy / "designations.csv").unlink()
+    os.mkfifo(data_copy / "designations.csv")  # opening it would wait for a writer forever
+    (data_copy / "entities.csv").rename(data_copy.parent / "entities.csv")
+    (data_copy / "entities.csv").symlink_to("/dev/zero")  # reading it would never end
+    (data_copy / "indicators.csv").unlink()
+    (data_copy / "indicators.csv").mkdir()
+    problems = {p.file: p.reason for p in _problems(data_copy)}
+    assert "a FIFO (named pipe), not a regular file" in problems["designations.csv"]
+    assert "a symlink to /dev/zero, outside" in problems["entities.csv"]
+    assert "a folder, not a regular file" in problems["indicators.csv"]
+
+
+def test_an_unreadable_or_oversized_table_is_one_problem_not_a_traceback(data_copy, monkeypatch):
+    from innostudy import files
+
+    real_open = open
+
+    def deny(path, *args, **kwargs):
+        if str(path).endswith("designations.csv"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(files, "open", deny, raising=False)  # root reads through chmod 000
+    monkeypatch.setattr(files, "MAX_TABLE_BYTES", 10_000)
+    problems = {p.file: p.reason for p in _problems(data_copy)}
+    assert problems["designations.csv"] == "cannot read it: Permission denied"
+    assert "more than the limit of 10,000" in problems["observations.csv"]

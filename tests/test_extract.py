@@ -4,16 +4,23 @@ The texts here and in tests/fixtures/extract/ are written for these tests (inven
 seed reports are read from ../shared/seeds/ (or $INNOSTUDY_SEEDS) when present.
 """
 
+import errno
 import hashlib
 import math
 import os
+import re
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import innostudy as ist
 import innostudy.extract as ex
+from innostudy import files
 from innostudy.cli import main as cli
 from innostudy.dataset import DATA_DIR, ValidationError, load_dataset
 from innostudy.extract import extract, load_lexicon, paragraphs, score, sentences
@@ -390,24 +397,211 @@ def test_undecided_rows_and_a_missing_source_stop_the_accept(drafted, data):
     assert sha256s(data) == unchanged
 
 
-def test_a_failed_replacement_undoes_the_files_already_replaced(drafted, data, monkeypatch):
+def test_a_crash_between_the_replacements_leaves_a_valid_folder_the_next_command_completes(
+    drafted, data, monkeypatch, capsys
+):
+    candidates, review, sources = drafted
+    review_and_save(candidates, review, sources)
+    real_replace = os.replace
+
+    def crash_on_observations(source, target):
+        if Path(target).name == "observations.csv":  # the second file: sources.csv went first
+            raise OSError(errno.EIO, "Input/output error")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(files.os, "replace", crash_on_observations)
+    with pytest.raises(files.InputError, match="the next accept on this folder .* completes it"):
+        ex.accept(candidates, data=data)
+    monkeypatch.undo()
+    # the tables are consistent (the new source is on file, uncited); only the journal is told
+    (problem,) = ist.dataset.validate(data)
+    assert problem.file == files.JOURNAL_NAME and "observations.csv still lack" in problem.reason
+    assert cli(["validate", str(data)]) == 1
+    assert "an accept was interrupted" in capsys.readouterr().out
+    assert not [p for p in data.iterdir() if p.name.startswith(".") and p.is_file()]
+    # the next accept completes the interrupted one first, then finds its own rows duplicates
+    assert cli(["extract", "--accept", str(candidates), "--data", str(data)]) == 1
+    assert "duplicate fact" in capsys.readouterr().out
+    added = load_dataset(data).observations.query("source_id == 'jx_test_2022'")
+    assert len(added) == len(review) - 1
+    assert sorted(p.name for p in data.iterdir()) == sorted(p.name for p in DATA_DIR.iterdir())
+
+
+def test_recover_completes_an_interrupted_accept(drafted, data, monkeypatch, capsys):
+    candidates, review, sources = drafted
+    review_and_save(candidates, review, sources)
+    monkeypatch.setattr(files, "_complete", lambda folder: 1 / 0)  # stopped after the journal
+    with pytest.raises(ZeroDivisionError):
+        ex.accept(candidates, data=data)
+    monkeypatch.undo()
+    assert ist.dataset.validate(data)[0].file == files.JOURNAL_NAME
+    assert cli(["extract", "--recover", "--data", str(data)]) == 0
+    assert "replaced sources.csv, observations.csv" in capsys.readouterr().out
+    assert ist.dataset.validate(data) == []
+    assert len(load_dataset(data).observations.query("source_id == 'jx_test_2022'")) == 8
+
+
+def test_the_next_accept_completes_an_interrupted_one_then_appends_its_own(
+    drafted, data, monkeypatch, capsys
+):
+    a, b = _split_review(*drafted)
+    monkeypatch.setattr(files, "_complete", lambda folder: 1 / 0)  # stopped after the journal
+    with pytest.raises(ZeroDivisionError):
+        ex.accept(a, data=data)
+    monkeypatch.undo()
+    assert cli(["extract", "--accept", str(b), "--data", str(data)]) == 0
+    said = capsys.readouterr().out
+    assert "completed an interrupted accept first: replaced sources.csv, observations.csv" in said
+    added = load_dataset(data).observations.query("source_id == 'jx_test_2022'")
+    assert len(added) == 8 and added["obs_id"].is_unique
+
+
+def test_a_full_disk_changes_nothing_and_leaves_no_temporary_file(drafted, data, monkeypatch):
     candidates, review, sources = drafted
     review_and_save(candidates, review, sources)
     unchanged = sha256s(data)
-    real_replace = os.replace
-    calls = []
+    real_write = files._write_synced
 
-    def failing_second(source, target):
-        calls.append(target)
-        if len(calls) == 2:
-            raise OSError("disk full")
-        return real_replace(source, target)
+    def full(path, content):
+        if path.name == "observations.csv":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(path, content)
 
-    monkeypatch.setattr(ex.os, "replace", failing_second)
-    with pytest.raises(OSError, match="disk full"):
+    monkeypatch.setattr(files, "_write_synced", full)
+    with pytest.raises(files.InputError, match="no space left on the device .* nothing was"):
         ex.accept(candidates, data=data)
-    assert sha256s(data) == unchanged  # no temporary files left behind either
-    assert len(calls) == 3  # two replacements tried, then the first undone
+    assert sha256s(data) == unchanged  # no journal, lock or temporary file left either
+
+
+def test_a_read_only_data_folder_is_one_clear_error(drafted, data, monkeypatch, capsys):
+    candidates, review, sources = drafted
+    review_and_save(candidates, review, sources)
+    real_open = os.open
+
+    def read_only(path, *args, **kwargs):  # root writes through chmod 555: simulate EROFS
+        if Path(path).parent == data:
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(files.os, "open", read_only)
+    assert cli(["extract", "--accept", str(candidates), "--data", str(data)]) == 1
+    assert f"nothing appended: {data} is read-only" in capsys.readouterr().out
+
+
+def _split_review(candidates: Path, review, sources) -> tuple[Path, Path]:
+    """Two reviewed candidate files from one draft, accepting disjoint halves."""
+    review_and_save(candidates, review, sources)
+    review = pd.read_csv(candidates, dtype=str, keep_default_na=False)
+    paths = []
+    for name, half in (("a", review.index < 4), ("b", review.index >= 4)):
+        part = review.copy()
+        part.loc[~half, "decision"] = "reject"
+        path = candidates.with_name(f"{name}.csv")
+        part.to_csv(path, index=False)
+        shutil.copy(ex.sources_path(candidates), ex.sources_path(path))
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def _cli_process(*argv) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "innostudy.cli", *argv], env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def test_two_accepts_at_once_both_survive_with_distinct_ids(drafted, data):
+    a, b = _split_review(*drafted)
+    runs = [_cli_process("extract", "--accept", str(p), "--data", str(data)) for p in (a, b)]
+    said = [run.communicate(timeout=120)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], said
+    ranges = [re.search(r"\((obs\d+) to (obs\d+)\)", text).groups() for text in said]
+    added = load_dataset(data).observations.query("source_id == 'jx_test_2022'")
+    accepted = sum((pd.read_csv(p, dtype=str)["decision"] == "accept").sum() for p in (a, b))
+    assert len(added) == accepted == 8 and added["obs_id"].is_unique
+    assert sorted(ranges)[0][1] < sorted(ranges)[1][0]  # the second numbered after the first
+
+
+def test_an_accept_waits_for_the_lock_or_says_who_holds_it(drafted, data):
+    a, _ = _split_review(*drafted)
+    with files.folder_lock(data):
+        unchanged = sha256s(data)
+        busy = _cli_process("extract", "--accept", str(a), "--data", str(data), "--wait", "0.5")
+        out = busy.communicate(timeout=120)[0]
+        assert busy.returncode == 1
+        assert f"another accept is running on {data} (pid {os.getpid()})" in out
+        waiting = _cli_process("extract", "--accept", str(a), "--data", str(data))
+        time.sleep(1.5)
+        assert waiting.poll() is None  # still waiting for the lock
+        assert sha256s(data) == unchanged
+    assert waiting.wait(timeout=120) == 0
+    assert "appended 4 observation(s)" in waiting.stdout.read()
+
+
+def test_a_draft_never_overwrites_a_data_file_or_its_input(tmp_path, data, capsys):
+    report = tmp_path / "r.txt"
+    report.write_text("So far, Jiaxing has helped 320 experts to join the platform.\n")
+    unchanged = sha256s(data)
+    for output in (data / "observations.csv", data / "new.csv", report):
+        assert cli(["extract", str(report), "-o", str(output), "--data", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("is a data folder") == 2 and "that is an input file" in err
+    assert sha256s(data) == unchanged
+    assert report.read_text().startswith("So far")
+
+
+def test_a_report_that_is_a_fifo_a_device_or_too_large_is_refused(tmp_path, monkeypatch, capsys):
+    fifo, device, large = tmp_path / "fifo.txt", tmp_path / "zero.txt", tmp_path / "large.txt"
+    os.mkfifo(fifo)
+    device.symlink_to("/dev/zero")
+    large.write_text("1 2\n" * 1000)
+    monkeypatch.setattr(ex, "MAX_TEXT_BYTES", 1000)
+    for path in (fifo, device, large):
+        assert cli(["extract", str(path), "-o", str(tmp_path / "c.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "a FIFO (named pipe), not a regular file" in err
+    assert "a character device, not a regular file" in err
+    assert "4,000 bytes, more than the limit of 1,000" in err
+    with pytest.raises(ValueError, match="more than the limit of 1,000; split the text"):
+        ex.extract("1 2\n" * 1000)
+
+
+def test_a_draft_on_a_full_disk_leaves_no_temporary_file(tmp_path, monkeypatch):
+    real_fdopen = os.fdopen
+
+    class Full:
+        def __init__(self, *args, **kwargs):
+            self.handle = real_fdopen(*args, **kwargs)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, content):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fdopen", Full)
+    result = ex.Draft(ex.candidates(pd.DataFrame()), pd.DataFrame(columns=["source_id"]))
+    with pytest.raises(files.InputError, match="no space left"):
+        ex.write_draft(result, tmp_path / "c.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_candidates_file_with_a_stray_quote_names_its_line(drafted, data):
+    candidates, review, sources = drafted
+    review_and_save(candidates, review, sources)
+    lines = candidates.read_text().split("\n")
+    lines[2] = (
+        lines[2].replace(",accept,", ',"accept,', 1) if ",accept," in lines[2] else ('"' + lines[2])
+    )
+    candidates.write_text("\n".join(lines))
+    with pytest.raises(ValidationError) as caught:
+        ex.accept(candidates, data=data)
+    assert caught.value.problems[0].file == "candidates.csv"
+    assert caught.value.problems[0].line == 3
 
 
 def test_command_line_misuse_says_how_to_call_it(tmp_path, capsys):

@@ -80,17 +80,30 @@ def _add_selection(command: argparse.ArgumentParser) -> None:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    """Draft candidates from report files, or append reviewed candidates to the data."""
+    """Draft candidates from report files, or append reviewed candidates to the data.
+
+    Exit 0 when done; 1 when nothing was appended (problems in the candidates, another accept
+    holding the folder, a folder that cannot be written); 2 for a misuse or an unreadable FILE.
+    """
     from innostudy.dataset import DATA_DIR, ValidationError
-    from innostudy.extract import accept, draft, write_draft
+    from innostudy.extract import accept, draft, recover, write_draft
 
     folder = args.data or DATA_DIR
+    if args.recover:
+        try:
+            done = recover(folder, wait=args.wait)
+        except ValueError as error:  # another accept holds the folder; a read-only folder
+            print(f"nothing recovered: {error}")
+            return 1
+        print(f"completed an interrupted accept: replaced {', '.join(done)} in {folder}" if done
+              else f"{folder}: no interrupted accept to complete")  # fmt: skip
+        return 0
     if args.accept:
         if args.files or args.output:
             print("innostudy extract: --accept takes no FILE and no -o", file=sys.stderr)
             return 2
         try:
-            added = accept(args.accept, data=folder)
+            added = accept(args.accept, data=folder, wait=args.wait)
         except ValidationError as error:
             print(f"nothing appended; {len(error.problems)} problem(s):")
             for problem in error.problems:
@@ -100,6 +113,8 @@ def _extract(args: argparse.Namespace) -> int:
             print(f"nothing appended: {error}")
             return 1
         ids = added.observations["obs_id"]
+        if added.recovered:
+            print(f"completed an interrupted accept first: replaced {', '.join(added.recovered)}")
         print(
             f"appended {len(ids)} observation(s) ({ids.iloc[0]} to {ids.iloc[-1]}) and "
             f"{len(added.sources)} source(s) to {folder}"
@@ -113,10 +128,10 @@ def _extract(args: argparse.Namespace) -> int:
             args.files, published=args.published, source_ids=args.source_id, lang=args.lang,
             data=folder,
         )  # fmt: skip
+        companion = write_draft(result, args.output, keep=tuple(args.files))
     except ValueError as error:
         print(f"innostudy extract: {error}", file=sys.stderr)
         return 2
-    companion = write_draft(result, args.output)
     print(
         f"wrote {len(result.candidates)} candidate(s) from {len(args.files)} file(s) to "
         f"{args.output} and the source row(s) to {companion}; mark each candidate accept or "
@@ -173,6 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("-o", "--output", metavar="CANDIDATES", help="candidates file to write")
     extract.add_argument("--accept", metavar="CANDIDATES", help="reviewed candidates to append")
     extract.add_argument("--data", help="data folder (default: the repository's data/)")
+    extract.add_argument(
+        "--wait", type=float, default=30.0, metavar="SECONDS",
+        help="how long to wait for another accept on the folder (default: %(default)s)",
+    )  # fmt: skip
+    extract.add_argument(
+        "--recover", action="store_true", help="complete an interrupted accept into --data"
+    )
     extract.set_defaults(func=_extract)
     return parser
 

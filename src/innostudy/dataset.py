@@ -19,7 +19,6 @@ eGuiyang, "Guiyang makes progress in Innovation China pilot city construction", 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from innostudy import files
 from innostudy.clean import QUALIFIERS, interval
 from innostudy.divisions import COLUMNS as DIVISION_COLUMNS
 from innostudy.divisions import FIRST_YEAR as DIVISIONS_FROM
@@ -47,6 +47,14 @@ SOURCE_KINDS = (
 LANGUAGES = ("en", "zh")
 PROGRAMMES = ("pilot", "hub_city", "demonstration_city")
 SIGNED_UNITS = ("percent",)  # units whose values may be negative; every other unit counts something
+# Bounds that hold whatever the indicator: a rank is a whole number from 1; a year is a calendar
+# year; money and durations may have fractions; every other unit counts whole things.
+RANK_UNITS, YEAR_UNITS, FRACTIONAL_UNITS = ("rank",), ("year",), ("CNY", "USD", "years")
+LARGEST = 1e15  # above China's GDP in yuan (1.3e14) and 2**53 (exact whole numbers) is near
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+# How far beyond its publication a document may date a figure: targets of plans go to 2035 and the
+# 2050 centenary goals, stated from 2016 on, are the farthest horizon of Chinese planning.
+HORIZON_YEARS = 35
 
 COLUMNS = {
     "sources": ("source_id", "title", "publisher", "url", "published", "language", "kind", "note"),
@@ -108,7 +116,7 @@ def load_dataset(path: str | Path | None = None) -> Dataset:
     tables, problems = _read_tables(folder)
     problems += _check_tables(tables)
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
     return Dataset(folder, tables)
 
 
@@ -125,7 +133,10 @@ def data_hashes(path: str | Path | None = None) -> dict[str, str]:
     """sha256 of every table file in the data folder, for provenance."""
     folder = Path(path) if path is not None else DATA_DIR
     return {
-        f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(folder.glob("*.csv"))
+        f.name: hashlib.sha256(
+            files.read_bytes(f, limit=files.MAX_TABLE_BYTES, inside=folder)
+        ).hexdigest()
+        for f in sorted(folder.glob("*.csv"))
     }
 
 
@@ -317,52 +328,66 @@ def _read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     tables, problems = {}, []
     if not folder.is_dir():
         raise FileNotFoundError(f"data folder not found: {folder}")
+    try:
+        interrupted = files.pending(folder)
+    except files.InputError as error:
+        interrupted = str(error)
+    if interrupted:
+        problems.append(Problem(files.JOURNAL_NAME, None, None, interrupted))
     for name, columns in COLUMNS.items():
-        frame, found = _read_table(folder / f"{name}.csv", columns)
+        frame, found = _read_table(folder / f"{name}.csv", columns, folder)
         tables[name] = frame
         problems += found
     return tables, problems
 
 
-def _read_table(path: Path, columns: tuple[str, ...]) -> tuple[pd.DataFrame, list[Problem]]:
+def _read_table(
+    path: Path, columns: tuple[str, ...], folder: Path
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Read one CSV as text; parse numbers; report what cannot be read. Never writes."""
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    if not path.exists():
+    empty.attrs["unread"] = True
+    if not path.exists() and not path.is_symlink():
         return empty, [Problem(path.name, None, None, "file is missing")]
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        reason = (
-            f"not UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start}); save it as UTF-8"
-        )
-        return empty, [Problem(path.name, line, None, reason)]
-    if not text.strip():
+        frame, broken = files.read_csv(path, columns, inside=folder)
+    except files.InputError as error:
+        reason = str(error).removeprefix(f"{path}: ").removeprefix(f"{path.name}, ")
+        line = re.match(r"line (\d+): (.*)", reason, re.S)
+        if line:
+            return empty, [Problem(path.name, int(line[1]), None, line[2])]
+        return empty, [Problem(path.name, None, None, reason)]
+    if (None, "empty file") in broken:
         return empty, [
             Problem(path.name, None, None, f"empty file; expected a header: {','.join(columns)}")
         ]
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
-    except pd.errors.ParserError as error:
-        return empty, [Problem(path.name, None, None, f"not a readable CSV: {error}")]
-    problems = [
+    problems = [Problem(path.name, line, None, reason) for line, reason in broken]
+    problems += [
         Problem(path.name, 1, c, "missing column") for c in columns if c not in frame.columns
     ] + [Problem(path.name, 1, c, "unexpected column") for c in frame.columns if c not in columns]
     for c in columns:
         if c not in frame.columns:
             frame[c] = pd.Series(pd.NA, index=frame.index, dtype="object")
-    frame = frame[list(columns)].copy()
-    frame.index = frame.index + 2  # the line number in the file (line 1 is the header)
-    table = path.stem
+    frame = frame[list(columns)]
+    table, unreadable = path.stem, {}
     for column in NUMERIC.get(table, ()):
         parsed = pd.to_numeric(frame[column].str.strip(), errors="coerce").astype(float)
         bad = frame[column].notna() & parsed.isna()
         problems += [
-            Problem(path.name, line, column, f"not a number: {frame.at[line, column]!r}")
+            Problem(path.name, line, column, f"not a number: {_shown(frame.at[line, column])}")
             for line in frame.index[bad]
         ]
-        frame[column] = parsed
+        # an interval may be open (low -inf, high +inf); a value is a finite number
+        allowed = {"low": -np.inf, "high": np.inf}.get(column)
+        endless = np.isinf(parsed) & (parsed != allowed)
+        problems += [
+            Problem(path.name, line, column, f"not a finite number: {_shown(frame.at[line, column])}"
+                    + (" (too large for a number)" if "inf" not in frame.at[line, column].lower()
+                       else ""))
+            for line in frame.index[endless]
+        ]  # fmt: skip
+        frame[column] = parsed.mask(endless)
+        unreadable[column] = frame.index[bad | endless].tolist()
     for column in DATES.get(table, ()):
         text = frame[column].astype("string")
         well_formed = text.str.fullmatch(PARTIAL_DATE.pattern).fillna(False)
@@ -377,7 +402,14 @@ def _read_table(path: Path, columns: tuple[str, ...]) -> tuple[pd.DataFrame, lis
             for line in frame.index[bad]
         ]
         frame.loc[bad, column] = pd.NA
+        unreadable[column] = frame.index[bad].tolist()
+    frame.attrs["unreadable"] = unreadable  # told once here; the row checks pass these cells over
     return frame, problems
+
+
+def _shown(text: str) -> str:
+    """A cell as quoted in a message, cut short when long (a 400-digit number)."""
+    return repr(text) if len(text) <= 40 else f"{text[:20]!r}… ({len(text)} characters)"
 
 
 # -- checking -------------------------------------------------------------------------------------
@@ -387,11 +419,14 @@ def _schemas(tables: dict[str, pd.DataFrame]) -> dict:
     """Column checks per table; the allowed ids come from the other tables."""
     import pandera.pandas as pa
 
-    def ids(table: str, column: str) -> list[str]:
-        return tables[table][column].dropna().tolist()
+    def ids(table: str, column: str) -> list[str] | None:
+        """The ids of a table; None when it could not be read (said once, not for every row)."""
+        return (
+            None if tables[table].attrs.get("unread") else tables[table][column].dropna().tolist()
+        )
 
     def one_of(values, what: str):
-        return pa.Check.isin(values, error=f"not a known {what}")
+        return None if values is None else pa.Check.isin(values, error=f"not a known {what}")
 
     text = {"dtype": None, "nullable": True, "required": False}
     slug = pa.Check.str_matches(SLUG, error="not an id (lower case, digits and underscores)")
@@ -491,6 +526,9 @@ def _check_tables(tables: dict[str, pd.DataFrame]) -> list[Problem]:
         except SchemaErrors as errors:
             cases = errors.failure_cases
             for case in cases.itertuples():
+                told_once = tables[name].attrs.get("unreadable", {}).get(case.column, [])
+                if case.check == "not_nullable" and case.index in told_once:
+                    continue  # said already: not a number, not a date
                 if case.check == "not_nullable":
                     reason = "missing value"
                 elif case.check == "field_uniqueness":
@@ -500,6 +538,7 @@ def _check_tables(tables: dict[str, pd.DataFrame]) -> list[Problem]:
                 line = None if pd.isna(case.index) else int(case.index)
                 problems.append(Problem(f"{name}.csv", line, case.column, reason))
     problems += _check_observations(tables["observations"], tables["indicators"])
+    problems += _check_dates(tables)
     problems += _check_designations(tables["designations"])
     problems += _check_divisions(tables["divisions"])
     return sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column or "", p.reason))
@@ -517,6 +556,8 @@ def _check_observations(obs: pd.DataFrame, indicators: pd.DataFrame) -> list[Pro
                 Problem(file, int(line), column, reason(row) if callable(reason) else reason)
             )
 
+    told_once = {c: [] for c in ("low", "high", "as_of", "period_end")}
+    told_once |= obs.attrs.get("unreadable", {})
     units = indicators.drop_duplicates("indicator_id").set_index("indicator_id")["unit"]
     expected = obs["indicator_id"].map(units)
     flag(
@@ -527,14 +568,32 @@ def _check_observations(obs: pd.DataFrame, indicators: pd.DataFrame) -> list[Pro
             f"for {r['indicator_id']}"
         ),
     )
+    value, unit = obs["value"], obs["unit"]
     flag(
-        (obs["value"] < 0) & ~obs["unit"].isin(SIGNED_UNITS),
+        value.abs() > LARGEST,
+        "value",
+        lambda r: f"{r['value']:g} is beyond {LARGEST:g}, larger than any figure of these tables",
+    )
+    flag(
+        (value < 0) & ~unit.isin(SIGNED_UNITS),
         "value",
         lambda r: f"negative count {r['value']:g} {r['unit']}",
     )
+    counted = ~unit.isin(SIGNED_UNITS + FRACTIONAL_UNITS) & (value.abs() <= LARGEST)
+    flag(
+        counted & (value % 1 != 0),
+        "value",
+        lambda r: f"{r['value']:g} {r['unit']} is not a whole number",
+    )
+    flag(unit.isin(RANK_UNITS) & (value < 1), "value", lambda r: f"rank {r['value']:g} is below 1")
+    flag(
+        unit.isin(YEAR_UNITS) & ~value.between(EARLIEST_YEAR, LATEST_YEAR),
+        "value",
+        lambda r: f"year {r['value']:g} is outside {EARLIEST_YEAR}-{LATEST_YEAR}",
+    )
     flag(obs["low"] > obs["high"], "low", lambda r: f"low {r['low']:g} is above high {r['high']:g}")
     for qualifier in QUALIFIERS:
-        rows = obs["qualifier"] == qualifier
+        rows = (obs["qualifier"] == qualifier) & value.notna()  # no value: reported already
         implied = pd.DataFrame(
             [interval(v, qualifier) for v in obs.loc[rows, "value"]],
             index=obs.index[rows],
@@ -546,21 +605,23 @@ def _check_observations(obs: pd.DataFrame, indicators: pd.DataFrame) -> list[Pro
                 # a lower bound may be narrower than -inf (a rank is at least 1), never above the value
                 wrong = stated.isna() | (stated > obs.loc[rows, "value"])
             elif qualifier == "about":
-                value = obs.loc[rows, "value"]
-                wrong = (stated > value) if bound == "low" else (stated < value)
+                told = obs.loc[rows, "value"]
+                wrong = (stated > told) if bound == "low" else (stated < told)
             else:
                 wrong = ~np.isclose(stated.astype(float), want.astype(float), equal_nan=True)
+            wrong = pd.Series(wrong, index=stated.index) & ~stated.index.isin(told_once[bound])
             flag(
-                pd.Series(wrong, index=stated.index).reindex(obs.index, fill_value=False),
+                wrong.reindex(obs.index, fill_value=False),
                 bound,
                 lambda r, b=bound, q=qualifier: (
-                    f"{b} {r[b]:g} does not fit qualifier {q!r} "
-                    f"with value {r['value']:g} "
+                    f"{b} {'is empty, which' if pd.isna(r[b]) else f'{r[b]:g}'} does not fit "
+                    f"qualifier {q!r} with value {r['value']:g} "
                     f"(expected {interval(r['value'], q)[0 if b == 'low' else 1]:g})"
                 ),
             )
+    undated = obs.index.isin(told_once["as_of"]) | obs.index.isin(told_once["period_end"])
     flag(
-        obs["as_of"].isna() & obs["period_end"].isna(),
+        obs["as_of"].isna() & obs["period_end"].isna() & ~undated,
         "as_of",
         "a fact needs an as-of date or a period",
     )
@@ -577,6 +638,42 @@ def _check_observations(obs: pd.DataFrame, indicators: pd.DataFrame) -> list[Pro
         "obs_id",
         lambda r: f"duplicate fact: same as line {first.loc[tuple(r[fact])]}",
     )
+    return problems
+
+
+def _check_dates(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Dates in the calendar a study can use, no source published after today and no figure
+    dated further beyond its source's publication than a plan looks ahead (HORIZON_YEARS)."""
+    problems = []
+    for table, columns in DATES.items():
+        frame = tables[table]
+        for column in columns:
+            year = pd.to_numeric(frame[column].str[:4], errors="coerce")
+            odd = ~year.between(EARLIEST_YEAR, LATEST_YEAR) & year.notna()
+            problems += [
+                Problem(f"{table}.csv", int(line), column,
+                        f"{frame.at[line, column]} is outside {EARLIEST_YEAR}-{LATEST_YEAR}")
+                for line in frame.index[odd]
+            ]  # fmt: skip
+    sources = tables["sources"]
+    today = pd.Timestamp.today().normalize()
+    future = _period_start(sources["published"]) > today
+    problems += [
+        Problem("sources.csv", int(line), "published",
+                f"published {sources.at[line, 'published']}, after today ({today:%Y-%m-%d})")
+        for line in sources.index[future]
+    ]  # fmt: skip
+    obs = tables["observations"]
+    published = obs["source_id"].map(sources.drop_duplicates("source_id").set_index("source_id")[
+        "published"])  # fmt: skip
+    limit = _period_end(published) + pd.DateOffset(years=HORIZON_YEARS)
+    ahead = _period_start(obs["as_of"]) > limit
+    problems += [
+        Problem("observations.csv", int(line), "as_of",
+                f"as_of {obs.at[line, 'as_of']} is more than {HORIZON_YEARS} years after its "
+                f"source {obs.at[line, 'source_id']} was published ({published[line]})")
+        for line in obs.index[ahead]
+    ]  # fmt: skip
     return problems
 
 

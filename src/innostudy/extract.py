@@ -45,9 +45,7 @@ import bisect
 import csv
 import io
 import math
-import os
 import re
-import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -59,7 +57,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from innostudy import clean
+from innostudy import clean, files
 from innostudy.dataset import COLUMNS as TABLE_COLUMNS
 from innostudy.dataset import DATA_DIR, ENTITY_KINDS, LANGUAGES, Problem, ValidationError
 
@@ -75,6 +73,9 @@ PLACE_KINDS = (
 REVIEW_COLUMNS = ("entity_text", "currency", "confidence", "file", "start", "end")
 CANDIDATE_COLUMNS = ("decision", *TABLE_COLUMNS["observations"], *REVIEW_COLUMNS)
 DECISIONS = ("accept", "reject")
+# The largest report read (8 MiB, some 2.8 million Chinese characters, a few books): text of
+# nothing but short numeric lines is read at about 0.1 MB/s, so this bounds a draft to ~90 s.
+MAX_TEXT_BYTES = 8 * 2**20
 _NUMBER_COLUMNS = {
     "value": float, "low": float, "high": float, "confidence": float, "start": int, "end": int,
     "sentence_start": int, "sentence_end": int,
@@ -97,6 +98,10 @@ def extract(
     ``lang`` is "en" or "zh" (detected when None); ``data`` is the folder with the lexicon,
     entities and codebook (the repository's ``data/`` by default). Columns: see ``COLUMNS``.
     """
+    if len(text) > MAX_TEXT_BYTES:
+        raise ValueError(
+            f"{len(text):,} characters, more than the limit of {MAX_TEXT_BYTES:,}; split the text"
+        )
     kit = _kit(Path(data) if data is not None else DATA_DIR)
     if entity is not None and entity not in kit.names.kinds:
         raise ValueError(f"unknown entity {entity!r}: not in {kit.folder / 'entities.csv'}")
@@ -215,10 +220,9 @@ def load_lexicon(
     """
     path = Path(path) if path is not None else DATA_DIR / "lexicon.csv"
     if indicators is None:
-        indicators = pd.read_csv(path.parent / "indicators.csv", dtype=str)
+        indicators = _read_text(path.parent / "indicators.csv", inside=path.parent)
     known = set(indicators["indicator_id"])
-    lexicon = pd.read_csv(path, dtype=str, keep_default_na=False)
-    lexicon.index = lexicon.index + 2  # line numbers in the file
+    lexicon = _read_text(path, inside=path.parent)  # indexed by physical line
     name, problems = path.name, []
     missing = [c for c in LEXICON_COLUMNS if c not in lexicon.columns]
     if missing:
@@ -958,6 +962,7 @@ def draft(
     (default: the file name as a slug, "000_5a3b.txt" -> "000_5a3b").
     """
     paths = [Path(p) for p in paths]
+    texts = [files.read_text(p, limit=MAX_TEXT_BYTES) for p in paths]  # every file or none
     published = list(published or [None])
     if len(published) == 1:
         published *= len(paths)
@@ -970,8 +975,7 @@ def draft(
     if len(set(source_ids)) != len(source_ids):
         raise ValueError(f"each file is its own source: repeated source ids in {source_ids}")
     found, sources = [], []
-    for path, day, source_id in zip(paths, published, source_ids, strict=True):
-        text = path.read_text(encoding="utf-8-sig")
+    for path, text, day, source_id in zip(paths, texts, published, source_ids, strict=True):
         language = lang or detect_language(text)
         rows = extract(text, source_id=source_id, published=day, lang=language, data=data)
         found.append(candidates(rows, file=path.name))
@@ -984,13 +988,27 @@ def draft(
     return Draft(table, pd.DataFrame(sources, columns=list(TABLE_COLUMNS["sources"])))
 
 
-def write_draft(result: Draft, path: str | Path) -> Path:
+def write_draft(result: Draft, path: str | Path, *, keep: tuple = ()) -> Path:
     """Write the candidates to ``path`` and the source rows beside it (``<name>.sources.csv``,
-    the companion :func:`accept` reads); return the companion's path."""
+    the companion :func:`accept` reads); return the companion's path.
+
+    Never into a data folder (one holding observations.csv or sources.csv: the raw data are not
+    overwritten by a draft), nor over a file of ``keep`` (the reports drafted from); each file is
+    written whole or not at all, no temporary file left behind.
+    """
     path = Path(path)
-    result.candidates.to_csv(path, index=False, lineterminator="\n")
     companion = sources_path(path)
-    result.sources.to_csv(companion, index=False, lineterminator="\n")
+    for target in (path, companion):
+        folder = target.resolve().parent
+        if any((folder / f"{table}.csv").exists() for table in ("observations", "sources")):
+            raise files.InputError(
+                f"{target}: {folder} is a data folder; write the candidates elsewhere and "
+                "append them with innostudy extract --accept"
+            )
+        if any(target.resolve() == Path(k).resolve() for k in keep):
+            raise files.InputError(f"{target}: that is an input file; choose another name")
+    for frame, target in ((result.candidates, path), (result.sources, companion)):
+        files.write_whole(target, frame.to_csv(index=False, lineterminator="\n").encode())
     return companion
 
 
@@ -1001,13 +1019,15 @@ def sources_path(candidates_path: str | Path) -> Path:
 
 
 class Accepted(NamedTuple):
-    """The rows :func:`accept` appended to observations.csv and sources.csv."""
+    """The rows :func:`accept` appended to observations.csv and sources.csv, and the files an
+    interrupted accept still had to replace (completed first)."""
 
     observations: pd.DataFrame
     sources: pd.DataFrame
+    recovered: tuple[str, ...] = ()
 
 
-def accept(path: str | Path, data: str | Path | None = None) -> Accepted:
+def accept(path: str | Path, data: str | Path | None = None, *, wait: float = 30.0) -> Accepted:
     """Append the rows of a reviewed candidates file marked ``accept`` to the data folder.
 
     Every row needs a decision (accept or reject). Accepted rows become observations (blank
@@ -1016,10 +1036,13 @@ def accept(path: str | Path, data: str | Path | None = None) -> Accepted:
     whole with :func:`~innostudy.dataset.load_dataset` on a temporary copy; any problem (an
     invalid or duplicate row, a source missing or at odds with the one on file) raises one
     :class:`~innostudy.dataset.ValidationError` naming the candidates line, and nothing is
-    written. Otherwise both files are replaced atomically, never half.
-    """
-    from innostudy.dataset import load_dataset
+    written. Otherwise both files are replaced all or none (:func:`innostudy.files.replace_files`).
 
+    Accepts into one folder take turns: each holds the folder's lock (waiting up to ``wait``
+    seconds for another, then :class:`~innostudy.files.FolderBusyError`) from reading the tables
+    to replacing them, so two accepts never number the same obs ids or lose each other's rows.
+    An accept interrupted earlier is completed first (:func:`innostudy.files.recover`).
+    """
     path, folder = Path(path), Path(data) if data is not None else DATA_DIR
     review = _read_text(path)
     needed = ("decision", *TABLE_COLUMNS["observations"])
@@ -1036,41 +1059,69 @@ def accept(path: str | Path, data: str | Path | None = None) -> Accepted:
     chosen = review.loc[decision == "accept", list(TABLE_COLUMNS["observations"])].copy()
     if chosen.empty:
         raise ValueError(f"{path}: no row is marked accept; nothing to append")
-    files = {name: (folder / name).read_bytes() for name in ("observations.csv", "sources.csv")}
-    old_obs = _read_text(folder / "observations.csv")
-    old_sources = _read_text(folder / "sources.csv")
-    _number(chosen, old_obs["obs_id"])
-    new_sources, problems = _new_sources(chosen, old_sources, sources_path(path))
-    if problems:
-        raise ValidationError(problems)
-    texts = {
-        "observations.csv": _append(files["observations.csv"], chosen),
-        "sources.csv": _append(files["sources.csv"], new_sources),
-    }
+    with files.folder_lock(folder, wait=wait):
+        recovered = tuple(files.recover(folder))
+        tables = {
+            f"{name}.csv": files.read_bytes(
+                folder / f"{name}.csv", limit=files.MAX_TABLE_BYTES, inside=folder
+            )
+            for name in TABLE_COLUMNS
+        }
+        old_obs = _read_text(folder / "observations.csv", tables["observations.csv"])
+        old_sources = _read_text(folder / "sources.csv", tables["sources.csv"])
+        _number(chosen, old_obs["obs_id"])
+        new_sources, problems = _new_sources(chosen, old_sources, sources_path(path))
+        if problems:
+            raise ValidationError(problems)
+        texts = {  # sources first: a folder stopped between the two still validates
+            "sources.csv": _append(tables["sources.csv"], new_sources),
+            "observations.csv": _append(tables["observations.csv"], chosen),
+        }
+        origins = {
+            "observations.csv": (path.name, list(chosen.index)),
+            "sources.csv": (sources_path(path).name, list(new_sources.index)),
+        }
+        _try(tables | texts, origins)
+        files.replace_files(folder, {n: c for n, c in texts.items() if c != tables[n]})
+    return Accepted(chosen.reset_index(drop=True), new_sources.reset_index(drop=True), recovered)
+
+
+def recover(data: str | Path | None = None, *, wait: float = 30.0) -> list[str]:
+    """Complete an accept into ``data`` that was interrupted; the files it replaced."""
+    folder = Path(data) if data is not None else DATA_DIR
+    with files.folder_lock(folder, wait=wait):
+        return files.recover(folder)
+
+
+def _try(contents: dict[str, bytes], origins: dict[str, tuple[str, list[int]]]) -> None:
+    """Validate the would-be tables in a scratch folder; a ValidationError told on the lines of
+    the files the new rows came from."""
+    from innostudy.dataset import load_dataset
+
     with tempfile.TemporaryDirectory() as scratch:
         trial = Path(scratch)
-        for item in folder.iterdir():
-            if item.is_file():
-                shutil.copy2(item, trial / item.name)
-        for name, content in texts.items():
+        for name, content in contents.items():
             (trial / name).write_bytes(content)
         try:
             load_dataset(trial)
         except ValidationError as error:
-            lines = {
-                "observations.csv": (len(old_obs), path.name, list(chosen.index)),
-                "sources.csv": (len(old_sources), sources_path(path).name, list(new_sources.index)),
-            }
+            lines = {}
+            for name, (origin, origin_lines) in origins.items():
+                frame, _ = files.read_csv(trial / name)
+                new = frame.index[len(frame) - len(origin_lines) :] if origin_lines else []
+                lines[name] = (origin, dict(zip(new, origin_lines, strict=True)))
             raise ValidationError([_relocate(p, lines) for p in error.problems]) from None
-    _replace_all(folder, {n: c for n, c in texts.items() if c != files[n]})
-    return Accepted(chosen.reset_index(drop=True), new_sources.reset_index(drop=True))
 
 
-def _read_text(path: Path) -> pd.DataFrame:
-    """A CSV as text, empty cells as "", indexed by line number (the header is line 1)."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    frame.index = frame.index + 2
-    return frame
+def _read_text(
+    path: Path, content: bytes | None = None, inside: Path | None = None
+) -> pd.DataFrame:
+    """A CSV as text, empty cells as "", indexed by physical line (the header is line 1); a
+    record that cannot be read is a ValidationError naming its line."""
+    frame, broken = files.read_csv(path, content=content, inside=inside)
+    if broken:
+        raise ValidationError([Problem(path.name, line, None, why) for line, why in broken])
+    return frame.astype(object).fillna("")
 
 
 def _number(chosen: pd.DataFrame, existing: pd.Series) -> None:
@@ -1127,11 +1178,10 @@ def _relocate(problem: Problem, lines: dict) -> Problem:
     """A problem found in the would-be data folder, told on the line of the file it came from."""
     if problem.file not in lines or problem.line is None:
         return problem
-    old_rows, origin, origin_lines = lines[problem.file]
+    origin, moved = lines[problem.file]
 
     def where(line: int) -> tuple[str, int]:
-        k = line - 2 - old_rows
-        return (origin, origin_lines[k]) if 0 <= k < len(origin_lines) else (problem.file, line)
+        return (origin, moved[line]) if line in moved else (problem.file, line)
 
     reason = re.sub(
         r"same as line (\d+)", lambda m: "same as {} line {}".format(*where(int(m[1]))),
@@ -1139,39 +1189,6 @@ def _relocate(problem: Problem, lines: dict) -> Problem:
     )  # fmt: skip
     file, line = where(problem.line)
     return Problem(file, line, problem.column, reason)
-
-
-def _replace_all(folder: Path, contents: dict[str, bytes]) -> None:
-    """Replace several files of ``folder`` all or none: every new version is written and synced
-    to a temporary file beside its target first; if a replacement fails, those done are undone."""
-    staged: dict[str, str] = {}
-    originals = {name: (folder / name).read_bytes() for name in contents}
-    try:
-        for name, content in contents.items():
-            staged[name] = _stage(folder / name, content)
-        done = []
-        try:
-            for name, temporary in staged.items():
-                os.replace(temporary, folder / name)
-                done.append(name)
-        except OSError:
-            for name in done:
-                os.replace(_stage(folder / name, originals[name]), folder / name)
-            raise
-    finally:
-        for temporary in staged.values():
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-
-
-def _stage(target: Path, content: bytes) -> str:
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temporary, os.stat(target).st_mode & 0o777)
-    return temporary
 
 
 def _cell(value) -> str:
