@@ -238,6 +238,7 @@ def test_each_run_leaves_notebook_html_outputs_and_provenance(suite, data_copy):
     for result in suite.results:
         folder, stem = result.path, result.run.notebook.stem
         assert (folder / f"{stem}.ipynb").exists() and (folder / "papermill.log").exists()
+        assert "missing from font" not in (folder / "papermill.log").read_text(encoding="utf-8")
         page = (folder / f"{stem}.html").read_text(encoding="utf-8")
         assert "import innostudy" not in page  # rendered without code
         assert remote_scripts(page) == []
@@ -286,6 +287,8 @@ def test_failing_notebook_is_kept_with_its_cell_and_exception(suite):
 def test_relative_input_paths_start_where_the_command_ran_and_are_hashed(suite):
     result = suite[folder_of("reads_input", {"panel_path": "inputs/panel.csv"})]
     assert result.status == "ok" and result.records() == {"n_lines": 3}
+    assert (result.path / "figures" / "chinese_title.png").stat().st_size > 5_000
+    assert "Glyph" not in (result.path / "papermill.log").read_text(encoding="utf-8")
     provenance = json.loads((result.path / "provenance.json").read_text(encoding="utf-8"))
     panel = suite.out.parent / "invoked" / "inputs" / "panel.csv"
     assert provenance["inputs"] == [
@@ -315,7 +318,7 @@ def test_a_missing_input_names_the_path_given_resolved_and_where_from(suite):
         f"input file 'inputs/none.csv': no such file (looked for {invoked / 'inputs' / 'none.csv'}"
         f"; relative paths are resolved from {invoked})"
     )
-    assert "line 3: `resolved = report.input_file(panel_path)`" in failed.describe()
+    assert "line 4: `resolved = report.input_file(panel_path)`" in failed.describe()
 
 
 def test_a_cell_past_its_timeout_is_reported_with_its_cell(suite):

@@ -95,6 +95,18 @@ def test_stopping_the_runner_ends_its_workers_and_kernels(tmp_path, signum):
         started = wait_for(lambda: len(kernels(marked_processes(marker))) == 2, 120)
         assert started, f"two kernels did not start: {marked_processes(marker)}"
         assert list((tmp_path / "site").glob(".staging-*"))  # the runs are under way
+        second = subprocess.run(  # a second run into the same folder, meanwhile
+            [sys.executable, "-m", "innostudy.cli", "run", "--config", str(quick_config(tmp_path))]
+            + ["--out", str(tmp_path / "site")],
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert second.returncode == 2 and "Traceback" not in second.stderr
+        assert f"another run is writing to {tmp_path / 'site'} (process {runner.pid})" in (
+            second.stderr
+        )
         runner.send_signal(signum)
         returncode = runner.wait(30)
         left = wait_for(lambda: not marked_processes(marker), 5)
