@@ -27,13 +27,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from innostudy import files
+from innostudy import files, paths
 from innostudy.clean import QUALIFIERS, interval
 from innostudy.divisions import COLUMNS as DIVISION_COLUMNS
 from innostudy.divisions import FIRST_YEAR as DIVISIONS_FROM
 from innostudy.divisions import KINDS as DIVISION_KINDS
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DATA_DIR = paths.data_dir()  # the checkout's data/, else the copy inside the package
 
 ENTITY_KINDS = (
     "city", "prefecture", "national_new_area", "science_city", "high_tech_zone", "province", "programme",
@@ -108,7 +108,8 @@ class ValidationError(ValueError):
 
 
 def load_dataset(path: str | Path | None = None) -> Dataset:
-    """Read and validate the tables in ``path`` (the repository's ``data/`` by default).
+    """Read and validate the tables in ``path`` (by default :func:`innostudy.paths.data_dir`: the
+    checkout's ``data/``, or the copy inside an installed package).
 
     Raises :class:`ValidationError` listing every problem with file, line, column and reason.
     """
