@@ -68,6 +68,19 @@ def test_package_data_of_pyproject_ships_the_tables():
     assert {"data/dataset/*.csv", "data/dataset/README.md"} <= set(shipped)
 
 
+def test_data_cites_only_the_original_documents():
+    """No cell or codebook line points at the project's working files a reader cannot open."""
+    shared = re.compile(r"shared/|seed report|reference row", re.IGNORECASE)
+    found = []
+    for table in sorted((ROOT / "data").glob("*.csv")):
+        frame = pd.read_csv(table, dtype=str, keep_default_na=False)
+        for line, row in enumerate(frame.itertuples(index=False), start=2):
+            found += [f"{table.name}:{line}: {cell}" for cell in row if shared.search(cell)]
+    readme = (ROOT / "data" / "README.md").read_text(encoding="utf-8").splitlines()
+    found += [f"README.md:{n}: {text}" for n, text in enumerate(readme, 1) if shared.search(text)]
+    assert found == []
+
+
 def test_the_built_wheel_works_installed_outside_the_checkout(tmp_path):
     """The issue's acceptance check: build the wheel from a copy of the sources, install it into a
     folder of its own, import it from a folder outside any project; `list` from notebooks/."""

@@ -280,15 +280,17 @@ class Dataset:
 
 
 def _readable_locator(locator: str) -> str:
-    paragraph = re.fullmatch(r"p(\d+)(?:\.s(\d+))?", locator)
-    if paragraph:
-        text = f"paragraph {paragraph[1]}"
-        return text + (f", sentence {paragraph[2]}" if paragraph[2] else "")
-    reference = re.fullmatch(r"reference row (\d+)( \(note\))?", locator)
-    if reference:
-        note = ", note" if reference[2] else ""
-        return f"via shared/reference/program_facts.csv row {reference[1]}{note}"
-    return locator
+    """``p3`` -> "paragraph 3", ``body p4.s2`` -> "paragraph 4 of the body, sentence 2" (the
+    conventions of data/README.md); any other locator (a section's name) as it is.
+
+    >>> _readable_locator("body p4.s2"), _readable_locator("lead p1"), _readable_locator("table")
+    ('paragraph 4 of the body, sentence 2', 'paragraph 1 of the lead', 'table')
+    """
+    paragraph = re.fullmatch(r"(?:(body|lead) )?p(\d+)(?:\.s(\d+))?", locator)
+    if not paragraph:
+        return locator
+    text = f"paragraph {paragraph[2]}" + (f" of the {paragraph[1]}" if paragraph[1] else "")
+    return text + (f", sentence {paragraph[3]}" if paragraph[3] else "")
 
 
 def _bounds(frame: pd.DataFrame, suffix: str) -> tuple[pd.Series, pd.Series]:
