@@ -1,5 +1,11 @@
 """The project's own files agree with each other: one list of packages, the light import, the
-packaged copy of data/; and the built wheel works installed outside the checkout."""
+packaged copy of data/; and the built wheel works installed outside the checkout.
+
+The wheel is built offline with ``--no-build-isolation`` by the environment's own setuptools, pinned
+in requirements.lock (dev extra): from version 70.1 setuptools builds wheels itself, while the 65.5
+that ``python -m venv`` brings needs the separate ``wheel`` package and is older than the
+``setuptools>=69`` that pyproject.toml's build-system asks for.
+"""
 
 import os
 import re
