@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 
-.PHONY: test reports lab lock clean
+.PHONY: test reports lab lock clean package-data
 
 $(READY): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "innostudy needs Python 3.11 or newer")'
@@ -26,12 +26,16 @@ reports: $(READY)
 lab: $(READY)
 	$(BIN)/jupyter lab notebooks/
 
+# Copy data/ (where the tables are edited) into the package, so that an installed wheel carries them.
+package-data: $(READY)
+	$(BIN)/python -c 'from innostudy.paths import refresh_packaged_data as r; print(r() or "up to date")'
+
 # Resolve the ranges in pyproject.toml afresh in a scratch environment and pin what was installed.
 lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check ".[dev]"
-	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^innostudy' > requirements.lock
+	.lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v '^innostudy\|^pip==' > requirements.lock
 	rm -rf .lock-venv
 
 clean:

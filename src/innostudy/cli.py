@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -21,6 +22,24 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config(args: argparse.Namespace):
+    """The reports file: ``--config``, else ``notebooks/reports.yml`` of the project around the
+    working folder (walking up); outside a project, a :class:`ProjectNotFoundError` saying so."""
+    from innostudy.paths import reports_config
+
+    return args.config if args.config is not None else reports_config()
+
+
+def _out(args: argparse.Namespace, config) -> str:
+    """The site folder: ``--out``, else ``reports/`` of the project holding the reports file."""
+    from innostudy.paths import project_root
+
+    if args.out is not None:
+        return args.out
+    root = project_root(Path(config).resolve().parent)
+    return str(root / "reports") if root is not None else "reports/"
+
+
 def _overrides(pairs: list[str]) -> dict:
     from innostudy.run_plan import parse_overrides
 
@@ -32,9 +51,11 @@ def _run(args: argparse.Namespace) -> int:
     from innostudy.run import run_reports
     from innostudy.run_guard import Interrupted
 
+    config = _config(args)
+    args.out = _out(args, config)
     try:
         summary = run_reports(
-            args.config, only=args.only, jobs=args.jobs, out=args.out, overrides=_overrides(args.p)
+            config, only=args.only, jobs=args.jobs, out=args.out, overrides=_overrides(args.p)
         )
     except Interrupted as stop:
         print(
@@ -53,7 +74,7 @@ def _list(args: argparse.Namespace) -> int:
 
     from innostudy.run import plan
 
-    runs = plan(args.config, only=args.only, overrides=_overrides(args.p))
+    runs = plan(_config(args), only=args.only, overrides=_overrides(args.p))
     for run in runs:
         parameters = (
             json.dumps(run.parameters, ensure_ascii=False) if run.parameters else "defaults"
@@ -64,10 +85,9 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _add_selection(command: argparse.ArgumentParser) -> None:
-    from innostudy.run import DEFAULT_CONFIG
-
     command.add_argument(
-        "--config", default=str(DEFAULT_CONFIG), help="reports file (default: %(default)s)"
+        "--config",
+        help="reports file (default: notebooks/reports.yml of the project around this folder)",
     )
     command.add_argument("--only", nargs="+", metavar="NAME", help="run only these reports")
     command.add_argument(
@@ -87,8 +107,16 @@ def _extract(args: argparse.Namespace) -> int:
     """
     from innostudy.dataset import DATA_DIR, ValidationError
     from innostudy.extract import accept, draft, recover, write_draft
+    from innostudy.paths import PACKAGED_DATASET
 
     folder = args.data or DATA_DIR
+    if (args.recover or args.accept) and Path(folder).resolve() == PACKAGED_DATASET:
+        print(
+            "innostudy extract: the data inside the installed package are a read-only copy; "
+            "give --data DIR (a checkout's data/ folder)",
+            file=sys.stderr,
+        )
+        return 2
     if args.recover:
         try:
             done = recover(folder, wait=args.wait)
@@ -155,14 +183,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check the data tables and list every problem")
     validate.add_argument(
-        "data_dir", nargs="?", help="data folder (default: the repository's data/)"
+        "data_dir",
+        nargs="?",
+        help="data folder (default: the checkout's data/, else the packaged copy)",
     )
     validate.set_defaults(func=_validate)
 
     run = commands.add_parser("run", help="execute the report notebooks and build the report site")
     _add_selection(run)
     run.add_argument("--jobs", type=_positive, help="notebooks at once (default: CPU count)")
-    run.add_argument("--out", default="reports/", help="site folder (default: %(default)s)")
+    run.add_argument("--out", help="site folder (default: reports/ of the project)")
     run.set_defaults(func=_run)
 
     listing = commands.add_parser("list", help="list the report runs without executing them")
@@ -187,7 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--lang", choices=("en", "zh"), help="language (default: detected)")
     extract.add_argument("-o", "--output", metavar="CANDIDATES", help="candidates file to write")
     extract.add_argument("--accept", metavar="CANDIDATES", help="reviewed candidates to append")
-    extract.add_argument("--data", help="data folder (default: the repository's data/)")
+    extract.add_argument(
+        "--data", help="data folder (default: the checkout's data/, else the packaged copy)"
+    )
     extract.add_argument(
         "--wait", type=float, default=30.0, metavar="SECONDS",
         help="how long to wait for another accept on the folder (default: %(default)s)",

@@ -27,13 +27,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from innostudy import files
+from innostudy import files, paths
 from innostudy.clean import QUALIFIERS, interval
 from innostudy.divisions import COLUMNS as DIVISION_COLUMNS
 from innostudy.divisions import FIRST_YEAR as DIVISIONS_FROM
 from innostudy.divisions import KINDS as DIVISION_KINDS
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DATA_DIR = paths.data_dir()  # the checkout's data/, else the copy inside the package
 
 ENTITY_KINDS = (
     "city", "prefecture", "national_new_area", "science_city", "high_tech_zone", "province", "programme",
@@ -108,7 +108,8 @@ class ValidationError(ValueError):
 
 
 def load_dataset(path: str | Path | None = None) -> Dataset:
-    """Read and validate the tables in ``path`` (the repository's ``data/`` by default).
+    """Read and validate the tables in ``path`` (by default :func:`innostudy.paths.data_dir`: the
+    checkout's ``data/``, or the copy inside an installed package).
 
     Raises :class:`ValidationError` listing every problem with file, line, column and reason.
     """
@@ -279,15 +280,17 @@ class Dataset:
 
 
 def _readable_locator(locator: str) -> str:
-    paragraph = re.fullmatch(r"p(\d+)(?:\.s(\d+))?", locator)
-    if paragraph:
-        text = f"paragraph {paragraph[1]}"
-        return text + (f", sentence {paragraph[2]}" if paragraph[2] else "")
-    reference = re.fullmatch(r"reference row (\d+)( \(note\))?", locator)
-    if reference:
-        note = ", note" if reference[2] else ""
-        return f"via shared/reference/program_facts.csv row {reference[1]}{note}"
-    return locator
+    """``p3`` -> "paragraph 3", ``body p4.s2`` -> "paragraph 4 of the body, sentence 2" (the
+    conventions of data/README.md); any other locator (a section's name) as it is.
+
+    >>> _readable_locator("body p4.s2"), _readable_locator("lead p1"), _readable_locator("table")
+    ('paragraph 4 of the body, sentence 2', 'paragraph 1 of the lead', 'table')
+    """
+    paragraph = re.fullmatch(r"(?:(body|lead) )?p(\d+)(?:\.s(\d+))?", locator)
+    if not paragraph:
+        return locator
+    text = f"paragraph {paragraph[2]}" + (f" of the {paragraph[1]}" if paragraph[1] else "")
+    return text + (f", sentence {paragraph[3]}" if paragraph[3] else "")
 
 
 def _bounds(frame: pd.DataFrame, suffix: str) -> tuple[pd.Series, pd.Series]:

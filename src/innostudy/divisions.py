@@ -33,7 +33,9 @@ from pathlib import Path
 
 import pandas as pd
 
-DIVISIONS_CSV = Path(__file__).with_name("data") / "divisions.csv"
+from innostudy import paths
+
+DIVISIONS_CSV = paths.PACKAGE_DATA / "divisions.csv"
 COLUMNS = (
     "change_id", "date", "kind", "old_name_zh", "old_adcode", "new_name_zh", "new_adcode",
     "successor_ids", "source_id", "locator", "note",

@@ -74,8 +74,9 @@ import numpy as np
 import pandas as pd
 
 from innostudy import divisions as _divisions
+from innostudy import paths
 
-GAZETTEER_CSV = Path(__file__).with_name("data") / "gazetteer.csv"
+GAZETTEER_CSV = paths.PACKAGE_DATA / "gazetteer.csv"
 COLUMNS = ("entity_id", "name_en", "name_zh", "kind", "parent_id", "province", "adcode", "aliases")
 STATUSES = ("resolved", "ambiguous", "unknown", "defunct")
 MUNICIPALITIES = ("110000", "120000", "310000", "500000")  # province-level cities

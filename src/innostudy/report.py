@@ -1,7 +1,7 @@
 """What a notebook calls to leave results behind: figures, tables, recorded values, provenance.
 
 Everything goes below :func:`output_dir`: the folder the report runner sets through the
-``INNOSTUDY_OUTPUT_DIR`` environment variable, or ``reports/interactive/`` of the repository when a
+``INNOSTUDY_OUTPUT_DIR`` environment variable, or ``reports/interactive/`` of the project when a
 notebook is run by hand in JupyterLab. Files are written to a temporary name and moved into place, so a
 crash never leaves half a file.
 
@@ -29,9 +29,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from innostudy import paths
+
 OUTPUT_ENV = "INNOSTUDY_OUTPUT_DIR"
 INVOCATION_ENV = "INNOSTUDY_INVOCATION_DIR"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class ReportError(ValueError):
@@ -111,22 +112,18 @@ def inputs() -> list[dict]:
 
 def output_dir() -> Path:
     """The folder this notebook's outputs go to (created on first use)."""
-    folder = Path(os.environ.get(OUTPUT_ENV) or REPO_ROOT / "reports" / "interactive")
+    folder = Path(os.environ.get(OUTPUT_ENV) or paths.interactive_output_dir())
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
 def repo_path(path: str | os.PathLike) -> str:
-    """``path`` relative to the repository when inside it (provenance should not name a home folder).
+    """``path`` relative to the project when inside it (provenance should not name a home folder).
 
-    >>> repo_path(REPO_ROOT / "data")
+    >>> repo_path(paths.source_checkout() / "data")
     'data'
     """
-    resolved = Path(path).resolve()
-    try:
-        return resolved.relative_to(REPO_ROOT).as_posix()
-    except ValueError:
-        return str(resolved)
+    return paths.relative_to_project(path)
 
 
 def _atomic_write(path: Path, write) -> Path:

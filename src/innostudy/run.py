@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from innostudy import paths
 from innostudy.report import (
     INPUTS_FILE,
     INVOCATION_ENV,
@@ -316,7 +317,7 @@ def _execute(run: Run, staging: Path, invocation: str) -> dict:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    source_root = str(Path(__file__).resolve().parents[1])
+    source_root = str(paths.PACKAGE_DIR.parent)
     os.environ[OUTPUT_ENV] = str(staging)
     os.environ[INVOCATION_ENV] = invocation  # relative input paths: the caller's folder
     os.environ["PYTHONPATH"] = os.pathsep.join(

@@ -5,11 +5,18 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from innostudy import paths
 
 
-def git_state(root: Path = REPO_ROOT) -> dict:
-    """``{"commit": sha or None, "dirty": bool or None}``; None where git or a repository is absent."""
+def git_state(root: Path | None = None) -> dict:
+    """``{"commit": sha or None, "dirty": bool or None}``; None where git or a repository is absent.
+
+    ``root`` defaults to the checkout the package was imported from, else the project holding the
+    working folder.
+    """
+    root = root or paths.source_checkout() or paths.project_root()
+    if root is None:
+        return {"commit": None, "dirty": None}
 
     def git(*args: str) -> str | None:
         try:
