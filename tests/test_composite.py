@@ -2,6 +2,7 @@
 
 import dataclasses
 import doctest
+import math
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +119,144 @@ def test_jrc_rule_on_coinr_example():
         assert out.winsorised == ("u11",)
         assert abs(out.skew_after) <= 2 or out.kurt_after <= 3.5
     assert round(out.skew_before, 2) == 3.06 and round(out.kurt_before, 2) == 9.74
+
+
+def asem() -> pd.DataFrame:
+    """COINr's ASEM_iData indicators (real data, transcribed with a citation in the fixture)."""
+    path = ROOT / "tests" / "fixtures" / "composite" / "coinr_asem.csv"
+    table = pd.read_csv(path, comment="#", keep_default_na=False, na_values=[""])
+    return table.set_index("uCode")
+
+
+def test_jrc_rule_reproduces_coinr_vignette_on_asem():
+    # COINr's vignette "Outlier Treatment" (docs/articles/treat.html, 2022-09-22), section "Data
+    # frames": Treat(ASEM_iData[c("Flights", "Goods", "Services")]) with the defaults prints
+    # (Dets_Table, Treated_Points) Flights 2.103287 / 4.508879 -> nwin 1 (row 30) -> 1.900658 /
+    # 3.3360647; Goods 2.649973 / 8.266610 -> nwin 2 (rows 11, 35) -> 1.140608 / 0.1572047;
+    # Services 1.701085 / 2.375656 passes. Compared to half a unit of the last printed digit.
+    data = asem()
+    printed = {
+        "Flights": ((2.103287, 4.508879), [30], (1.900658, 3.3360647)),
+        "Goods": ((2.649973, 8.266610), [11, 35], (1.140608, 0.1572047)),
+    }
+    for name, (before, rows, after) in printed.items():
+        out = cp.treat_outliers(data[name])
+        assert (out.skew_before, out.kurt_before) == pytest.approx(before, abs=5e-7)
+        assert out.action == "winsorised"
+        assert out.winsorised == tuple(data.index[[row - 1 for row in rows]])
+        assert (out.skew_after, out.kurt_after) == pytest.approx(after, abs=5e-7)
+        untouched = data.index.difference(out.winsorised)
+        assert out.values[untouched].equals(data.loc[untouched, name].astype(float))
+    services = cp.treat_outliers(data["Services"])
+    assert services.action == "none"
+    assert (services.skew_before, services.kurt_before) == pytest.approx(
+        (1.701085, 2.375656), abs=5e-7
+    )
+    # Section "Simplified function": qTreat(df1, winmax = 1, skew_thresh = 1.5, kurt_thresh = 3)
+    # prints Flights 1.900658 / 3.336065 after one point, still failing, then log_CT -0.09502644 /
+    # -0.8305217; Goods 2.469910 / 7.087309, then 0.03104001 / -0.8888965. Section "Individual
+    # treatment": Flights with winmax = 0 is log-transformed straight away (-0.09502644 / -0.8305217).
+    strict = {"winmax": 1, "skew_threshold": 1.5, "kurt_threshold": 3}
+    for name, logged in (
+        ("Flights", (-0.09502644, -0.8305217)),
+        ("Goods", (0.03104001, -0.8888965)),
+    ):
+        out = cp.treat_outliers(data[name], **strict)
+        assert out.action == "log" and out.winsorised == ()
+        assert (out.skew_after, out.kurt_after) == pytest.approx(logged, abs=5e-8)
+        x = data[name].to_numpy()
+        log_ct = np.log(x - x.min() + 0.01 * (x.max() - x.min()))  # COINr's log_CT
+        assert np.allclose(out.values, log_ct, rtol=1e-15, atol=0)
+    flights = cp.treat_outliers(data["Flights"], winmax=0)
+    assert flights.action == "log"
+    assert (flights.skew_after, flights.kurt_after) == pytest.approx(
+        (-0.09502644, -0.8305217), abs=5e-8
+    )
+
+
+def coinr_treat(values, winmax=5, skew_thresh=2.0, kurt_thresh=3.5):
+    """A from-scratch reference of COINr's default Treat() on one vector, read from its R code
+    (COINr 1.1.14: winsorise(), check_SkewKurt(), skew(), kurt(), log_CT()), in plain Python floats.
+
+    Like COINr it counts ``nwin = length(imax) + length(imin)``, the points at the extreme in the
+    last step on each side, which include every point moved before on that side. Returns (action,
+    values); only for positive skewness when it falls back to the log (COINr's log_CT).
+    """
+    nan = float("nan")
+
+    def moments(v):
+        v = [a for a in v if a == a]
+        n = len(v)
+        mean = sum(v) / n
+        d = [a - mean for a in v]
+        s2 = sum(a * a for a in d)
+        skew = math.sqrt(n) * sum(a**3 for a in d) / s2**1.5 * math.sqrt(n * (n - 1)) / (n - 2)
+        r = n * sum(a**4 for a in d) / s2**2
+        return skew, ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+
+    def passes(v):
+        skew, kurt = moments(v)
+        return abs(skew) < skew_thresh or kurt < kurt_thresh
+
+    x, original = list(values), list(values)
+    if passes(x):
+        return "none", x
+    imax, imin, nwin = [], [], 0
+    while not passes(x) and nwin < winmax:
+        others = lambda at: [a for i, a in enumerate(x) if i not in at and a == a]  # noqa: E731
+        if moments(x)[0] >= 0:
+            top = max(a for a in x if a == a)
+            imax = [i for i, a in enumerate(x) if a == top]
+            for i, new in [(i, max(others(imax))) for i in imax]:
+                x[i] = new
+        else:
+            bottom = min(a for a in x if a == a)
+            imin = [i for i, a in enumerate(x) if a == bottom]
+            for i, new in [(i, min(others(imin))) for i in imin]:
+                x[i] = new
+        nwin = len(imax) + len(imin)
+    if passes(x):
+        return "winsorised", x
+    assert moments(original)[0] > 0
+    present = [a for a in original if a == a]
+    low, high = min(present), max(present)
+    return "log", [math.log(a - low + 0.01 * (high - low)) if a == a else nan for a in original]
+
+
+def test_jrc_rule_counts_each_winsorised_point_once():
+    # innostudy used to count a point again each time it was moved, so it stopped after two points
+    # and log-transformed what COINr winsorises. On COINr's ASEM data, Tariff, CultServ and Poverty
+    # need three points each (checked against the reference above; COINr's vignette does not print
+    # them); then seeded simulated vectors needing 3, 4, 5 and 6 points (winmax 6).
+    data = asem()
+    for name in ("Tariff", "CultServ", "Poverty"):
+        action, expected = coinr_treat(data[name].tolist())
+        out = cp.treat_outliers(data[name])
+        assert action == out.action == "winsorised"
+        assert len(out.winsorised) == 3
+        assert np.array_equal(out.values.to_numpy(), np.array(expected), equal_nan=True)
+    bulk = np.random.default_rng(7).normal(50, 5, size=100).round(2)
+    for points in (3, 4, 5, 6):
+        x = pd.Series([*bulk, *(80 * 1.25 ** np.arange(points)).round(2)])  # simulated
+        action, expected = coinr_treat(x.tolist(), winmax=6)
+        assert action == "winsorised" and (np.array(expected) != x.to_numpy()).sum() == points
+        out = cp.treat_outliers(x, winmax=6)
+        assert out.action == "winsorised" and len(out.winsorised) == points
+        assert out.values.tolist() == expected
+        assert cp.treat_outliers(x, winmax=points - 1).action == "log"  # one point short: log
+        assert coinr_treat(x.tolist(), winmax=points - 1)[0] == "log"
+
+
+def test_jrc_rule_moves_tied_extremes_together():
+    # COINr's winsorise(): every point equal to the extreme takes the next value in one step and
+    # each counts, so a tie can carry the count past winmax in that last step.
+    x = pd.Series([*range(1, 21), 150.0, 150.0, 400.0], index=[f"u{i}" for i in range(23)])
+    action, expected = coinr_treat(x.tolist(), winmax=2)
+    out = cp.treat_outliers(x, winmax=2)
+    assert out.action == action == "winsorised" and out.values.tolist() == expected
+    assert out.winsorised == ("u20", "u21", "u22") and set(out.values[["u20", "u21", "u22"]]) == {
+        20
+    }
 
 
 def test_skewness_and_kurtosis_match_scipy_bias_corrected():

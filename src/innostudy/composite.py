@@ -298,10 +298,15 @@ def treat_outliers(
     """Treat one indicator by the JRC rule, as COINr's ``Treat()`` does by default.
 
     An indicator fails when |skewness| > ``skew_threshold`` AND kurtosis > ``kurt_threshold`` (both
-    bias-corrected, Excel-style). Then its most extreme value on the skewed side is set to the next
-    one, again and again, up to ``winmax`` points; if it still fails, the original values are
-    log-transformed instead (ln(x - min + a), a = 1 % of the range; mirrored for negative skew, so
-    the order of units never changes). Missing values stay missing.
+    bias-corrected, Excel-style). Then, as COINr's ``winsorise()``, one step at a time while it
+    fails and fewer than ``winmax`` points are winsorised: the skewness of the current values picks
+    the tail (>= 0: the highest, else the lowest), every point at that extreme (ties go together)
+    takes the next value, and skewness and kurtosis are checked again. A point counts once however
+    often it is moved, so ``winmax=5`` allows five distinct points (a final step of tied points may
+    pass it, as in COINr). If it still fails, the *original* values are log-transformed instead:
+    ln(x - min + a), a = 1 % of the range (COINr's ``log_CT``), mirrored to -ln(max - x + a) for
+    negative skewness (COINr's ``log_CT_plus``; plain ``log_CT`` would stretch the long tail), so
+    the order of units never changes. Missing values stay missing.
 
     >>> out = treat_outliers(pd.Series([*range(1, 11), 30, 100]))
     >>> out.action, out.values.iloc[-1], round(out.kurt_before, 2)
@@ -315,38 +320,36 @@ def treat_outliers(
     def fails(skew, kurt):
         return abs(skew) > skew_threshold and kurt > kurt_threshold
 
-    def result(treated, action, points, skew, kurt):
+    def result(treated, action, skew, kurt):
         out = x.to_numpy().copy()
         out[present] = treated
-        labels = tuple(x.index[present][points])
+        moved = treated != original if action == "winsorised" else np.zeros(len(treated), bool)
+        labels = tuple(x.index[present][moved])
         series = pd.Series(out, index=x.index, name=x.name)
         return OutlierTreatment(series, action, labels, skew0, kurt0, skew, kurt)
 
     if math.isnan(skew0):
-        return result(original, "not tested", [], skew0, kurt0)
+        return result(original, "not tested", skew0, kurt0)
     if not fails(skew0, kurt0):
-        return result(original, "none", [], skew0, kurt0)
-    treated, points = original.copy(), []
+        return result(original, "none", skew0, kurt0)
+    treated = original.copy()
     skew, kurt = skew0, kurt0
-    while fails(skew, kurt):
-        high = skew >= 0
-        extreme = treated.max() if high else treated.min()
-        at = np.flatnonzero(treated == extreme)
-        rest = treated[treated != extreme]
-        if rest.size == 0 or len(points) + len(at) > winmax:
+    while fails(skew, kurt) and np.count_nonzero(treated != original) < winmax:
+        extreme = treated.max() if skew >= 0 else treated.min()
+        at = treated == extreme
+        if at.all():
             break
-        treated[at] = rest.max() if high else rest.min()
-        points.extend(at)
+        treated[at] = treated[~at].max() if skew >= 0 else treated[~at].min()
         skew, kurt = _skew_kurt(treated)
     if not fails(skew, kurt):
-        return result(treated, "winsorised", points, skew, kurt)
+        return result(treated, "winsorised", skew, kurt)
     offset = 0.01 * (original.max() - original.min())
     logged = (
         np.log(original - original.min() + offset)
         if skew0 >= 0
         else -np.log(original.max() - original + offset)
     )
-    return result(logged, "log", [], *_skew_kurt(logged))
+    return result(logged, "log", *_skew_kurt(logged))
 
 
 # --------------------------------------------------------------------------------------------------
