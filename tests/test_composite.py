@@ -367,6 +367,56 @@ def test_ranks_share_the_best_rank_on_ties():
     assert cp.rank_scores(scores).tolist() == [2, 1, 2, 4]
 
 
+def test_ranks_tie_within_a_relative_tolerance():
+    assert cp.RANK_RTOL == 1e-12
+    scores = pd.Series([100.0, 100.0 - 5e-11, 100.0 - 2e-10, 50.0], index=list("abcd"))
+    assert cp.rank_scores(scores).tolist() == [1, 1, 3, 4]  # 5e-11 < 1e-12 x 100 < 2e-10
+    assert cp.rank_scores(-scores, ascending=True).tolist() == [1, 1, 3, 4]
+    with pytest.raises(CompositeInputError, match="infinite score for a"):
+        cp.rank_scores(pd.Series([np.inf, 1.0], index=list("ab")))
+
+
+def identical_units():
+    # Simulated: 35 units, then two copies of simulated_unit_06: three identical units. Their
+    # weighted sums come out of the matrix product a few 1e-15 apart, which ranked them 21, 21, 20.
+    table, spec = cp.simulated_table(n_units=35, n_indicators=9, seed=9)
+    copies = table.loc[["simulated_unit_06"] * 2].set_axis(["copy_1", "copy_2"])
+    return pd.concat([table, copies]), spec, ["simulated_unit_06", "copy_1", "copy_2"]
+
+
+def test_identical_units_share_the_best_rank_everywhere():
+    table, spec, same = identical_units()
+    index = cp.build(table, spec)
+    assert index.ranks[same].tolist() == [20, 20, 20]
+    assert (index.scores > index.scores[same[0]] + 1e-9).sum() == 19
+    tidy = index.tidy().set_index(["entity_id", "component"])["rank"]
+    for pillar in spec.pillars.values():
+        assert tidy.loc[[(unit, pillar) for unit in same]].nunique() == 1
+    nominal = cp.uncertainty(table, spec, n=20, weights=0)
+    assert nominal.ranks.loc[same, "nominal_rank"].tolist() == [20, 20, 20]
+    assert (nominal.ranks.loc[same, ["p05_rank", "p95_rank"]] == 20).all().all()
+    assert (nominal.draws["mean_abs_rank_shift"] == 0).all()
+    options = {"normalisations": ("minmax", "rank"), "aggregations": ("arithmetic", "topsis")}
+    drawn = cp.uncertainty(table, spec.replace(minmax_range=(1, 100)), n=300, seed=2, **options)
+    frequencies = drawn.frequencies.loc[same]
+    assert (frequencies.nunique() == 1).all() and frequencies.iloc[0].sum() == 300
+    for i in (0, 99, 299):  # each draw rebuilt: the same ranks for the three, as build() gives
+        draw = drawn.draws.iloc[i]
+        rebuilt = cp.build(
+            table,
+            spec.replace(
+                minmax_range=(1, 100), weights=draw[table.columns].to_dict(), pillars=None,
+                normalise=draw["normalise"], aggregate=draw["aggregate"],
+            ),
+        )  # fmt: skip
+        assert rebuilt.ranks[same].nunique() == 1
+        rank = rebuilt.ranks[same[0]]
+        assert (frequencies[rank] > 0).all()
+    # sensitivity(): the same choice twice moves no unit, so every rank shift is 0
+    with pytest.raises(CompositeInputError, match="does not vary"):
+        cp.sensitivity(table, spec, n=64, weights=0, normalisations=("minmax", "minmax"))
+
+
 def test_cronbach_alpha_equals_the_covariance_form():
     x = frame(np.random.default_rng(5).normal(size=(30, 4)) + np.arange(30)[:, None] / 10)
     covariance = x.cov().to_numpy()

@@ -48,6 +48,7 @@ WEIGHTINGS = ("equal", "entropy_proportions", "entropy_minmax", "critic", "pca")
 AGGREGATIONS = ("arithmetic", "geometric", "topsis")
 TOPSIS_NORMALISATIONS = ("vector", "minmax")
 ENTROPY_VARIANTS = ("proportions", "minmax")
+RANK_RTOL = 1e-12  # scores closer than this x the largest absolute score share a rank
 
 
 class CompositeInputError(ValueError):
@@ -644,12 +645,28 @@ def vikor(table: pd.DataFrame, weights, directions, v: float = 0.5) -> pd.DataFr
 def rank_scores(scores: pd.Series, *, ascending: bool = False) -> pd.Series:
     """Ranks, 1 = best (highest score unless ``ascending``); ties share the best rank ("min").
 
+    Scores equal to ``RANK_RTOL`` (1e-12) x the largest absolute score tie, so that floating-point
+    noise (identical units whose sums were added in another order) never splits them: sorted from
+    the best, a score that close to the one before it takes its rank. The same rule ranks the
+    Monte Carlo draws of :func:`uncertainty` and :func:`sensitivity`.
+
     >>> rank_scores(pd.Series([3.0, 5.0, 3.0], index=list("abc"))).tolist()
     [2, 1, 2]
+    >>> rank_scores(pd.Series([0.1 + 0.2, 0.3, 0.2], index=list("abc"))).tolist()
+    [1, 1, 3]
     """
     missing = list(scores.index[scores.isna()])
-    _fail([f"no score for {_names(missing)}"] if missing else [], "cannot rank")
-    return scores.rank(method="min", ascending=ascending).astype(int).rename("rank")
+    infinite = list(scores.index[np.isinf(scores.to_numpy(dtype=float))])
+    _fail(
+        ([f"no score for {_names(missing)}"] if missing else [])
+        + ([f"infinite score for {_names(infinite)}"] if infinite else []),
+        "cannot rank",
+    )
+    values = scores.to_numpy(dtype=float)
+    order, ranks = _rank_rows((values if not ascending else -values)[None, :])
+    out = np.empty(len(values), dtype=np.int64)
+    out[order[0]] = ranks[0]
+    return pd.Series(out, index=scores.index, name="rank")
 
 
 def cronbach_alpha(table: pd.DataFrame) -> float:
@@ -1056,13 +1073,16 @@ class CompositeIndex:
         frames = [self.scores.rename("score").to_frame().assign(component="index", rank=self.ranks)]
         for pillar in self.pillar_scores.columns:
             scores = self.pillar_scores[pillar]
-            ranks = (scores.groupby(level=0) if self.is_panel else scores).rank(
-                method="min", ascending=False
+            present = scores.dropna()
+            ranks = (
+                present.groupby(level=0, group_keys=False).apply(rank_scores)
+                if self.is_panel
+                else rank_scores(present)
             )
             frames.append(
                 scores.rename("score")
                 .to_frame()
-                .assign(component=pillar, rank=ranks.astype("Int64"))
+                .assign(component=pillar, rank=ranks.reindex(scores.index).astype("Int64"))
             )
         tidy = pd.concat(frames).rename_axis(levels).reset_index()
         return tidy[[*levels, "component", "score", "rank"]]
@@ -1240,23 +1260,19 @@ def simulated_table(
 
 
 def _rank_rows(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rank every row of a draws x units score matrix (1 = highest; ties share the best rank).
+    """Rank every row of a draws x units score matrix: 1 = highest, ties share the best rank.
 
-    One sort per row, of integer keys: each score's distance below the row's best (a non-negative
-    float, whose bits order like integers) with the unit's position in its lowest mantissa bits.
-    Distances equal to 13 significant digits (for 300 units) tie. Returns ``order`` (units by
-    rank) and ``ranks`` (the rank of ``order``'s unit).
+    A tie is a score within ``RANK_RTOL`` x the row's largest absolute score of the one ranked just
+    before it (so a run of such scores shares one rank). One sort per row. Returns ``order`` (units
+    by rank) and ``ranks`` (the rank of ``order``'s unit).
     """
-    units = scores.shape[1]
-    bits = max(1, (units - 1).bit_length())
-    below = scores.max(axis=1, keepdims=True) - scores
-    if not np.isfinite(below).all():
+    if not np.isfinite(scores).all():
         raise CompositeInputError("scores are not finite in some draws")
-    keys = (below.view(np.int64) & ~np.int64((1 << bits) - 1)) | np.arange(units)
-    keys.sort(axis=1)
-    order = keys & ((1 << bits) - 1)
-    keys >>= bits
-    tied = keys[:, 1:] == keys[:, :-1]
+    units = scores.shape[1]
+    order = np.argsort(-scores, axis=1)
+    ordered = np.take_along_axis(scores, order, axis=1)
+    tolerance = RANK_RTOL * np.abs(scores).max(axis=1, keepdims=True)
+    tied = ordered[:, :-1] - ordered[:, 1:] <= tolerance
     ranks = np.broadcast_to(np.arange(1, units + 1), scores.shape)
     if tied.any():
         rows = np.flatnonzero(tied.any(axis=1))
@@ -1358,11 +1374,9 @@ class _Engine:
                 else [],
                 "a geometric mean needs positive values",
             )
-            x = np.log(
-                np.where(present, x, 1.0)
-            )  # ranks of the log-mean = ranks of the geometric mean
+            x = np.log(np.where(present, x, 1.0))  # exp of the weighted log-mean, in _scores
         values = np.where(present, x, 0.0).T.copy()
-        return ("linear", values, None if present.all() else present.T.astype(float))
+        return (spec.aggregate, values, None if present.all() else present.T.astype(float))
 
     def weights(self, u: np.ndarray) -> np.ndarray:
         """Uniforms (draws x indicators) -> weights around the nominal ones, rows summing to one."""
@@ -1414,11 +1428,12 @@ class _Engine:
         kind, first, second = self.kernels[
             self.normalisations[n_i], self.aggregations[a_i], self.imputations[i_i]
         ]
-        if kind == "linear":
-            return w @ first if second is None else (w @ first) / (w @ second)
+        if kind in ("arithmetic", "geometric"):
+            mean = w @ first if second is None else (w @ first) / (w @ second)
+            return mean if kind == "arithmetic" else np.exp(mean)
         squared = w**2
-        to_ideal, to_anti = squared @ first, squared @ second  # squared distances
-        return to_anti / (to_ideal + to_anti)  # ranks as TOPSIS closeness, without square roots
+        to_ideal, to_anti = np.sqrt(squared @ first), np.sqrt(squared @ second)
+        return to_anti / (to_ideal + to_anti)  # TOPSIS closeness, as build() scores it
 
     def rank_shift(self, u: np.ndarray, chunk_size: int) -> np.ndarray:
         """Mean absolute rank shift from the nominal ranks, per draw."""
