@@ -3,6 +3,7 @@
 import dataclasses
 import doctest
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -614,7 +615,66 @@ def test_structural_problems_are_reported_together():
     message = str(error.value)
     assert "label are not numeric" in message
     assert "more than once: x" in message
-    assert "infinite values" in message
+    assert "indicator a is infinite for y" in message
+
+
+def test_extreme_values_do_not_overflow_and_infinite_ones_are_named():
+    # +-1e308 used to overflow max - min: unit u's value became NaN and u was silently scored on
+    # the other indicators. Every step is scale-free, so the table with b divided by 2**1000 (an
+    # exact operation) must give the same numbers bit for bit.
+    table = pd.DataFrame(
+        {"a": [1.0, 2, 3, 4, 5, 6], "b": [1e308, -1e308, 3, 4, 5, 6], "c": [6.0, 5, 2, 3, 2, 1]},
+        index=list("uvwxyz"),
+    )
+    small = table.assign(b=np.ldexp(table["b"].to_numpy(), -1000))
+    directions = dict.fromkeys("abc", 1)
+    for options in (
+        {"outliers": "none"},
+        {"outliers": "none", "normalise": "zscore"},
+        {"outliers": "none", "aggregate": "topsis"},
+        {"outliers": "none", "aggregate": "topsis", "topsis_normalise": "minmax"},
+        {"outliers": "none", "weights": "pca"},
+        {"outliers": "none", "weights": "entropy_minmax"},
+        {"outliers": "jrc", "winmax": 0},  # log-transformed
+    ):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no overflow RuntimeWarning either
+            big = cp.build(table, directions=directions, **options)
+        reference = cp.build(small, directions=directions, **options)
+        assert big.normalised.notna().all().all() and np.isfinite(big.scores).all()
+        assert np.allclose(big.scores, reference.scores, rtol=1e-13, atol=0), options
+        assert big.ranks.equals(reference.ranks)
+    minmax = cp.build(table, directions=directions, outliers="none")
+    assert minmax.normalised["b"].tolist() == [100.0, 0.0, 50.0, 50.0, 50.0, 50.0]
+    treated = cp.treat_outliers(table["b"])
+    assert treated.action != "not tested" and np.isfinite(treated.skew_before)
+    assert treated.skew_before == cp.treat_outliers(small["b"]).skew_before
+    wide = (np.array([*range(1, 21), 100.0, 200.0]) - 100) * 1.5e306  # range 3e308 > float max
+    logged = cp.treat_outliers(pd.Series(wide), winmax=1)
+    reference = cp.treat_outliers(pd.Series(np.ldexp(wide, -1000)), winmax=1)
+    assert logged.action == reference.action == "log"
+    assert np.allclose(logged.values - reference.values, 1000 * math.log(2), rtol=1e-15)
+    proportions = pd.DataFrame({"p": [1e308, 1e308, 1.0], "q": [1.0, 2.0, 3.0]})
+    assert np.isfinite(cp.entropy_weights(proportions)).all()
+    vector = cp.topsis(proportions, {"p": 1, "q": 1}, {"p": 1, "q": 1})
+    assert np.isfinite(vector).all() and vector.iloc[2] < vector.iloc[1]
+
+    infinite = table.assign(a=[1.0, np.inf, 3, 4, -np.inf, 6], c=[np.inf, 5, 2, 3, 2, 1])
+    expected = ["indicator a is infinite for v, y", "indicator c is infinite for u"]
+    calls = {
+        "build": lambda: cp.build(infinite, directions=directions),
+        "normalise": lambda: cp.normalise(infinite, "minmax", directions),
+        "aggregate": lambda: cp.aggregate(infinite, dict.fromkeys("abc", 1.0)),
+        "topsis": lambda: cp.topsis(infinite, dict.fromkeys("abc", 1.0), directions),
+        "vikor": lambda: cp.vikor(infinite, dict.fromkeys("abc", 1.0), directions),
+        "entropy": lambda: cp.entropy_weights(infinite.abs()),
+        "critic": lambda: cp.critic_weights(infinite),
+        "pca": lambda: cp.pca_weights(infinite),
+    }
+    for name, call in calls.items():
+        with pytest.raises(CompositeInputError) as error:
+            call()
+        assert all(line in str(error.value) for line in expected), name
 
 
 def test_missing_values_are_logged_not_silently_dropped():

@@ -241,9 +241,38 @@ def _require_varying(table: pd.DataFrame, what: str) -> None:
     )  # fmt: skip
 
 
+def _unit_scale(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x times 2**-e, e) with e per column such that its largest absolute value is in [0.5, 1).
+
+    Scaling by a power of two is exact, so every scale-free statistic (min-max, z-score, shares,
+    correlations, skewness) comes out bit for bit as from x, but differences, squares and sums of
+    values near +-1.8e308 can no longer overflow.
+    """
+    peak = np.where(np.isnan(x), 0.0, np.abs(x)).max(axis=0)
+    _, exponent = np.frexp(np.where(peak > 0, peak, 1.0))
+    return np.ldexp(x, -exponent), exponent
+
+
 def _minmax(x: np.ndarray) -> np.ndarray:
+    """(x - min) / (max - min) per column, computed on exactly rescaled values (no overflow)."""
+    x, _ = _unit_scale(x)
     low, high = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
     return (x - low) / (high - low)
+
+
+def _infinite_problems(table: pd.DataFrame) -> list[str]:
+    """One line per indicator holding +-inf, naming its units (missing values are NaN, not inf)."""
+    values = table.to_numpy(dtype=float)
+    infinite = np.isinf(values)
+    return [
+        f"indicator {column} is infinite for {_names(table.index[infinite[:, j]])}"
+        for j, column in enumerate(table.columns)
+        if infinite[:, j].any()
+    ]
+
+
+def _require_finite(table: pd.DataFrame, what: str) -> None:
+    _fail(_infinite_problems(table), f"{what} needs finite values (missing ones are NaN)")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -253,6 +282,7 @@ def _minmax(x: np.ndarray) -> np.ndarray:
 def _skew_kurt(values: np.ndarray) -> tuple[float, float]:
     """Sample skewness and excess kurtosis, bias-corrected as in Excel and e1071 type 2 (COINr)."""
     n = len(values)
+    values, _ = _unit_scale(values)  # skewness and kurtosis do not depend on the scale
     deviations = values - values.mean()
     m2 = np.mean(deviations**2)
     if n < 4 or m2 == 0:
@@ -344,11 +374,13 @@ def treat_outliers(
         skew, kurt = _skew_kurt(treated)
     if not fails(skew, kurt):
         return result(treated, "winsorised", skew, kurt)
-    offset = 0.01 * (original.max() - original.min())
+    scaled, exponent = _unit_scale(original)  # ln(2**e * y) = e ln 2 + ln y: no overflow
+    low, high = scaled.min(), scaled.max()
+    shift = exponent * math.log(2)
     logged = (
-        np.log(original - original.min() + offset)
+        np.log(scaled - low + 0.01 * (high - low)) + shift
         if skew0 >= 0
-        else -np.log(original.max() - original + offset)
+        else -np.log(high - scaled + 0.01 * (high - low)) - shift
     )
     return result(logged, "log", *_skew_kurt(logged))
 
@@ -381,6 +413,7 @@ def normalise(
         raise CompositeInputError(
             f"normalisation {method!r} is not one of {_names(NORMALISATIONS)}"
         )
+    _require_finite(table, f"{method} normalisation")
     d = _direction_array(directions, table.columns)
     x = table.to_numpy(dtype=float)
     oriented = x * d
@@ -390,7 +423,8 @@ def normalise(
         low, high = minmax_range
         out = low + (high - low) * _minmax(oriented)
     elif method == "zscore":
-        out = (oriented - np.nanmean(oriented, axis=0)) / np.nanstd(oriented, axis=0, ddof=1)
+        scaled, _ = _unit_scale(oriented)
+        out = (scaled - np.nanmean(scaled, axis=0)) / np.nanstd(scaled, axis=0, ddof=1)
     elif method in ("rank", "percentile"):
         ranks = pd.DataFrame(oriented).rank(method="average").to_numpy()
         out = ranks if method == "rank" else 100 * ranks / np.sum(~np.isnan(x), axis=0)
@@ -458,6 +492,7 @@ def entropy_weights(
             f"entropy variant {variant!r} is not one of {_names(ENTROPY_VARIANTS)}"
         )
     _require_complete(table, "entropy weights")
+    _require_finite(table, "entropy weights")
     x = table.to_numpy(dtype=float)
     if variant == "proportions":
         negative = [
@@ -465,7 +500,7 @@ def entropy_weights(
             for column in table.columns[(table < 0).any()]
         ]
         _fail(negative, "entropy weights from proportions need non-negative values; negative in")
-        shares = x
+        shares, _ = _unit_scale(x)
     else:
         _require_varying(table, "entropy weights after min-max")
         shares = _minmax(x * _direction_array(directions, table.columns))
@@ -496,6 +531,7 @@ def critic_weights(table: pd.DataFrame, directions=None) -> pd.Series:
     [0.5, 0.5]
     """
     _require_complete(table, "CRITIC weights")
+    _require_finite(table, "CRITIC weights")
     _require_varying(table, "CRITIC weights")
     x = table.to_numpy(dtype=float)
     if directions is not None:
@@ -519,8 +555,9 @@ def pca_weights(table: pd.DataFrame) -> pd.Series:
     [0.5, 0.5]
     """
     _require_complete(table, "PCA weights")
+    _require_finite(table, "PCA weights")
     _require_varying(table, "PCA weights")
-    correlation = np.corrcoef(table.to_numpy(dtype=float), rowvar=False)
+    correlation = np.corrcoef(_unit_scale(table.to_numpy(dtype=float))[0], rowvar=False)
     _, vectors = np.linalg.eigh(np.atleast_2d(correlation))
     return pd.Series(vectors[:, -1] ** 2, index=table.columns, name="weight")
 
@@ -545,6 +582,7 @@ def aggregate(normalised: pd.DataFrame, weights, method: str = "arithmetic") -> 
             f"aggregate() does weighted 'arithmetic' or 'geometric' means, not {method!r}; "
             "use topsis() for TOPSIS"
         )
+    _require_finite(normalised, "aggregation")
     w = _weight_vector(weights, normalised.columns)
     x = normalised.to_numpy(dtype=float)
     present = ~np.isnan(x)
@@ -577,6 +615,7 @@ def aggregate(normalised: pd.DataFrame, weights, method: str = "arithmetic") -> 
 def _topsis_matrix(x: np.ndarray, d: np.ndarray, normalise: str) -> np.ndarray:
     """Normalised and oriented (higher is better) values for TOPSIS."""
     if normalise == "vector":
+        x, _ = _unit_scale(x)
         return d * x / np.sqrt((x**2).sum(axis=0))
     return _minmax(x * d)
 
@@ -597,6 +636,7 @@ def topsis(table: pd.DataFrame, weights, directions, normalise: str = "vector") 
             f"TOPSIS normalise={normalise!r} is not one of {_names(TOPSIS_NORMALISATIONS)}"
         )
     _require_complete(table, "TOPSIS")
+    _require_finite(table, "TOPSIS")
     w = _weight_vector(weights, table.columns)
     d = _direction_array(directions, table.columns)
     x = table.to_numpy(dtype=float)
@@ -627,9 +667,12 @@ def vikor(table: pd.DataFrame, weights, directions, v: float = 0.5) -> pd.DataFr
     [1.0, 0.0, 1.0]
     """
     _require_complete(table, "VIKOR")
+    _require_finite(table, "VIKOR")
     _require_varying(table, "VIKOR")
     w = _weight_vector(weights, table.columns)
-    oriented = table.to_numpy(dtype=float) * _direction_array(directions, table.columns)
+    oriented, _ = _unit_scale(
+        table.to_numpy(dtype=float) * _direction_array(directions, table.columns)
+    )
     best, worst = oriented.max(axis=0), oriented.min(axis=0)
     regret = w * (best - oriented) / (best - worst)
     s, r = regret.sum(axis=1), regret.max(axis=1)
@@ -736,9 +779,7 @@ def _check_table(table: pd.DataFrame, spec: IndexSpec) -> None:
             f"unit(s) appear more than once: {_names(keys[keys.duplicated()].unique())}"
         )
     numeric = data.drop(columns=text)
-    infinite = numeric.isin([np.inf, -np.inf]).stack()
-    if infinite.any():
-        problems.append(f"infinite values at {_names(infinite.index[infinite])}")
+    problems += _infinite_problems(numeric)
     indicators = list(data.columns)
     problems += _direction_problems(spec.directions or {}, indicators)
     if isinstance(spec.weights, dict):
@@ -867,6 +908,11 @@ def _normalised(treated: pd.DataFrame, spec: IndexSpec, log: _Log) -> pd.DataFra
         spec.directions,
         minmax_range=spec.minmax_range,
         goalposts=spec.goalposts,
+    )
+    lost = normalised.isna() & treated.notna()
+    _fail(
+        [f"indicator {c} for {_names(treated.index[lost[c]])}" for c in lost.columns[lost.any()]],
+        f"{spec.normalise} normalisation gave no number (NaN) from a value",
     )
     detail = f"range {spec.minmax_range}" if spec.normalise == "minmax" else ""
     log.add("normalise", "all indicators", spec.normalise, detail)
