@@ -6,16 +6,24 @@ A composite index is built by a pipeline of named, logged steps over an entity Ã
 1. ``screen``     drop units with too little data (``min_coverage``), each one logged;
 2. ``impute``     none, mean, median or group mean;
 3. ``outliers``   the JRC rule as in COINr: |skewness| > 2 and kurtosis > 3.5 -> winsorise up to 5
-                  points, else log-transform;
+                  distinct points one at a time, else log-transform;
 4. ``normalise``  min-max, z-score, rank, percentile rank, distance to the leader, goalposts;
 5. ``weights``    equal, manual (keyed by indicator), entropy (two named variants), CRITIC, PCA,
                   within pillars (indicator -> pillar -> index);
 6. ``aggregate``  weighted arithmetic, geometric, or TOPSIS;
-7. ``rank``       ties share the best rank (method "min").
+7. ``rank``       ties share the best rank (method "min"); scores equal to ``RANK_RTOL`` (1e-12)
+                  x the largest absolute score tie, in :func:`build` and in every Monte Carlo draw.
 
 Every choice lives in an immutable :class:`IndexSpec`; change one with ``spec.replace(...)`` or
 ``index.rebuild(...)``. :func:`uncertainty` and :func:`sensitivity` then ask how much a ranking owes
 to those choices, by Monte Carlo over weights, normalisation, aggregation and imputation.
+
+Missing values are NaN; +-inf is refused with the indicator and units named. Values up to
++-1.8e308 are fine: ranges, sums and moments are computed on columns rescaled by an exact power of
+two. Checked in tests against references: pymcdm (entropy, CRITIC, TOPSIS, VIKOR), COINr's
+``Treat()`` (its ASEM data and vignette numbers), statsmodels (PCA) and SALib's ``sobol.analyze``
+(Sobol indices on identical sample matrices; SALib, Herman & Usher 2017, is the standard Python
+library for variance-based sensitivity analysis, MIT-licensed, so it is the dev-extra reference).
 
 >>> import innostudy.composite as cp
 >>> table, spec = cp.simulated_table(n_units=8, n_indicators=6, seed=1)
@@ -1647,14 +1655,20 @@ def sobol_indices(
     n: int = 1024,
     seed: int = 0,
     n_bootstrap: int = 200,
+    samples: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """First-order and total Sobol indices of ``func`` over independent uniform inputs on [0, 1).
 
     ``func`` maps a (rows x inputs) array to one output per row; ``groups`` names sets of input
     columns treated as one factor (an int k means k single inputs x1..xk). Uses two scrambled
-    Sobol' matrices A and B of ``n`` rows (rounded up to a power of two) and one matrix per factor
-    with that factor's columns taken from B: Saltelli et al. (2010) for first-order, Jansen (1999)
-    for total indices. 95 % intervals from ``n_bootstrap`` seeded bootstrap resamples.
+    Sobol' matrices A and B of ``n`` rows (rounded up to a power of two), or the two given as
+    ``samples`` (e.g. the A and B rows of SALib's ``sobol.sample``), and one matrix AB per factor
+    with that factor's columns taken from B. The estimators are SALib's ``sobol.analyze``: every
+    output is first centred on the mean of all evaluations (A, B and every AB), which makes the
+    first-order estimate markedly less noisy; first order by Saltelli et al. (2010),
+    mean(f_B (f_AB - f_A)) / V; total by Jansen (1999), mean((f_A - f_AB)^2) / 2V; V the variance
+    (divisor 2n) of f_A and f_B together. 95 % intervals: percentiles of ``n_bootstrap`` seeded
+    bootstrap resamples of the rows (SALib instead reports a normal-approximation half-width).
 
     >>> def ishigami(u):
     ...     x = np.pi * (2 * u - 1)
@@ -1672,31 +1686,41 @@ def sobol_indices(
     if not groups:
         raise CompositeInputError("no factor varies: nothing to attribute")
     dim = max(max(columns) for columns in groups.values()) + 1
-    base = qmc.Sobol(d=2 * dim, scramble=True, seed=seed).random_base2(
-        max(1, math.ceil(math.log2(n)))
-    )
-    a, b = base[:, :dim], base[:, dim:]
-    f_a, f_b = func(a), func(b)
+    if samples is None:
+        base = qmc.Sobol(d=2 * dim, scramble=True, seed=seed).random_base2(
+            max(1, math.ceil(math.log2(n)))
+        )
+        a, b = base[:, :dim], base[:, dim:]
+    else:
+        a, b = (np.asarray(m, dtype=float) for m in samples)
+        if a.shape != b.shape or a.ndim != 2 or a.shape[1] < dim or len(a) < 2:
+            raise CompositeInputError(
+                f"samples must be two matrices of the same shape (rows x {dim}+ inputs), "
+                f"not {a.shape} and {b.shape}"
+            )
     f_ab = {}
     for name, columns in groups.items():
         mixed = a.copy()
         mixed[:, columns] = b[:, columns]
         f_ab[name] = func(mixed)
-    rng = np.random.default_rng(seed)
-    resamples = rng.integers(0, len(a), size=(n_bootstrap, len(a)))
-
-    def estimate(rows):
-        fa, fb = f_a[rows], f_b[rows]
-        variance = np.var(np.concatenate([fa, fb], axis=-1), axis=-1, ddof=1)
-        first = {k: np.mean(fb * (v[rows] - fa), axis=-1) / variance for k, v in f_ab.items()}
-        total = {k: 0.5 * np.mean((fa - v[rows]) ** 2, axis=-1) / variance for k, v in f_ab.items()}
-        return first, total
-
+    f_a, f_b = func(a), func(b)
+    centre = np.mean(np.concatenate([f_a, f_b, *f_ab.values()]))
+    f_a, f_b = f_a - centre, f_b - centre
+    f_ab = {name: values - centre for name, values in f_ab.items()}
     if np.var(np.concatenate([f_a, f_b])) == 0:
         raise CompositeInputError(
             "the output does not vary over the draws: Sobol indices undefined"
         )
+
+    def estimate(rows):
+        fa, fb = f_a[rows], f_b[rows]
+        variance = np.var(np.concatenate([fa, fb], axis=-1), axis=-1)
+        first = {k: np.mean(fb * (v[rows] - fa), axis=-1) / variance for k, v in f_ab.items()}
+        total = {k: 0.5 * np.mean((fa - v[rows]) ** 2, axis=-1) / variance for k, v in f_ab.items()}
+        return first, total
+
     first, total = estimate(np.arange(len(a)))
+    resamples = np.random.default_rng(seed).integers(0, len(a), size=(n_bootstrap, len(a)))
     boot_first, boot_total = estimate(resamples)
     return pd.DataFrame(
         {
