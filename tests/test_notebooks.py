@@ -76,3 +76,10 @@ def test_every_notebook_is_in_the_suite():
         for spec in load_config(ROOT / "notebooks" / "reports.yml")["reports"].values()
     }
     assert set(NOTEBOOKS) <= listed, f"not in notebooks/reports.yml: {set(NOTEBOOKS) - listed}"
+
+
+def test_applies_the_plotting_style_before_any_figure(notebook):
+    """Chinese figure text needs innostudy's CJK fallback font, set up in the imports cell."""
+    path, nb = notebook
+    cells = [c for c in code_cells(nb) if "parameters" not in c.metadata.get("tags", [])]
+    assert "use_style()" in cells[0].source, path.name

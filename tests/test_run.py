@@ -6,7 +6,9 @@ Notebook execution is the slow part (a kernel start each), so all runs happen in
 ``run_reports`` call with two workers, shared by the tests through a module-scoped fixture.
 """
 
+import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -25,17 +27,21 @@ from innostudy.run import (
     RunResult,
     RunSummary,
     _move_into_place,
+    _write_html,
     load_config,
     plan,
     run_reports,
     safe_name,
     write_index,
 )
+from innostudy.run_plan import read_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "notebooks" / "reports.yml"
 FAILING = ROOT / "tests" / "fixtures" / "notebooks" / "failing.ipynb"
 SLOW = ROOT / "tests" / "fixtures" / "notebooks" / "slow.ipynb"
+READS_INPUT = ROOT / "tests" / "fixtures" / "notebooks" / "reads_input.ipynb"
+PANEL_TEXT = "城市,年份,发明专利授权数\n莱芜市,2015年,12\n济南市,2015年,\n"  # simulated rows
 
 
 def non_default_sets(data_copy: Path) -> dict[str, dict]:
@@ -88,11 +94,28 @@ def suite(tmp_path_factory, data_copy):
     reports = dict(sorted(reports.items(), key=lambda item: item[0] not in slow_first))
     reports["failing"] = {"notebook": str(FAILING)}
     reports["slow"] = {"notebook": str(SLOW), "timeout": 2}
+    reports["reads_input"] = {
+        "notebook": str(READS_INPUT),
+        "parameter_sets": [
+            {"panel_path": "inputs/panel.csv"},
+            {"panel_path": "inputs/none.csv"},
+            {"panel_path": "inputs/gbk.csv"},  # found and hashed, then fails to decode as UTF-8
+        ],
+    }
     config = folder / "reports.yml"
     config.write_text(
         yaml.safe_dump({"timeout": 300, "reports": reports}, sort_keys=False), "utf-8"
     )
-    return run_reports(config, jobs=2, out=folder / "site", progress=False)
+    invoked = folder / "invoked"  # the folder `innostudy run` is started from
+    (invoked / "inputs").mkdir(parents=True)
+    (invoked / "inputs" / "panel.csv").write_text(PANEL_TEXT, encoding="utf-8")
+    (invoked / "inputs" / "gbk.csv").write_bytes(PANEL_TEXT.encode("gbk"))
+    started_in = os.getcwd()
+    os.chdir(invoked)
+    try:
+        return run_reports(config, jobs=2, out=folder / "site", progress=False)
+    finally:
+        os.chdir(started_in)
 
 
 def folder_of(report: str, parameters: dict) -> str:
@@ -108,8 +131,11 @@ def test_every_report_in_the_suite_has_a_non_default_case(data_copy):
 
 
 def test_all_but_the_failing_notebook_complete(suite):
-    assert [r.run.folder for r in suite.failed] == ["failing/default", "slow/default"]
-    assert len(suite.results) == 2 * len(load_config(CONFIG)["reports"]) + 2
+    unreadable = [
+        folder_of("reads_input", {"panel_path": f"inputs/{name}.csv"}) for name in ("none", "gbk")
+    ]
+    assert [r.run.folder for r in suite.failed] == ["failing/default", "slow/default", *unreadable]
+    assert len(suite.results) == 2 * len(load_config(CONFIG)["reports"]) + 5
     assert not suite.ok
 
 
@@ -212,8 +238,10 @@ def test_each_run_leaves_notebook_html_outputs_and_provenance(suite, data_copy):
     for result in suite.results:
         folder, stem = result.path, result.run.notebook.stem
         assert (folder / f"{stem}.ipynb").exists() and (folder / "papermill.log").exists()
+        assert "missing from font" not in (folder / "papermill.log").read_text(encoding="utf-8")
         page = (folder / f"{stem}.html").read_text(encoding="utf-8")
         assert "import innostudy" not in page  # rendered without code
+        assert remote_scripts(page) == []
         provenance = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
         assert provenance["parameters"] == result.run.parameters
         assert provenance["status"] == result.status
@@ -244,13 +272,53 @@ def test_failing_notebook_is_kept_with_its_cell_and_exception(suite):
     failed = suite["failing/default"]
     assert failed.status == "failed"
     assert failed.error["ename"] == "ZeroDivisionError"
-    assert "1 / divisor" in failed.error["source"]
+    assert failed.error["line"] == 2  # the line that raised, from the traceback
+    assert failed.error["source"].splitlines()[1].endswith("numerator / divisor)")
     assert failed.records() == {"before_failure": True}  # the cells after it did not run
     executed = nbformat.read(failed.path / "failing.ipynb", as_version=4)
     assert any("papermill-error-cell-tag" in c.metadata.get("tags", []) for c in executed.cells)
     line = next(line for line in suite.summary().splitlines() if "failing/default" in line)
     assert "failing.ipynb" in line and f"In [{failed.error['execution_count']}]" in line
-    assert "ZeroDivisionError" in line
+    assert "ZeroDivisionError: division by zero" in line
+    assert 'line 2: `report.record("quotient", numerator / divisor)`' in line
+    assert "numerator = 1" not in line
+
+
+def test_relative_input_paths_start_where_the_command_ran_and_are_hashed(suite):
+    result = suite[folder_of("reads_input", {"panel_path": "inputs/panel.csv"})]
+    assert result.status == "ok" and result.records() == {"n_lines": 3}
+    assert (result.path / "figures" / "chinese_title.png").stat().st_size > 5_000
+    assert "Glyph" not in (result.path / "papermill.log").read_text(encoding="utf-8")
+    provenance = json.loads((result.path / "provenance.json").read_text(encoding="utf-8"))
+    panel = suite.out.parent / "invoked" / "inputs" / "panel.csv"
+    assert provenance["inputs"] == [
+        {
+            "path": "inputs/panel.csv",
+            "resolved": str(panel.resolve()),
+            "sha256": hashlib.sha256(PANEL_TEXT.encode()).hexdigest(),
+            "bytes": len(PANEL_TEXT.encode()),
+        }
+    ]
+
+
+def test_an_input_read_before_a_failure_is_still_in_the_provenance(suite):
+    failed = suite[folder_of("reads_input", {"panel_path": "inputs/gbk.csv"})]
+    assert failed.status == "failed" and failed.error["ename"] == "UnicodeDecodeError"
+    provenance = json.loads((failed.path / "provenance.json").read_text(encoding="utf-8"))
+    assert [(entry["path"], entry["sha256"]) for entry in provenance["inputs"]] == [
+        ("inputs/gbk.csv", hashlib.sha256(PANEL_TEXT.encode("gbk")).hexdigest())
+    ]
+
+
+def test_a_missing_input_names_the_path_given_resolved_and_where_from(suite):
+    failed = suite[folder_of("reads_input", {"panel_path": "inputs/none.csv"})]
+    invoked = (suite.out.parent / "invoked").resolve()
+    assert failed.error["ename"] == "InputFileNotFoundError"
+    assert failed.error["evalue"] == (
+        f"input file 'inputs/none.csv': no such file (looked for {invoked / 'inputs' / 'none.csv'}"
+        f"; relative paths are resolved from {invoked})"
+    )
+    assert "line 4: `resolved = report.input_file(panel_path)`" in failed.describe()
 
 
 def test_a_cell_past_its_timeout_is_reported_with_its_cell(suite):
@@ -266,11 +334,37 @@ def test_index_lists_every_run_with_links(suite):
         assert f'href="{result.run.folder}/{result.run.notebook.stem}.html"' in page.replace(
             "%2B", "+"
         )
-    assert page.count('<tr class="failed">') == 2
+    assert page.count('<tr class="failed">') == 4
     assert "&quot;entity&quot;: &quot;baotou&quot;" in page
 
 
 # -- refused before anything runs ---------------------------------------------------------------------
+
+
+def remote_scripts(page: str) -> list[str]:
+    """Scripts a page would load from the network (``src`` of a script, ``import()`` of a module)."""
+    tags = re.findall(r"<script[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//[^>]*>", page, flags=re.I)
+    return tags + re.findall(r"import\(\s*[\"'](?:https?:)?//[^)]*\)", page)
+
+
+def test_report_pages_load_no_script_from_the_network(tmp_path):
+    """nbconvert's default page loads require.js, MathJax and Mermaid from a CDN; ours none."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("Effect $\\beta$ of the pilot (模拟数据)"),
+        nbformat.v4.new_code_cell("1 + 1", outputs=[nbformat.v4.new_output("stream", text="2")]),
+    ]
+    executed = tmp_path / "x.ipynb"
+    nbformat.write(nb, executed)
+    assert remote_scripts(HTMLExporter().from_notebook_node(nb)[0])  # the control: the default
+    outcome = {"status": "ok", "error": None, "started": "2026-01-01T00:00:00", "duration_s": 1.0}
+    _write_html(executed, Run("r", FAILING, {"outcome": "发明专利授权数"}), outcome)
+    page = (tmp_path / "x.html").read_text(encoding="utf-8")
+    assert remote_scripts(page) == [] and "发明专利授权数" in page and "模拟数据" in page
 
 
 def write_config(tmp_path: Path, reports: dict) -> Path:
@@ -341,17 +435,51 @@ def test_overrides_apply_where_declared_and_must_be_declared_somewhere():
 # -- names, HTML, moving, command line ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["../../etc/passwd", "a/b\\c", "..", ".hidden", "x" * 300, ""])
+def assert_safe_file_name(name: str) -> None:
+    """One path component any common file system accepts, that no shell or URL treats specially."""
+    assert name and name not in (".", "..") and not name.startswith((".", "~", "-"))
+    assert not any(char in name for char in '/\\:*?"<>|\0') and ".." not in name
+    assert all(char.isprintable() and not char.isspace() for char in name)
+    assert len(name.encode("utf-8")) <= 120
+
+
+@pytest.mark.parametrize(
+    "value", ["../../etc/passwd", "a/b\\c", "..", ".hidden", "x" * 300, "", "专" * 300, "\u200b"]
+)
 def test_safe_name_of_hostile_values(value):
-    name = safe_name(value)
-    assert "/" not in name and "\\" not in name and ".." not in name
-    assert not name.startswith(".") and 0 < len(name) <= 80
+    assert_safe_file_name(safe_name(value))
 
 
 @given(st.text())
 def test_safe_name_is_always_a_plain_file_name(value):
-    name = safe_name(value)
-    assert re.fullmatch(r"[A-Za-z0-9+_-][A-Za-z0-9.+_-]*", name) and ".." not in name
+    assert_safe_file_name(safe_name(value))
+
+
+def test_chinese_parameter_values_keep_readable_distinct_folders():
+    folders = {
+        folder_of("policy_evaluation", {"outcome": value, "unit": "城市"})
+        for value in ("发明专利授权数", "地区生产总值")
+    }
+    assert folders == {
+        "policy_evaluation/outcome-发明专利授权数__unit-城市",
+        "policy_evaluation/outcome-地区生产总值__unit-城市",
+    }
+
+
+@given(st.text(), st.text())
+def test_different_values_never_share_a_name(a, b):
+    if a != b:
+        assert safe_name(a) != safe_name(b)
+        assert folder_of("r", {"outcome": a}) != folder_of("r", {"outcome": b})
+
+
+@given(st.dictionaries(st.sampled_from("ab"), st.text(max_size=8), min_size=1), st.data())
+def test_different_parameter_sets_never_share_a_folder(first, data):
+    second = data.draw(st.dictionaries(st.sampled_from("ab"), st.text(max_size=8), min_size=1))
+    if first != second:
+        assert folder_of("r", first) != folder_of("r", second)
+    for part in folder_of("r", first).split("/"):
+        assert_safe_file_name(part)
 
 
 def test_index_escapes_everything_it_writes(tmp_path):
@@ -417,3 +545,98 @@ def test_cli_list_run_and_exit_codes(tmp_path, capsys, monkeypatch):
     assert seen["only"] == ["a", "b"] and seen["jobs"] == 2
     assert seen["overrides"] == {"per_capita": True, "entities": ["x", "y"]}
     assert "ZeroDivisionError" in capsys.readouterr().out
+
+
+# -- hostile YAML -------------------------------------------------------------------------------------
+
+
+def alias_bomb(levels: int = 9) -> str:
+    """The "billion laughs" in YAML: each level repeats the one before nine times (~300 characters)."""
+    names = "abcdefghijklmnop"
+    rows = [f"{names[0]}: &{names[0]} [x, x, x, x, x, x, x, x, x]"]
+    rows += [
+        f"{names[i]}: &{names[i]} [{', '.join([f'*{names[i - 1]}'] * 9)}]" for i in range(1, levels)
+    ]
+    return "{" + ", ".join(rows) + "}"
+
+
+def test_an_alias_bomb_in_a_parameter_is_refused_at_once(capsys):
+    bomb = alias_bomb()
+    assert len(bomb) < 500
+    assert cli.main(["list", "--config", str(CONFIG), "-p", f"entity={bomb}"]) == 2
+    err = capsys.readouterr().err
+    assert "-p entity: YAML aliases (*name) are not allowed here at line 1, column" in err
+    assert "Traceback" not in err
+
+
+def test_an_alias_bomb_in_reports_yml_is_refused(tmp_path, capsys):
+    notebook = ROOT / "notebooks" / "02_city_profile.ipynb"
+    config = tmp_path / "reports.yml"
+    config.write_text(
+        f"bomb: {alias_bomb()}\nreports:\n  p:\n    notebook: {notebook}\n", encoding="utf-8"
+    )
+    assert cli.main(["list", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "more than 100,000 values once YAML aliases are expanded" in err
+    assert str(config) in err and "Traceback" not in err
+
+
+def test_a_few_aliases_in_reports_yml_still_work(tmp_path):
+    notebook = ROOT / "notebooks" / "02_city_profile.ipynb"
+    config = tmp_path / "reports.yml"
+    config.write_text(
+        f"reports:\n  p:\n    notebook: {notebook}\n"
+        "    parameter_sets: [&guiyang {entity: guiyang}]\n"
+        f"  q:\n    notebook: {notebook}\n    parameter_sets: [*guiyang]\n",
+        encoding="utf-8",
+    )
+    assert [run.parameters for run in plan(config)] == [{"entity": "guiyang"}] * 2
+
+
+def test_a_self_referring_alias_is_refused():
+    with pytest.raises(ConfigError, match="refers to the value that contains it"):
+        read_yaml("&a [1, *a]", "reports.yml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("reports: {a: [1, 2}", "malformed YAML: expected ',' or ']', but got '}' (line 1, column 19)"),
+        ("reports:\n  a: 1\n b: 2\n", "malformed YAML: expected <block end>, but found "
+                                      "'<block mapping start>' (line 3, column 2)"),
+        ("a: 1\n---\nb: 2\n", "malformed YAML: expected a single document in the stream, "
+                               "but found another document (line 2, column 1)"),
+        ("a: !!python/object:os.system x", "malformed YAML: could not determine a constructor"),
+    ],
+)  # fmt: skip
+def test_malformed_reports_yml_exits_2_with_one_clear_line(tmp_path, capsys, text, message):
+    config = tmp_path / "reports.yml"
+    config.write_text(text, encoding="utf-8")
+    assert cli.main(["list", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"  - {config}: {message}" in err and "Traceback" not in err
+    assert err.count("\n  - ") == 1
+
+
+def test_oversized_inputs_are_refused(tmp_path, capsys):
+    assert cli.main(["list", "--config", str(CONFIG), "-p", "entity=" + "x" * 20_000]) == 2
+    assert "the value has 20,000 characters; at most 10,000 are read" in capsys.readouterr().err
+    config = tmp_path / "reports.yml"
+    config.write_text("#" * 1_000_001, encoding="utf-8")
+    assert cli.main(["list", "--config", str(config)]) == 2
+    assert "1,000,001 bytes; a reports file may have 1,000,000" in capsys.readouterr().err
+    config.write_bytes(b"reports: \xff\xfe\n")
+    assert cli.main(["list", "--config", str(config)]) == 2
+    assert "cannot be read as UTF-8 text" in capsys.readouterr().err
+
+
+def test_malformed_parameters_are_listed_together(capsys):
+    argv = ["list", "--config", str(CONFIG), "-p", "entity=[a, b", "-p", "seed", "-p", "x={y: 1"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert (
+        "-p entity: malformed YAML: expected ',' or ']', but got '<stream end>' (line 1, column 6)"
+        in err
+    )
+    assert "-p 'seed': expected key=value" in err and "-p x: malformed YAML" in err
+    assert err.count("\n  - ") == 3 and "Traceback" not in err

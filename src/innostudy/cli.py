@@ -22,27 +22,27 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _overrides(pairs: list[str]) -> dict:
-    """``["entity=baotou", "per_capita=true"]`` -> a dict; values are read as YAML, like reports.yml."""
-    import yaml
+    from innostudy.run_plan import parse_overrides
 
-    from innostudy.run import ConfigError
-
-    bad = [pair for pair in pairs if "=" not in pair or not pair.partition("=")[0].strip()]
-    if bad:
-        raise ConfigError([f"-p {pair!r}: expected key=value" for pair in bad])
-    return {
-        key.strip(): yaml.safe_load(value)
-        for key, _, value in (pair.partition("=") for pair in pairs)
-    }
+    return parse_overrides(pairs)
 
 
 def _run(args: argparse.Namespace) -> int:
-    """Run the reports; exit 1 if any notebook failed."""
+    """Run the reports; exit 1 if any notebook failed, 128 + N when stopped by signal N."""
     from innostudy.run import run_reports
+    from innostudy.run_guard import Interrupted
 
-    summary = run_reports(
-        args.config, only=args.only, jobs=args.jobs, out=args.out, overrides=_overrides(args.p)
-    )
+    try:
+        summary = run_reports(
+            args.config, only=args.only, jobs=args.jobs, out=args.out, overrides=_overrides(args.p)
+        )
+    except Interrupted as stop:
+        print(
+            f"innostudy run: {stop}; its workers and kernels were stopped and no unfinished "
+            f"report was kept in {args.out}",
+            file=sys.stderr,
+        )
+        return 128 + stop.signum
     print(summary.summary())
     return 0 if summary.ok else 1
 
@@ -125,6 +125,13 @@ def _extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="innostudy", description="Innovation China (科创中国) research compendium."
@@ -139,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="execute the report notebooks and build the report site")
     _add_selection(run)
-    run.add_argument("--jobs", type=int, help="notebooks at once (default: CPU count)")
+    run.add_argument("--jobs", type=_positive, help="notebooks at once (default: CPU count)")
     run.add_argument("--out", default="reports/", help="site folder (default: %(default)s)")
     run.set_defaults(func=_run)
 
@@ -172,11 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from innostudy.run import ConfigError
+    from innostudy.run_guard import RunError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (FileNotFoundError, ConfigError) as error:
+    except (FileNotFoundError, ConfigError, RunError) as error:
         print(f"innostudy: {error}", file=sys.stderr)
         return 2
 

@@ -5,9 +5,16 @@ Everything goes below :func:`output_dir`: the folder the report runner sets thro
 notebook is run by hand in JupyterLab. Files are written to a temporary name and moved into place, so a
 crash never leaves half a file.
 
+Files a notebook reads beyond data/ (a researcher's panel, a pilot list) go through
+:func:`input_file`: it resolves a relative path against the folder the command was run from (the
+runner passes it as ``INNOSTUDY_INVOCATION_DIR``; the working folder when run by hand), refuses a
+missing file with a message naming both paths, and registers the file so that :func:`provenance`
+records its path as given, resolved path, sha256 and size.
+
 In a notebook::
 
     from innostudy import report
+    panel = pd.read_excel(report.input_file(panel_path))
     report.record("n_sources", 5)
     report.save_table(df, "coverage")
     report.save_figure(fig, "coverage_heatmap")
@@ -15,6 +22,7 @@ In a notebook::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -22,7 +30,83 @@ from pathlib import Path
 from typing import Any
 
 OUTPUT_ENV = "INNOSTUDY_OUTPUT_DIR"
+INVOCATION_ENV = "INNOSTUDY_INVOCATION_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ReportError(ValueError):
+    """A notebook's report could not read or write what it was asked to."""
+
+
+class InputFileNotFoundError(ReportError, FileNotFoundError):
+    """An input file of a report does not exist (or is not a file): names it as given and resolved."""
+
+    def __init__(self, given: str, resolved: Path, base: Path, reason: str = "no such file"):
+        self.given, self.resolved, self.base = given, resolved, base
+        self.filename = given
+        where = "" if Path(given).is_absolute() else f"; relative paths are resolved from {base}"
+        super().__init__(f"input file {given!r}: {reason} (looked for {resolved}{where})")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+_INPUTS: dict[str, dict] = {}  # resolved path -> what provenance() records, in reading order
+INPUTS_FILE = "inputs.json"  # the same, written at once: a report that fails later still has it
+
+
+def invocation_dir() -> Path:
+    """The folder relative input paths are resolved from: the runner's, else the working folder."""
+    return Path(os.environ.get(INVOCATION_ENV) or os.getcwd())
+
+
+def input_file(path: str | os.PathLike) -> Path:
+    r"""Resolve, check and register a file the notebook is about to read; returns its resolved path.
+
+    A relative ``path`` is taken from :func:`invocation_dir`. The file is hashed now, so that
+    :func:`provenance` records what was read even if it changes later, and the list is written to
+    ``inputs.json`` at once, so that the runner records it even if the notebook fails later.
+
+    >>> import tempfile
+    >>> from unittest import mock
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = Path(folder, "panel.csv").write_text("城市,年份\n", encoding="utf-8")
+    ...     with mock.patch.dict(os.environ, {INVOCATION_ENV: folder, OUTPUT_ENV: folder}):
+    ...         found = input_file("panel.csv")
+    ...     json.loads(Path(folder, INPUTS_FILE).read_text("utf-8"))[0]["bytes"]
+    14
+    >>> input_file("/no/such/panel.xlsx")
+    Traceback (most recent call last):
+    innostudy.report.InputFileNotFoundError: input file '/no/such/panel.xlsx': no such file (looked for /no/such/panel.xlsx)
+    """  # noqa: E501
+    given = os.fspath(path)
+    base = invocation_dir()
+    resolved = (base / Path(given).expanduser()).resolve()
+    if not given.strip():
+        raise InputFileNotFoundError(given, resolved, base, "empty path")
+    if not resolved.exists():
+        raise InputFileNotFoundError(given, resolved, base)
+    if not resolved.is_file():
+        raise InputFileNotFoundError(given, resolved, base, "not a regular file")
+    digest, size = hashlib.sha256(), 0
+    with open(resolved, "rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    _INPUTS[str(resolved)] = {
+        "path": given,
+        "resolved": str(resolved),
+        "sha256": digest.hexdigest(),
+        "bytes": size,
+    }
+    text = json.dumps(inputs(), indent=2, ensure_ascii=False) + "\n"
+    _atomic_write(output_dir() / INPUTS_FILE, lambda p: p.write_text(text, encoding="utf-8"))
+    return resolved
+
+
+def inputs() -> list[dict]:
+    """Every file registered with :func:`input_file` so far: path as given, resolved, sha256, bytes."""
+    return [dict(entry) for entry in _INPUTS.values()]
 
 
 def output_dir() -> Path:
@@ -143,7 +227,8 @@ def package_versions(packages: tuple[str, ...] = PROVENANCE_PACKAGES) -> dict[st
 
 
 def provenance(parameters: dict | None = None, data_dir: str | os.PathLike | None = None) -> dict:
-    """What produced this notebook's results: parameters, package versions, data hashes, git commit.
+    """What produced this notebook's results: parameters, package versions, data hashes, git commit,
+    and every file read through :func:`input_file` (``inputs``).
 
     Saved as ``provenance_notebook.json`` beside the outputs and returned for display in the last cell;
     the report runner copies its data folder and file hashes into the report's ``provenance.json``.
@@ -156,6 +241,7 @@ def provenance(parameters: dict | None = None, data_dir: str | os.PathLike | Non
         "packages": package_versions(),
         "data_dir": repo_path(DATA_DIR if data_dir is None else data_dir),  # as data_hashes reads
         "data": data_hashes(data_dir),
+        "inputs": inputs(),
         "git": git_state(),
     }
     _atomic_write(

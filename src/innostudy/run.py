@@ -22,8 +22,13 @@ is an error naming notebook, parameter, value and expected type. Each run execut
 moved into place (``out/<report>/<parameters>/``) only when complete: the executed notebook, an
 HTML page without code, the figures, tables and records the notebook saved through
 :mod:`innostudy.report` (the runner points ``INNOSTUDY_OUTPUT_DIR`` at the staging folder) and a
-``provenance.json``. A failing notebook is kept with papermill's error marker; the others finish.
-``out/index.html`` lists every report found below ``out``.
+``provenance.json``. A failing notebook is kept with papermill's error marker and its summary
+quotes the line that raised; the others finish. ``out/index.html`` lists every report found below
+``out``. One run at a time writes into ``out``, and its workers and kernels end with it.
+
+The parts: :mod:`innostudy.run_plan` reads the configuration and plans the runs,
+:mod:`innostudy.run_guard` locks ``out`` and ties the processes to the runner,
+:mod:`innostudy.run_site` writes the index page; this module executes.
 
 >>> from innostudy.run import run_reports
 >>> result = run_reports("notebooks/reports.yml", only=["city_profile"], jobs=2)  # doctest: +SKIP
@@ -32,10 +37,7 @@ HTML page without code, the figures, tables and records the notebook saved throu
 
 from __future__ import annotations
 
-import ast
-import hashlib
 import html
-import itertools
 import json
 import math
 import os
@@ -48,325 +50,43 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING
 
-from innostudy.report import OUTPUT_ENV, default_permissions, package_versions, repo_path
+from innostudy.report import (
+    INPUTS_FILE,
+    INVOCATION_ENV,
+    OUTPUT_ENV,
+    default_permissions,
+    package_versions,
+    repo_path,
+)
+from innostudy.run_guard import (
+    RUN_MARKER_ENV,
+    STAGING_PREFIX,
+    clean_stale,
+    lock_out,
+    signals_raise,
+    start_worker,
+    writing_problem,
+)
+from innostudy.run_plan import (  # noqa: F401 (the runner's public names live here too)
+    DEFAULT_CONFIG,
+    ConfigError,
+    Run,
+    _declared,
+    load_config,
+    plan,
+    safe_name,
+)
+from innostudy.run_site import _exception, _now, _where, write_atomically, write_index
 
 if TYPE_CHECKING:
     import pandas as pd
 
 KERNEL = "python3"
-DEFAULT_CONFIG = Path("notebooks") / "reports.yml"
-DEFAULT_TIMEOUT = 600  # seconds per cell
 START_TIMEOUT = 120  # seconds for a kernel to start on a busy machine
-STAGING_PREFIX = ".staging-"
-REPORT_KEYS = {"notebook", "parameter_sets", "grid", "timeout"}
-MAX_NAME = 80
-
-
-class ConfigError(ValueError):
-    """Every problem found in a reports configuration or its parameters, raised together."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = list(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} problem(s) with the reports to run:\n{lines}")
-
-
-# -- what to run ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Run:
-    """One notebook with one parameter set; ``folder`` is where its outputs land below ``out``."""
-
-    report: str
-    notebook: Path
-    parameters: dict = field(hash=False)
-    timeout: float = DEFAULT_TIMEOUT
-
-    @property
-    def folder(self) -> str:
-        """``<report>/<key-value__...>`` (keys sorted); "default" when the notebook runs with its defaults.
-
-        >>> Run("city_profile", Path("02_city_profile.ipynb"), {"entity": "guiyang"}).folder
-        'city_profile/entity-guiyang'
-        """
-        if not self.parameters:
-            return f"{safe_name(self.report)}/default"
-        pairs = "__".join(f"{key}-{_text(value)}" for key, value in sorted(self.parameters.items()))
-        return f"{safe_name(self.report)}/{safe_name(pairs)}"
-
-
-def safe_name(value: Any) -> str:
-    """A file name made from a parameter value: no separators, no "..", no leading dot.
-
-    Characters other than ASCII letters, digits, ``.``, ``+``, ``_`` and ``-`` become ``_``; long
-    names are cut and end with a short hash of the full text, so that they stay distinct.
-
-    >>> safe_name("../../etc/passwd")
-    'etc_passwd'
-    >>> safe_name(["guiyang", "baotou"])
-    'guiyang+baotou'
-    """
-    text = re.sub(r"[^A-Za-z0-9.+_-]+", "_", _text(value))
-    text = re.sub(r"\.{2,}", "_", text).strip("._") or "_"
-    if len(text) > MAX_NAME:
-        digest = hashlib.sha256(_text(value).encode()).hexdigest()[:8]
-        text = f"{text[: MAX_NAME - 9]}-{digest}"
-    return text
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return "+".join(_text(v) for v in value)
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    return str(value)
-
-
-def load_config(path: str | os.PathLike = DEFAULT_CONFIG) -> dict:
-    """Read a reports YAML file (``yaml.safe_load``) and check its shape.
-
-    Notebook paths are resolved against the file's folder. Raises :class:`ConfigError` listing every
-    problem at once.
-    """
-    import yaml
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no reports configuration at {path}")
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    where = path.name
-    problems = []
-    if not isinstance(raw, dict) or not isinstance(raw.get("reports"), dict) or not raw["reports"]:
-        raise ConfigError([f"{where}: expected a mapping with a non-empty 'reports' mapping"])
-    unknown_top = sorted(set(raw) - {"reports", "timeout"})
-    if unknown_top:
-        problems.append(
-            f"{where}: unknown key(s) {', '.join(unknown_top)} (known: reports, timeout)"
-        )
-    default_timeout = raw.get("timeout", DEFAULT_TIMEOUT)
-    reports = {}
-    for name, spec in raw["reports"].items():
-        at = f"{where}: report {name!r}"
-        if not isinstance(spec, dict) or "notebook" not in spec:
-            problems.append(f"{at}: needs a 'notebook'")
-            continue
-        unknown = sorted(set(spec) - REPORT_KEYS)
-        if unknown:
-            problems.append(
-                f"{at}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(REPORT_KEYS))})"
-            )
-        notebook = (path.parent / spec["notebook"]).resolve()
-        if not notebook.is_file():
-            problems.append(f"{at}: notebook not found: {notebook}")
-        sets = spec.get("parameter_sets", [])
-        if not isinstance(sets, list) or not all(isinstance(s, dict) for s in sets):
-            problems.append(f"{at}: 'parameter_sets' must be a list of mappings")
-            sets = []
-        grid = spec.get("grid", {})
-        if not isinstance(grid, dict):
-            problems.append(f"{at}: 'grid' must map parameter names to value lists")
-            grid = {}
-        timeout = spec.get("timeout", default_timeout)
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            problems.append(f"{at}: timeout must be a positive number of seconds, got {timeout!r}")
-        reports[name] = {
-            "notebook": notebook,
-            "parameter_sets": sets,
-            "grid": grid,
-            "timeout": timeout,
-        }
-    if problems:
-        raise ConfigError(problems)
-    return {"path": path, "reports": reports}
-
-
-GRID_QUERIES = {
-    "entities_with_at_least": "the ids of entities with at least N facts in the repository's data",
-}
-
-
-def _grid_values(report: str, name: str, values: Any) -> tuple[list, list[str]]:
-    """The values a grid parameter takes: a list as given, or computed by a named query."""
-    at = f"report {report!r}, grid {name!r}"
-    if isinstance(values, list):
-        return values, [] if values else [f"{at}: empty list of values"]
-    if isinstance(values, dict) and len(values) == 1:
-        ((query, argument),) = values.items()
-        if query == "entities_with_at_least":
-            if isinstance(argument, bool) or not isinstance(argument, int) or argument < 1:
-                return [], [
-                    f"{at}: entities_with_at_least needs a positive integer, got {argument!r}"
-                ]
-            from innostudy.dataset import load_dataset
-
-            counts = load_dataset().observations["entity_id"].value_counts()
-            return sorted(counts.index[counts >= argument]), []
-    known = "; ".join(f"{{{q}: N}}: {what}" for q, what in GRID_QUERIES.items())
-    return [], [f"{at}: expected a list of values or a query ({known}), got {values!r}"]
-
-
-def plan(
-    config: str | os.PathLike | dict = DEFAULT_CONFIG,
-    only: list[str] | None = None,
-    overrides: dict | None = None,
-) -> list[Run]:
-    """The runs a configuration asks for, each parameter set checked against its notebook.
-
-    ``only`` selects reports by name; ``overrides`` (e.g. from ``-p key=value``) are applied to
-    every selected run whose notebook declares that parameter, and must be declared by at least one.
-    Identical runs (same report and parameters, e.g. after an override) run once.
-    Raises :class:`ConfigError` listing every problem before anything has run.
-    """
-    config = config if isinstance(config, dict) else load_config(config)
-    reports = config["reports"]
-    problems = []
-    unknown = [name for name in only or [] if name not in reports]
-    if unknown:
-        raise ConfigError([f"unknown report(s) {', '.join(unknown)}; known: {', '.join(reports)}"])
-    runs = []
-    for name in only or list(reports):
-        spec = reports[name]
-        notebook = spec["notebook"]
-        sets = [dict(s) for s in spec["parameter_sets"]]
-        if spec["grid"]:
-            axes = {}
-            for key, values in spec["grid"].items():
-                axes[key], found = _grid_values(name, key, values)
-                problems += found
-            sets += [
-                dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())
-            ]
-        for parameters in sets or [{}]:
-            for key, value in (overrides or {}).items():
-                if key in _declared(notebook):
-                    parameters[key] = value
-            run = Run(name, notebook, parameters, spec["timeout"])
-            if run not in runs:
-                runs.append(run)
-    declared = set().union(*(_declared(run.notebook) for run in runs))
-    for key in overrides or {}:
-        if key not in declared:
-            problems.append(
-                f"-p {key}: no selected notebook declares a parameter {key!r} "
-                f"(declared: {', '.join(sorted(declared)) or 'none'})"
-            )
-    problems += _check_parameters(runs)
-    folders = {}
-    for run in runs:
-        if run.folder in folders and folders[run.folder] != run.parameters:
-            problems.append(
-                f"report {run.report!r}: parameter sets {folders[run.folder]} and "
-                f"{run.parameters} give the same folder name {run.folder!r}"
-            )
-        folders[run.folder] = run.parameters
-    if problems:
-        raise ConfigError(problems)
-    return runs
-
-
-def _declared(notebook: Path) -> dict[str, dict]:
-    """The parameters a notebook declares, as ``papermill.inspect_notebook`` reports them."""
-    return _inspect(notebook, notebook.stat().st_mtime_ns)
-
-
-@lru_cache(maxsize=64)
-def _inspect(notebook: Path, modified: int) -> dict[str, dict]:
-    """Cached by file and modification time: planning and provenance both ask."""
-    import papermill
-
-    return papermill.inspect_notebook(str(notebook))
-
-
-def _check_parameters(runs: list[Run]) -> list[str]:
-    """Problems with the runs' parameters: names the notebook does not declare, wrong types.
-
-    The expected type is the notebook's annotation (``entity: str = "guiyang"``) or, without
-    one, the type of the default literal. ``int`` is accepted where ``float`` is expected; ``bool``
-    is never taken for a number.
-    """
-    problems = []
-    for run in runs:
-        params = _declared(run.notebook)
-        for name, value in run.parameters.items():
-            where = f"{run.notebook.name} (run {run.folder})"
-            if name not in params:
-                problems.append(
-                    f"{where}: unknown parameter {name!r} = {value!r}; the notebook declares "
-                    f"{', '.join(params) or 'no parameters'}"
-                )
-                continue
-            expected = _expected_type(params[name])
-            if expected is not None and not _matches(expected, value):
-                problems.append(
-                    f"{where}: parameter {name!r} = {value!r} ({type(value).__name__}) does not "
-                    f"match the declared type {expected}"
-                )
-    return problems
-
-
-def _expected_type(parameter: dict) -> str | None:
-    """The annotation papermill found, else the type name of the default literal (None: any)."""
-    if parameter["inferred_type_name"] not in ("None", ""):
-        return parameter["inferred_type_name"]
-    try:
-        default = ast.literal_eval(parameter["default"])
-    except (ValueError, SyntaxError):
-        return None
-    return None if default is None else type(default).__name__
-
-
-SIMPLE_TYPES = {
-    "str": str,
-    "int": int,
-    "float": int | float,
-    "bool": bool,
-    "list": list,
-    "tuple": list | tuple,
-    "dict": dict,
-}
-
-
-def _matches(annotation: str, value: Any) -> bool:
-    """Does ``value`` fit the annotation text (``str``, ``list[str]``, ``Optional[int]``, ``a | b``)?
-
-    Annotations it cannot read (a class name, say) accept any value.
-
-    >>> _matches("Optional[list[str]]", ["guiyang"]), _matches("float", True)
-    (True, False)
-    """
-    try:
-        node = ast.parse(annotation.strip("'\""), mode="eval").body
-    except SyntaxError:
-        return True
-    return _fits(node, value)
-
-
-def _fits(node: ast.expr, value: Any) -> bool:
-    match node:
-        case ast.BinOp(op=ast.BitOr()):
-            return _fits(node.left, value) or _fits(node.right, value)
-        case ast.Constant(value=None) | ast.Name(id="None" | "NoneType"):
-            return value is None
-        case ast.Subscript(value=ast.Name(id="Optional"), slice=inner):
-            return value is None or _fits(inner, value)
-        case ast.Subscript(value=ast.Name(id="list" | "List" | "tuple"), slice=inner):
-            inner = inner.elts[0] if isinstance(inner, ast.Tuple) else inner
-            return isinstance(value, list | tuple) and all(_fits(inner, v) for v in value)
-        case ast.Subscript(value=ast.Name(id=name)):
-            return _fits(ast.Name(id=name), value)
-        case ast.Name(id=name) if name in SIMPLE_TYPES:
-            if isinstance(value, bool) and name != "bool":
-                return False
-            return isinstance(value, SIMPLE_TYPES[name])
-    return True
 
 
 # -- running --------------------------------------------------------------------------------------
@@ -395,21 +115,6 @@ class RunResult:
         if self.error:
             line += f": {self.run.notebook.name}, {_where(self.error)}: {_exception(self.error)}"
         return line
-
-
-def _where(error: dict) -> str:
-    """``In [3] (cell 4 of the executed notebook) `first line of the cell```."""
-    if error.get("cell_index") is None:
-        return "before any cell ran"
-    where = f"cell {error['cell_index'] + 1} of the executed notebook"
-    if error.get("execution_count") is not None:
-        where = f"In [{error['execution_count']}] ({where})"
-    first = (error.get("source") or "").strip().splitlines()
-    return where + (f" `{first[0][:60]}`" if first else "")
-
-
-def _exception(error: dict) -> str:
-    return f"{error['ename']}: {error['evalue']}" if error.get("evalue") else error["ename"]
 
 
 @dataclass
@@ -485,6 +190,23 @@ def run_reports(
     import the caller's main module again, so a script that calls ``run_reports`` needs the usual
     ``if __name__ == "__main__":`` guard.
     """
+    began = time.perf_counter()
+    invocation = os.environ.get(INVOCATION_ENV) or os.getcwd()
+    runs = plan(config, only, overrides)
+    out = Path(out).resolve()
+    with lock_out(out), signals_raise():
+        clean_stale(out)
+        results = _execute_all(runs, out, jobs, invocation, progress)
+        write_index(out)
+    order = {run: i for i, run in enumerate(runs)}
+    results.sort(key=lambda r: order[r.run])
+    return RunSummary(results, out, time.perf_counter() - began)
+
+
+def _execute_all(
+    runs: list[Run], out: Path, jobs: int | None, invocation: str, progress: bool | None
+) -> list[RunResult]:
+    """Execute every run in worker processes and move each finished one into place."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from multiprocessing import get_context
 
@@ -492,43 +214,44 @@ def run_reports(
 
     from innostudy.vcs import git_state
 
-    began = time.perf_counter()
-    runs = plan(config, only, overrides)
-    out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
     common = _environment(git_state())
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(runs)))
-    staging = {run: _staging_folder(out) for run in runs}
     quiet = None if progress is None else not progress  # tqdm: None hides the bar off a terminal
-    results = []
+    results, staging = [], {}
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=get_context(_start_method()),
+        initializer=start_worker,
+        initargs=(os.getpid(), os.environ.get(RUN_MARKER_ENV) or uuid.uuid4().hex),
+    )
+    bar = tqdm(total=len(runs), desc="innostudy run", unit="report", disable=quiet)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context(_start_method())) as pool:
-            longest_first = sorted(runs, key=lambda run: -_last_duration(out / run.folder))
-            futures = {pool.submit(_execute, run, staging[run]): run for run in longest_first}
-            bar = tqdm(total=len(runs), desc="innostudy run", unit="report", disable=quiet)
+        staging = {run: _staging_folder(out) for run in runs}
+        longest_first = sorted(runs, key=lambda run: -_last_duration(out / run.folder))
+        futures = {
+            pool.submit(_execute, run, staging[run], invocation): run for run in longest_first
+        }
+        for future in as_completed(futures):
+            run = futures[future]
             try:
-                for future in as_completed(futures):
-                    run = futures[future]
-                    try:
-                        outcome = future.result()
-                    except Exception as error:  # the worker process itself failed
-                        crash = {"cell_index": None, "ename": type(error).__name__}
-                        outcome = _outcome(None, None, {**crash, "evalue": str(error)})
-                    results.append(_finish(run, staging[run], out, outcome, common))
-                    bar.set_postfix_str(f"{run.folder} {outcome['status']}", refresh=False)
-                    bar.update()
-            except BaseException:  # Ctrl-C: start nothing new
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            finally:
-                bar.close()
+                outcome = future.result()
+            except Exception as error:  # the worker process itself failed
+                crash = {"cell_index": None, "ename": type(error).__name__}
+                outcome = _outcome(None, None, {**crash, "evalue": str(error)})
+            results.append(_finish(run, staging[run], out, outcome, common))
+            bar.set_postfix_str(f"{run.folder} {outcome['status']}", refresh=False)
+            bar.update()
+    except BaseException:  # a signal, a full disk: stop every worker (and so its kernel) now
+        for process in list(pool._processes.values()):  # no public way to end a busy worker
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
     finally:
+        bar.close()
+        pool.shutdown(wait=True)
         for folder in staging.values():
             shutil.rmtree(folder, ignore_errors=True)
-    write_index(out)
-    order = {run: i for i, run in enumerate(runs)}
-    results.sort(key=lambda r: order[r.run])
-    return RunSummary(results, out, time.perf_counter() - began)
+    return results
 
 
 def _last_duration(folder: Path) -> float:
@@ -552,7 +275,10 @@ def _start_method() -> str:
 
 def _staging_folder(out: Path) -> Path:
     """A fresh hidden folder inside ``out`` (same file system, so the final move is a rename)."""
-    folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    except OSError as error:
+        raise writing_problem(out / f"{STAGING_PREFIX}...", error) from None
     default_permissions(folder)
     return folder
 
@@ -570,10 +296,6 @@ def _environment(git: dict) -> dict:
     }
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def _outcome(started: str | None, clock: float | None, error: dict | None) -> dict:
     return {
         "status": "failed" if error else "ok",
@@ -584,18 +306,19 @@ def _outcome(started: str | None, clock: float | None, error: dict | None) -> di
     }
 
 
-def _execute(run: Run, staging: Path) -> dict:
+def _execute(run: Run, staging: Path, invocation: str) -> dict:
     """Worker: execute one notebook into ``staging`` and render it as HTML without code.
 
     Runs in its own process: papermill changes the working folder and the kernel inherits this
-    process's environment (the output folder, and ``PYTHONPATH`` so that the kernel imports the
-    same ``innostudy`` as the runner).
+    process's environment (the output folder, the folder relative input paths start from, and
+    ``PYTHONPATH`` so that the kernel imports the same ``innostudy`` as the runner).
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     source_root = str(Path(__file__).resolve().parents[1])
     os.environ[OUTPUT_ENV] = str(staging)
+    os.environ[INVOCATION_ENV] = invocation  # relative input paths: the caller's folder
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (source_root, os.environ.get("PYTHONPATH")) if p
     )
@@ -619,6 +342,7 @@ def _execute(run: Run, staging: Path) -> dict:
             "cell_index": failure.cell_index,
             "execution_count": failure.exec_count,
             "source": failure.source,
+            "line": failed_line(failure.traceback, failure.source),
             "ename": failure.ename,
             "evalue": failure.evalue,
         }
@@ -630,6 +354,27 @@ def _execute(run: Run, staging: Path) -> dict:
     if executed.exists():
         _write_html(executed, run, outcome)
     return outcome
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def failed_line(traceback: list[str], source: str) -> int | None:
+    r"""The line of the cell where the exception was raised (1-based), from IPython's traceback.
+
+    IPython names the cell's frame ``Cell In[3], line 2``; the first such frame is the failing
+    cell's own (later ones are functions it called that other cells defined).
+
+    >>> failed_line(["\x1b[36mCell In[3], line 2\x1b[39m\n      1 a = 1\n----> 2 1 / 0"], "a = 1\n1 / 0")
+    2
+    >>> failed_line(["ZeroDivisionError: division by zero"], "1 / 0") is None
+    True
+    """
+    for frame in traceback or []:
+        found = re.search(r"Cell In\s*\[\d*\], line (\d+)", ANSI.sub("", frame))
+        if found and 1 <= int(found.group(1)) <= len(source.splitlines()):
+            return int(found.group(1))
+    return None
 
 
 @contextmanager
@@ -678,8 +423,20 @@ def _last_started_cell(executed: Path) -> dict:
     }
 
 
+# nbconvert's "lab" page without the scripts it loads from a CDN (require.js, MathJax, Mermaid,
+# the widget manager): a report opens the same offline. Its figures are images and its tables HTML,
+# so nothing is lost; formulas in Markdown cells show as written.
+OFFLINE_TEMPLATE = """{%- extends "index.html.j2" -%}
+{% block html_head_js %}{% endblock html_head_js %}
+{% block html_head_js_mathjax %}{% endblock html_head_js_mathjax %}
+{% block html_head_js_mermaidjs %}{% endblock html_head_js_mermaidjs %}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+"""
+
+
 def _write_html(executed: Path, run: Run, outcome: dict) -> None:
     """The executed notebook as HTML without code, headed by its parameters and status."""
+    import jinja2
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -693,7 +450,11 @@ def _write_html(executed: Path, run: Run, outcome: dict) -> None:
     )
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(header))
     exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        extra_loaders=[jinja2.DictLoader({"innostudy_offline.html.j2": OFFLINE_TEMPLATE})],
+        template_file="innostudy_offline.html.j2",
     )
     body, _ = exporter.from_notebook_node(
         nb, resources={"metadata": {"name": f"{run.report}: {parameters}"}}
@@ -703,8 +464,7 @@ def _write_html(executed: Path, run: Run, outcome: dict) -> None:
 
 def _finish(run: Run, staging: Path, out: Path, outcome: dict, common: dict) -> RunResult:
     """Write ``provenance.json`` into the staging folder, then move the folder into place."""
-    notebook_side = staging / "provenance_notebook.json"
-    kernel = json.loads(notebook_side.read_text(encoding="utf-8")) if notebook_side.exists() else {}
+    kernel = _read_json(staging / "provenance_notebook.json", {})
     provenance = {
         "report": run.report,
         "folder": run.folder,
@@ -717,17 +477,25 @@ def _finish(run: Run, staging: Path, out: Path, outcome: dict, common: dict) -> 
         **common,
         "data_dir": kernel.get("data_dir"),
         "data": kernel.get("data"),
+        "inputs": _read_json(staging / INPUTS_FILE, []),
         "outputs": _outputs(staging),
     }
     if not kernel:
         provenance["data_note"] = "the notebook's provenance cell did not run: data files unknown"
-    (staging / "provenance.json").write_text(
-        json.dumps(provenance, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-    )
+    text = json.dumps(provenance, indent=2, ensure_ascii=False, default=str) + "\n"
+    write_atomically(staging / "provenance.json", text)
     final = out / run.folder
-    _move_into_place(staging, final)
+    try:
+        _move_into_place(staging, final)
+    except OSError as error:
+        raise writing_problem(final, error) from None
     timing = [outcome[key] for key in ("started", "finished", "duration_s")]
     return RunResult(run, final, outcome["status"], *timing, outcome["error"])
+
+
+def _read_json(path: Path, missing):
+    """What the kernel left in ``path`` (a file written atomically), or ``missing``."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else missing
 
 
 def _outputs(folder: Path) -> dict:
@@ -750,91 +518,3 @@ def _move_into_place(staging: Path, final: Path) -> None:
         shutil.rmtree(retired)
     else:
         os.replace(staging, final)
-
-
-# -- the site -------------------------------------------------------------------------------------
-
-
-def write_index(out: str | os.PathLike) -> Path:
-    """Write ``out/index.html``: every report below ``out`` with its parameters, status and links."""
-    out = Path(out)
-    entries = []
-    for file in sorted(out.glob("*/*/provenance.json")):
-        if any(part.startswith(".") for part in file.relative_to(out).parts):
-            continue
-        entries.append((file.parent, json.loads(file.read_text(encoding="utf-8"))))
-    entries.sort(key=lambda entry: (entry[1]["notebook"], entry[0].name != "default", entry[0]))
-    rows = "\n".join(_index_row(out, folder, p) for folder, p in entries)
-    failed = sum(p["status"] != "ok" for _, p in entries)
-    commit = {(p.get("git") or {}).get("commit") for _, p in entries} - {None}
-    page = INDEX_TEMPLATE.format(
-        count=len(entries),
-        failed=failed,
-        commits=html.escape(", ".join(sorted(c[:12] for c in commit)) or "unknown"),
-        written=html.escape(_now()),
-        rows=rows,
-    )
-    index = out / "index.html"
-    tmp = out / f".index.html.{uuid.uuid4().hex[:8]}.tmp"
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, index)
-    return index
-
-
-def _index_row(out: Path, folder: Path, p: dict) -> str:
-    def link(path: Path, text: str) -> str:
-        href = quote(path.relative_to(out).as_posix())
-        return f'<a href="{html.escape(href)}">{html.escape(text)}</a>'
-
-    stem = Path(p["notebook"]).stem
-    links = [
-        link(folder / name, label)
-        for name, label in (
-            (f"{stem}.html", "report"),
-            (f"{stem}.ipynb", "notebook"),
-            ("provenance.json", "provenance"),
-            ("records.json", "records"),
-            ("papermill.log", "log"),
-        )
-        if (folder / name).exists()
-    ]
-    outputs = [link(folder / "figures" / n, n) for n in p["outputs"]["figures"]]
-    outputs += [link(folder / "tables" / n, n) for n in p["outputs"]["tables"]]
-    parameters = json.dumps(p["parameters"], ensure_ascii=False) if p["parameters"] else "defaults"
-    status = p["status"]
-    if p.get("error"):
-        status += f": {_where(p['error'])}: {_exception(p['error'])}"
-    dirty = " (dirty)" if (p.get("git") or {}).get("dirty") else ""
-    return (
-        f'<tr class="{html.escape(p["status"])}">'
-        f"<td>{html.escape(p['report'])}</td>"
-        f"<td>{html.escape(p['notebook'])}</td>"
-        f"<td><code>{html.escape(parameters)}</code></td>"
-        f"<td>{html.escape(status)}</td>"
-        f"<td>{html.escape(p['started'])}<br>{p['duration_s']:.1f} s"
-        f"<br>{html.escape(((p.get('git') or {}).get('commit') or 'no commit')[:12] + dirty)}</td>"
-        f"<td>{' · '.join(links)}</td>"
-        f"<td>{'<br>'.join(outputs)}</td></tr>"
-    )
-
-
-INDEX_TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>innostudy reports</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; }}
-td, th {{ border: 1px solid #ccc; padding: 0.3em 0.6em; vertical-align: top; text-align: left; }}
-tr.failed td {{ background: #fde8e8; }}
-code {{ font-size: 0.9em; }}
-</style></head>
-<body>
-<h1>innostudy reports</h1>
-<p>{count} report(s), {failed} failed; code version {commits}; index written {written}.</p>
-<table>
-<tr><th>report</th><th>notebook</th><th>parameters</th><th>status</th><th>run</th>
-<th>links</th><th>figures and tables</th></tr>
-{rows}
-</table>
-</body></html>
-"""

@@ -1,0 +1,79 @@
+"""innostudy.report: input files are resolved from the invocation folder, refused clearly when
+missing, and recorded in the provenance with path as given, resolved path, sha256 and size."""
+
+import hashlib
+import json
+import os
+
+import pytest
+
+from innostudy import report
+from innostudy.report import INVOCATION_ENV, OUTPUT_ENV, InputFileNotFoundError
+
+
+@pytest.fixture
+def fresh_inputs(monkeypatch, tmp_path):
+    """An empty input registry, outputs in a temporary folder, invocation from ``tmp_path/here``."""
+    monkeypatch.setattr(report, "_INPUTS", {})
+    monkeypatch.setenv(OUTPUT_ENV, str(tmp_path / "out"))
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.setenv(INVOCATION_ENV, str(here))
+    return here
+
+
+def test_relative_path_is_resolved_from_the_invocation_folder(fresh_inputs, tmp_path):
+    content = "城市,年份,发明专利授权数\n莱芜市,2015年,12\n".encode()  # simulated row
+    (fresh_inputs / "panel.csv").write_bytes(content)
+    (tmp_path / "elsewhere.csv").write_bytes(b"x\n")
+    assert report.input_file("panel.csv") == fresh_inputs / "panel.csv"
+    assert report.input_file("../elsewhere.csv") == tmp_path / "elsewhere.csv"
+    first = report.inputs()[0]
+    assert first == {
+        "path": "panel.csv",
+        "resolved": str(fresh_inputs / "panel.csv"),
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "bytes": len(content),
+    }
+    assert report.inputs()[1]["path"] == "../elsewhere.csv"
+
+
+def test_without_the_runner_relative_paths_start_at_the_working_folder(
+    fresh_inputs, tmp_path, monkeypatch
+):
+    monkeypatch.delenv(INVOCATION_ENV)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "list.csv").write_text("city,programme,year\n", encoding="utf-8")
+    assert report.input_file("list.csv") == tmp_path / "list.csv"
+
+
+def test_missing_file_names_the_path_as_given_resolved_and_the_base(fresh_inputs):
+    with pytest.raises(InputFileNotFoundError) as caught:
+        report.input_file("data/我的面板.xlsx")
+    message = str(caught.value)
+    assert "'data/我的面板.xlsx'" in message
+    assert str(fresh_inputs / "data" / "我的面板.xlsx") in message
+    assert f"relative paths are resolved from {fresh_inputs}" in message
+    assert isinstance(caught.value, FileNotFoundError) and isinstance(caught.value, ValueError)
+    assert report.inputs() == []
+
+
+@pytest.mark.parametrize(("given", "reason"), [("", "empty path"), (".", "not a regular file")])
+def test_empty_path_and_folders_are_refused(fresh_inputs, given, reason):
+    with pytest.raises(InputFileNotFoundError, match=reason):
+        report.input_file(given)
+
+
+def test_provenance_lists_every_input_file(fresh_inputs, tmp_path):
+    (fresh_inputs / "panel.csv").write_text("城市\n", encoding="utf-8")
+    (fresh_inputs / "pilots.csv").write_text("city\n", encoding="utf-8")
+    report.input_file("panel.csv")
+    report.input_file(fresh_inputs / "pilots.csv")
+    info = report.provenance({"panel_path": "panel.csv"})
+    assert [entry["path"] for entry in info["inputs"]] == [
+        "panel.csv",
+        str(fresh_inputs / "pilots.csv"),
+    ]
+    saved = json.loads((tmp_path / "out" / "provenance_notebook.json").read_text("utf-8"))
+    assert saved["inputs"] == info["inputs"]
+    assert all(os.path.isabs(entry["resolved"]) for entry in saved["inputs"])
