@@ -2,13 +2,16 @@
 
 import dataclasses
 import doctest
+import json
 import math
+import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from pymcdm import normalizations
 from pymcdm import weights as peer_weights
 from pymcdm.helpers import rrankdata
@@ -924,3 +927,158 @@ def test_sensitivity_attributes_nothing_to_a_choice_that_changes_nothing(simulat
     assert len(result.plot().patches) >= 6
     with pytest.raises(CompositeInputError, match="nothing to attribute"):
         cp.sensitivity(table, spec, n=16, weights=0)
+
+
+# -- a researcher's own table (notebook 04) --------------------------------------------------------
+
+CITIES = [
+    "贵阳市", "包头", "嘉兴市", "银川", "佛山市", "芜湖", "咸宁市", "济南",
+    "合肥市", "西安", "成都市", "长沙", "武汉市", "郑州", "南京市", "杭州",
+]  # fmt: skip
+USER_DIRECTIONS = {
+    "R&D经费支出(亿元)": 1,
+    "发明专利授权数(件)": 1,
+    "科技服务业增加值(万元)": 1,
+    "PM2.5年均浓度(微克/立方米)": -1,
+}
+
+
+def simulated_user_table(seed: int = 0) -> pd.DataFrame:
+    """A SIMULATED (seeded) city x indicator table shaped like a researcher's: Chinese headers with
+    units, names with and without 市, two empty cells."""
+    rng = np.random.default_rng(seed)
+    n = len(CITIES)
+    latent = rng.normal(size=n)
+
+    def noise(scale):
+        return rng.normal(scale=scale, size=n)
+
+    table = pd.DataFrame(
+        {
+            "城市": CITIES,
+            "R&D经费支出(亿元)": np.round(np.exp(4 + latent + noise(0.4)), 2),
+            "发明专利授权数(件)": np.round(np.exp(8 + latent + noise(0.5))).astype(int),
+            "科技服务业增加值(万元)": np.round(np.exp(12 + latent + noise(0.6)), 1),
+            "PM2.5年均浓度(微克/立方米)": np.round(40 - 6 * latent + noise(3), 1),
+        }
+    )
+    table["R&D经费支出(亿元)"] = table["R&D经费支出(亿元)"].astype(object)
+    table.loc[3, "R&D经费支出(亿元)"] = ""
+    table["PM2.5年均浓度(微克/立方米)"] = table["PM2.5年均浓度(微克/立方米)"].astype(object)
+    table.loc[9, "PM2.5年均浓度(微克/立方米)"] = ""
+    return table
+
+
+def codebook() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"indicator": list(USER_DIRECTIONS), "direction": list(USER_DIRECTIONS.values())}
+    )
+
+
+def test_read_table_resolves_names_and_reads_directions(tmp_path):
+    simulated = simulated_user_table()
+    simulated.to_csv(tmp_path / "simulated_cities.csv", index=False)
+    simulated.to_excel(tmp_path / "simulated_cities.xlsx", index=False)
+    codebook().to_csv(tmp_path / "codebook.csv", index=False)
+    from_csv = cp.read_table(
+        tmp_path / "simulated_cities.csv", directions=tmp_path / "codebook.csv"
+    )
+    from_excel = cp.read_table(
+        tmp_path / "simulated_cities.xlsx", entity_column="城市", directions=USER_DIRECTIONS
+    )
+    for user in (from_csv, from_excel):
+        assert user.table.index[:4].tolist() == ["guiyang", "baotou", "jiaxing", "yinchuan"]
+        assert list(user.table.columns) == list(USER_DIRECTIONS)
+        assert user.directions == USER_DIRECTIONS
+        assert user.table.isna().sum().sum() == 2 and np.isnan(user.table.iloc[3, 0])
+        assert (user.names["status"] == "resolved").all()
+        assert user.names["line"].tolist() == list(range(2, 18))
+    assert np.allclose(from_csv.table, from_excel.table, equal_nan=True)
+    index = cp.build(from_csv.table, directions=from_csv.directions)
+    assert sorted(index.ranks) == list(range(1, 17))
+
+
+def test_read_table_names_every_problem_with_file_line_and_column(tmp_path):
+    bad = simulated_user_table()
+    bad.loc[1, "城市"] = "Taizhou"  # ambiguous
+    bad.loc[4, "城市"] = "亚特兰蒂斯"  # unknown
+    bad.loc[6, "城市"] = "贵阳"  # 贵阳市 again, without 市
+    bad["发明专利授权数(件)"] = bad["发明专利授权数(件)"].astype(object)
+    bad.loc[8, "发明专利授权数(件)"] = "约120"
+    path = tmp_path / "bad.csv"
+    bad.to_csv(path, index=False)
+    (tmp_path / "codebook.csv").write_text(
+        "indicator,direction\nR&D经费支出(亿元),1\n发明专利授权数(件),2\n"
+        "科技服务业增加值(万元),1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CompositeInputError) as error:
+        cp.read_table(path, directions=tmp_path / "codebook.csv")
+    message = str(error.value)
+    for expected in (
+        f"{path}, line 3, column 城市: 'Taizhou' may be any of taizhou_jiangsu, taizhou_zhejiang",
+        f"{path}, line 6, column 城市: '亚特兰蒂斯' names no known entity",
+        f"{path}, lines 2, 8, column 城市: 贵阳市, 贵阳 all name guiyang",
+        f"{path}, line 10, column 发明专利授权数(件): '约120' is not a number",
+        f"{tmp_path / 'codebook.csv'}, line 3, column direction: '2' for '发明专利授权数(件)'",
+        "no direction for indicator(s) 发明专利授权数(件), PM2.5年均浓度(微克/立方米)",
+    ):
+        assert expected in message, expected
+    with pytest.raises(CompositeInputError, match="no column '城 市'"):
+        cp.read_table(path, entity_column="城 市", directions=USER_DIRECTIONS)
+    (tmp_path / "gbk.csv").write_bytes("城市,专利\n贵阳市,1\n".encode("gbk"))
+    with pytest.raises(CompositeInputError, match="not UTF-8"):
+        cp.read_table(tmp_path / "gbk.csv", directions={"专利": 1})
+
+
+def test_notebook_04_builds_the_index_of_a_users_table(tmp_path):
+    # The notebook run as `innostudy run` runs it (papermill, through run_reports), started from a
+    # folder holding the simulated table and codebook, given by relative paths.
+    from innostudy.run import Run, run_reports
+
+    invoked = tmp_path / "invoked"
+    (invoked / "inputs").mkdir(parents=True)
+    simulated_user_table().to_csv(invoked / "inputs" / "simulated_城市指标.csv", index=False)
+    codebook().to_csv(invoked / "inputs" / "codebook.csv", index=False)
+    parameters = {
+        "table_path": "inputs/simulated_城市指标.csv",
+        "entity_column": "城市",
+        "directions_path": "inputs/codebook.csv",
+        "draws": 100,
+        "sensitivity_draws": 16,
+        "simulated_units": 12,
+    }
+    notebook = ROOT / "notebooks" / "04_composite_index.ipynb"
+    config = {"timeout": 300, "reports": {"composite_index": {"notebook": str(notebook)}}}
+    config["reports"]["composite_index"]["parameter_sets"] = [parameters]
+    (tmp_path / "reports.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    started_in = os.getcwd()
+    os.chdir(invoked)
+    try:
+        summary = run_reports(
+            tmp_path / "reports.yml", jobs=1, out=tmp_path / "site", progress=False
+        )
+    finally:
+        os.chdir(started_in)
+    result = summary[Run("composite_index", notebook, parameters).folder]
+    assert result.status == "ok", result.describe()
+    records = result.records()
+    user = cp.read_table(
+        invoked / "inputs" / "simulated_城市指标.csv",
+        directions=invoked / "inputs" / "codebook.csv",
+    )
+    expected = cp.build(user.table, directions=user.directions, minmax_range=(1, 100))
+    assert records["user_units"] == 16 and records["user_indicators"] == 4
+    assert records["user_top_unit"] == expected.ranks.idxmin()
+    saved = pd.read_csv(result.path / "tables" / "user_index.csv").query("component == 'index'")
+    assert saved.set_index("entity_id")["rank"].equals(expected.ranks.rename("rank"))
+    names = pd.read_csv(result.path / "tables" / "user_names.csv")
+    assert names["name"].tolist() == CITIES and (names["status"] == "resolved").all()
+    for figure in ("user_index", "user_rank_intervals"):
+        assert (result.path / "figures" / f"{figure}.png").exists()
+    provenance = json.loads((result.path / "provenance.json").read_text(encoding="utf-8"))
+    assert [entry["path"] for entry in provenance["inputs"]] == [
+        "inputs/simulated_城市指标.csv",
+        "inputs/codebook.csv",
+    ]
+    assert "Glyph" not in (result.path / "papermill.log").read_text(encoding="utf-8")
