@@ -1757,6 +1757,8 @@ def uncertainty(
     defaults to the spec's own). Draws are scored ``chunk_size`` at a time by one matrix product per
     combination of choices and ranked by one sort per draw, so memory stays bounded; results do not
     depend on ``chunk_size``. Rank percentiles use the inverted-CDF definition (an observed rank).
+    Each draw's scores are those :func:`build` would give, ranked by its rule: scores within
+    ``RANK_RTOL`` x the largest one share the best rank, so identical units never part.
 
     >>> table, spec = simulated_table(n_units=10, n_indicators=4, seed=2)
     >>> u = uncertainty(table, spec, n=500, aggregations=("arithmetic", "topsis"))
@@ -1960,7 +1962,8 @@ def sensitivity(
     """Which choice moves the ranking most? First-order and total Sobol indices of the mean absolute
     rank shift (from the nominal ranking) for each uncertain input of :func:`uncertainty`: the
     weights (one group), the normalisation, the aggregation and the imputation (those with more than
-    one option). Costs ``n`` x (number of factors + 2) evaluations.
+    one option). Costs ``n`` x (number of factors + 2) evaluations. Estimators as
+    :func:`sobol_indices` (SALib's: centred outputs); rank shifts use the ties of :func:`uncertainty`.
 
     >>> table, spec = simulated_table(n_units=10, n_indicators=4, seed=2)
     >>> s = sensitivity(table, spec, n=256, normalisations=("minmax", "rank"))
