@@ -263,6 +263,17 @@ def test_jrc_rule_moves_tied_extremes_together():
     }
 
 
+def test_jrc_log_is_mirrored_for_negative_skew_unlike_coinrs_default():
+    # A difference on purpose: COINr's default log_CT, ln(x - min + a), would stretch a long low
+    # tail further; innostudy mirrors it as COINr's log_CT_plus does: -ln(max - x + a).
+    x = pd.Series([-200.0, -100.0, *range(1, 21)])
+    out = cp.treat_outliers(x, winmax=1)
+    assert out.skew_before < -2 and out.action == "log"
+    a = 0.01 * (x.max() - x.min())
+    assert np.allclose(out.values, -np.log(x.max() - x + a), rtol=1e-13)
+    assert abs(out.skew_after) < abs(cp._skew_kurt(np.log(x - x.min() + a).to_numpy())[0])
+
+
 def test_skewness_and_kurtosis_match_scipy_bias_corrected():
     from scipy import stats
 

@@ -339,10 +339,11 @@ def treat_outliers(
     """Treat one indicator by the JRC rule, as COINr's ``Treat()`` does by default.
 
     An indicator fails when |skewness| > ``skew_threshold`` AND kurtosis > ``kurt_threshold`` (both
-    bias-corrected, Excel-style). Then, as COINr's ``winsorise()``, one step at a time while it
-    fails and fewer than ``winmax`` points are winsorised: the skewness of the current values picks
-    the tail (>= 0: the highest, else the lowest), every point at that extreme (ties go together)
-    takes the next value, and skewness and kurtosis are checked again. A point counts once however
+    bias-corrected, Excel-style; COINr's ``check_SkewKurt`` also fails at equality). Then, as
+    COINr's ``winsorise()``, one step at a time while it fails and fewer than ``winmax`` points are
+    winsorised: the skewness of the current values picks the tail (>= 0: the highest, else the
+    lowest), every point at that extreme (ties go together) takes the next value, and skewness and
+    kurtosis are checked again. A point counts once however
     often it is moved, so ``winmax=5`` allows five distinct points (a final step of tied points may
     pass it, as in COINr). If it still fails, the *original* values are log-transformed instead:
     ln(x - min + a), a = 1 % of the range (COINr's ``log_CT``), mirrored to -ln(max - x + a) for
