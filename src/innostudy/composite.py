@@ -6,16 +6,24 @@ A composite index is built by a pipeline of named, logged steps over an entity �
 1. ``screen``     drop units with too little data (``min_coverage``), each one logged;
 2. ``impute``     none, mean, median or group mean;
 3. ``outliers``   the JRC rule as in COINr: |skewness| > 2 and kurtosis > 3.5 -> winsorise up to 5
-                  points, else log-transform;
+                  distinct points one at a time, else log-transform;
 4. ``normalise``  min-max, z-score, rank, percentile rank, distance to the leader, goalposts;
 5. ``weights``    equal, manual (keyed by indicator), entropy (two named variants), CRITIC, PCA,
                   within pillars (indicator -> pillar -> index);
 6. ``aggregate``  weighted arithmetic, geometric, or TOPSIS;
-7. ``rank``       ties share the best rank (method "min").
+7. ``rank``       ties share the best rank (method "min"); scores equal to ``RANK_RTOL`` (1e-12)
+                  x the largest absolute score tie, in :func:`build` and in every Monte Carlo draw.
 
 Every choice lives in an immutable :class:`IndexSpec`; change one with ``spec.replace(...)`` or
 ``index.rebuild(...)``. :func:`uncertainty` and :func:`sensitivity` then ask how much a ranking owes
 to those choices, by Monte Carlo over weights, normalisation, aggregation and imputation.
+
+Missing values are NaN; +-inf is refused with the indicator and units named. Values up to
++-1.8e308 are fine: ranges, sums and moments are computed on columns rescaled by an exact power of
+two. Checked in tests against references: pymcdm (entropy, CRITIC, TOPSIS, VIKOR), COINr's
+``Treat()`` (its ASEM data and vignette numbers), statsmodels (PCA) and SALib's ``sobol.analyze``
+(Sobol indices on identical sample matrices; SALib, Herman & Usher 2017, is the standard Python
+library for variance-based sensitivity analysis, MIT-licensed, so it is the dev-extra reference).
 
 >>> import innostudy.composite as cp
 >>> table, spec = cp.simulated_table(n_units=8, n_indicators=6, seed=1)
@@ -33,8 +41,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -48,6 +58,7 @@ WEIGHTINGS = ("equal", "entropy_proportions", "entropy_minmax", "critic", "pca")
 AGGREGATIONS = ("arithmetic", "geometric", "topsis")
 TOPSIS_NORMALISATIONS = ("vector", "minmax")
 ENTROPY_VARIANTS = ("proportions", "minmax")
+RANK_RTOL = 1e-12  # scores closer than this x the largest absolute score share a rank
 
 
 class CompositeInputError(ValueError):
@@ -240,9 +251,38 @@ def _require_varying(table: pd.DataFrame, what: str) -> None:
     )  # fmt: skip
 
 
+def _unit_scale(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x times 2**-e, e) with e per column such that its largest absolute value is in [0.5, 1).
+
+    Scaling by a power of two is exact, so every scale-free statistic (min-max, z-score, shares,
+    correlations, skewness) comes out bit for bit as from x, but differences, squares and sums of
+    values near +-1.8e308 can no longer overflow.
+    """
+    peak = np.where(np.isnan(x), 0.0, np.abs(x)).max(axis=0)
+    _, exponent = np.frexp(np.where(peak > 0, peak, 1.0))
+    return np.ldexp(x, -exponent), exponent
+
+
 def _minmax(x: np.ndarray) -> np.ndarray:
+    """(x - min) / (max - min) per column, computed on exactly rescaled values (no overflow)."""
+    x, _ = _unit_scale(x)
     low, high = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
     return (x - low) / (high - low)
+
+
+def _infinite_problems(table: pd.DataFrame) -> list[str]:
+    """One line per indicator holding +-inf, naming its units (missing values are NaN, not inf)."""
+    values = table.to_numpy(dtype=float)
+    infinite = np.isinf(values)
+    return [
+        f"indicator {column} is infinite for {_names(table.index[infinite[:, j]])}"
+        for j, column in enumerate(table.columns)
+        if infinite[:, j].any()
+    ]
+
+
+def _require_finite(table: pd.DataFrame, what: str) -> None:
+    _fail(_infinite_problems(table), f"{what} needs finite values (missing ones are NaN)")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -252,6 +292,7 @@ def _minmax(x: np.ndarray) -> np.ndarray:
 def _skew_kurt(values: np.ndarray) -> tuple[float, float]:
     """Sample skewness and excess kurtosis, bias-corrected as in Excel and e1071 type 2 (COINr)."""
     n = len(values)
+    values, _ = _unit_scale(values)  # skewness and kurtosis do not depend on the scale
     deviations = values - values.mean()
     m2 = np.mean(deviations**2)
     if n < 4 or m2 == 0:
@@ -298,10 +339,16 @@ def treat_outliers(
     """Treat one indicator by the JRC rule, as COINr's ``Treat()`` does by default.
 
     An indicator fails when |skewness| > ``skew_threshold`` AND kurtosis > ``kurt_threshold`` (both
-    bias-corrected, Excel-style). Then its most extreme value on the skewed side is set to the next
-    one, again and again, up to ``winmax`` points; if it still fails, the original values are
-    log-transformed instead (ln(x - min + a), a = 1 % of the range; mirrored for negative skew, so
-    the order of units never changes). Missing values stay missing.
+    bias-corrected, Excel-style; COINr's ``check_SkewKurt`` also fails at equality). Then, as
+    COINr's ``winsorise()``, one step at a time while it fails and fewer than ``winmax`` points are
+    winsorised: the skewness of the current values picks the tail (>= 0: the highest, else the
+    lowest), every point at that extreme (ties go together) takes the next value, and skewness and
+    kurtosis are checked again. A point counts once however
+    often it is moved, so ``winmax=5`` allows five distinct points (a final step of tied points may
+    pass it, as in COINr). If it still fails, the *original* values are log-transformed instead:
+    ln(x - min + a), a = 1 % of the range (COINr's ``log_CT``), mirrored to -ln(max - x + a) for
+    negative skewness (COINr's ``log_CT_plus``; plain ``log_CT`` would stretch the long tail), so
+    the order of units never changes. Missing values stay missing.
 
     >>> out = treat_outliers(pd.Series([*range(1, 11), 30, 100]))
     >>> out.action, out.values.iloc[-1], round(out.kurt_before, 2)
@@ -315,38 +362,38 @@ def treat_outliers(
     def fails(skew, kurt):
         return abs(skew) > skew_threshold and kurt > kurt_threshold
 
-    def result(treated, action, points, skew, kurt):
+    def result(treated, action, skew, kurt):
         out = x.to_numpy().copy()
         out[present] = treated
-        labels = tuple(x.index[present][points])
+        moved = treated != original if action == "winsorised" else np.zeros(len(treated), bool)
+        labels = tuple(x.index[present][moved])
         series = pd.Series(out, index=x.index, name=x.name)
         return OutlierTreatment(series, action, labels, skew0, kurt0, skew, kurt)
 
     if math.isnan(skew0):
-        return result(original, "not tested", [], skew0, kurt0)
+        return result(original, "not tested", skew0, kurt0)
     if not fails(skew0, kurt0):
-        return result(original, "none", [], skew0, kurt0)
-    treated, points = original.copy(), []
+        return result(original, "none", skew0, kurt0)
+    treated = original.copy()
     skew, kurt = skew0, kurt0
-    while fails(skew, kurt):
-        high = skew >= 0
-        extreme = treated.max() if high else treated.min()
-        at = np.flatnonzero(treated == extreme)
-        rest = treated[treated != extreme]
-        if rest.size == 0 or len(points) + len(at) > winmax:
+    while fails(skew, kurt) and np.count_nonzero(treated != original) < winmax:
+        extreme = treated.max() if skew >= 0 else treated.min()
+        at = treated == extreme
+        if at.all():
             break
-        treated[at] = rest.max() if high else rest.min()
-        points.extend(at)
+        treated[at] = treated[~at].max() if skew >= 0 else treated[~at].min()
         skew, kurt = _skew_kurt(treated)
     if not fails(skew, kurt):
-        return result(treated, "winsorised", points, skew, kurt)
-    offset = 0.01 * (original.max() - original.min())
+        return result(treated, "winsorised", skew, kurt)
+    scaled, exponent = _unit_scale(original)  # ln(2**e * y) = e ln 2 + ln y: no overflow
+    low, high = scaled.min(), scaled.max()
+    shift = exponent * math.log(2)
     logged = (
-        np.log(original - original.min() + offset)
+        np.log(scaled - low + 0.01 * (high - low)) + shift
         if skew0 >= 0
-        else -np.log(original.max() - original + offset)
+        else -np.log(high - scaled + 0.01 * (high - low)) - shift
     )
-    return result(logged, "log", [], *_skew_kurt(logged))
+    return result(logged, "log", *_skew_kurt(logged))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -377,6 +424,7 @@ def normalise(
         raise CompositeInputError(
             f"normalisation {method!r} is not one of {_names(NORMALISATIONS)}"
         )
+    _require_finite(table, f"{method} normalisation")
     d = _direction_array(directions, table.columns)
     x = table.to_numpy(dtype=float)
     oriented = x * d
@@ -386,7 +434,8 @@ def normalise(
         low, high = minmax_range
         out = low + (high - low) * _minmax(oriented)
     elif method == "zscore":
-        out = (oriented - np.nanmean(oriented, axis=0)) / np.nanstd(oriented, axis=0, ddof=1)
+        scaled, _ = _unit_scale(oriented)
+        out = (scaled - np.nanmean(scaled, axis=0)) / np.nanstd(scaled, axis=0, ddof=1)
     elif method in ("rank", "percentile"):
         ranks = pd.DataFrame(oriented).rank(method="average").to_numpy()
         out = ranks if method == "rank" else 100 * ranks / np.sum(~np.isnan(x), axis=0)
@@ -454,6 +503,7 @@ def entropy_weights(
             f"entropy variant {variant!r} is not one of {_names(ENTROPY_VARIANTS)}"
         )
     _require_complete(table, "entropy weights")
+    _require_finite(table, "entropy weights")
     x = table.to_numpy(dtype=float)
     if variant == "proportions":
         negative = [
@@ -461,7 +511,7 @@ def entropy_weights(
             for column in table.columns[(table < 0).any()]
         ]
         _fail(negative, "entropy weights from proportions need non-negative values; negative in")
-        shares = x
+        shares, _ = _unit_scale(x)
     else:
         _require_varying(table, "entropy weights after min-max")
         shares = _minmax(x * _direction_array(directions, table.columns))
@@ -492,6 +542,7 @@ def critic_weights(table: pd.DataFrame, directions=None) -> pd.Series:
     [0.5, 0.5]
     """
     _require_complete(table, "CRITIC weights")
+    _require_finite(table, "CRITIC weights")
     _require_varying(table, "CRITIC weights")
     x = table.to_numpy(dtype=float)
     if directions is not None:
@@ -515,8 +566,9 @@ def pca_weights(table: pd.DataFrame) -> pd.Series:
     [0.5, 0.5]
     """
     _require_complete(table, "PCA weights")
+    _require_finite(table, "PCA weights")
     _require_varying(table, "PCA weights")
-    correlation = np.corrcoef(table.to_numpy(dtype=float), rowvar=False)
+    correlation = np.corrcoef(_unit_scale(table.to_numpy(dtype=float))[0], rowvar=False)
     _, vectors = np.linalg.eigh(np.atleast_2d(correlation))
     return pd.Series(vectors[:, -1] ** 2, index=table.columns, name="weight")
 
@@ -541,6 +593,7 @@ def aggregate(normalised: pd.DataFrame, weights, method: str = "arithmetic") -> 
             f"aggregate() does weighted 'arithmetic' or 'geometric' means, not {method!r}; "
             "use topsis() for TOPSIS"
         )
+    _require_finite(normalised, "aggregation")
     w = _weight_vector(weights, normalised.columns)
     x = normalised.to_numpy(dtype=float)
     present = ~np.isnan(x)
@@ -573,6 +626,7 @@ def aggregate(normalised: pd.DataFrame, weights, method: str = "arithmetic") -> 
 def _topsis_matrix(x: np.ndarray, d: np.ndarray, normalise: str) -> np.ndarray:
     """Normalised and oriented (higher is better) values for TOPSIS."""
     if normalise == "vector":
+        x, _ = _unit_scale(x)
         return d * x / np.sqrt((x**2).sum(axis=0))
     return _minmax(x * d)
 
@@ -593,6 +647,7 @@ def topsis(table: pd.DataFrame, weights, directions, normalise: str = "vector") 
             f"TOPSIS normalise={normalise!r} is not one of {_names(TOPSIS_NORMALISATIONS)}"
         )
     _require_complete(table, "TOPSIS")
+    _require_finite(table, "TOPSIS")
     w = _weight_vector(weights, table.columns)
     d = _direction_array(directions, table.columns)
     x = table.to_numpy(dtype=float)
@@ -623,9 +678,12 @@ def vikor(table: pd.DataFrame, weights, directions, v: float = 0.5) -> pd.DataFr
     [1.0, 0.0, 1.0]
     """
     _require_complete(table, "VIKOR")
+    _require_finite(table, "VIKOR")
     _require_varying(table, "VIKOR")
     w = _weight_vector(weights, table.columns)
-    oriented = table.to_numpy(dtype=float) * _direction_array(directions, table.columns)
+    oriented, _ = _unit_scale(
+        table.to_numpy(dtype=float) * _direction_array(directions, table.columns)
+    )
     best, worst = oriented.max(axis=0), oriented.min(axis=0)
     regret = w * (best - oriented) / (best - worst)
     s, r = regret.sum(axis=1), regret.max(axis=1)
@@ -641,12 +699,28 @@ def vikor(table: pd.DataFrame, weights, directions, v: float = 0.5) -> pd.DataFr
 def rank_scores(scores: pd.Series, *, ascending: bool = False) -> pd.Series:
     """Ranks, 1 = best (highest score unless ``ascending``); ties share the best rank ("min").
 
+    Scores equal to ``RANK_RTOL`` (1e-12) x the largest absolute score tie, so that floating-point
+    noise (identical units whose sums were added in another order) never splits them: sorted from
+    the best, a score that close to the one before it takes its rank. The same rule ranks the
+    Monte Carlo draws of :func:`uncertainty` and :func:`sensitivity`.
+
     >>> rank_scores(pd.Series([3.0, 5.0, 3.0], index=list("abc"))).tolist()
     [2, 1, 2]
+    >>> rank_scores(pd.Series([0.1 + 0.2, 0.3, 0.2], index=list("abc"))).tolist()
+    [1, 1, 3]
     """
     missing = list(scores.index[scores.isna()])
-    _fail([f"no score for {_names(missing)}"] if missing else [], "cannot rank")
-    return scores.rank(method="min", ascending=ascending).astype(int).rename("rank")
+    infinite = list(scores.index[np.isinf(scores.to_numpy(dtype=float))])
+    _fail(
+        ([f"no score for {_names(missing)}"] if missing else [])
+        + ([f"infinite score for {_names(infinite)}"] if infinite else []),
+        "cannot rank",
+    )
+    values = scores.to_numpy(dtype=float)
+    order, ranks = _rank_rows((values if not ascending else -values)[None, :])
+    out = np.empty(len(values), dtype=np.int64)
+    out[order[0]] = ranks[0]
+    return pd.Series(out, index=scores.index, name="rank")
 
 
 def cronbach_alpha(table: pd.DataFrame) -> float:
@@ -716,9 +790,7 @@ def _check_table(table: pd.DataFrame, spec: IndexSpec) -> None:
             f"unit(s) appear more than once: {_names(keys[keys.duplicated()].unique())}"
         )
     numeric = data.drop(columns=text)
-    infinite = numeric.isin([np.inf, -np.inf]).stack()
-    if infinite.any():
-        problems.append(f"infinite values at {_names(infinite.index[infinite])}")
+    problems += _infinite_problems(numeric)
     indicators = list(data.columns)
     problems += _direction_problems(spec.directions or {}, indicators)
     if isinstance(spec.weights, dict):
@@ -847,6 +919,11 @@ def _normalised(treated: pd.DataFrame, spec: IndexSpec, log: _Log) -> pd.DataFra
         spec.directions,
         minmax_range=spec.minmax_range,
         goalposts=spec.goalposts,
+    )
+    lost = normalised.isna() & treated.notna()
+    _fail(
+        [f"indicator {c} for {_names(treated.index[lost[c]])}" for c in lost.columns[lost.any()]],
+        f"{spec.normalise} normalisation gave no number (NaN) from a value",
     )
     detail = f"range {spec.minmax_range}" if spec.normalise == "minmax" else ""
     log.add("normalise", "all indicators", spec.normalise, detail)
@@ -1053,13 +1130,16 @@ class CompositeIndex:
         frames = [self.scores.rename("score").to_frame().assign(component="index", rank=self.ranks)]
         for pillar in self.pillar_scores.columns:
             scores = self.pillar_scores[pillar]
-            ranks = (scores.groupby(level=0) if self.is_panel else scores).rank(
-                method="min", ascending=False
+            present = scores.dropna()
+            ranks = (
+                present.groupby(level=0, group_keys=False).apply(rank_scores)
+                if self.is_panel
+                else rank_scores(present)
             )
             frames.append(
                 scores.rename("score")
                 .to_frame()
-                .assign(component=pillar, rank=ranks.astype("Int64"))
+                .assign(component=pillar, rank=ranks.reindex(scores.index).astype("Int64"))
             )
         tidy = pd.concat(frames).rename_axis(levels).reset_index()
         return tidy[[*levels, "component", "score", "rank"]]
@@ -1184,6 +1264,174 @@ class CompositeIndex:
 
 
 # --------------------------------------------------------------------------------------------------
+# A researcher's own table
+
+
+@dataclass(frozen=True, eq=False)
+class UserTable:
+    """An entity x indicator table read by :func:`read_table`, ready for :func:`build`.
+
+    ``table``: entity ids x indicators (floats, NaN = missing), in the file's order; ``directions``:
+    indicator -> +1/-1; ``names``: one row per data line (line, name as written, status,
+    entity_id, name_en, message), the matching report to show or save.
+    """
+
+    table: pd.DataFrame
+    directions: dict
+    names: pd.DataFrame
+    path: Path
+
+
+def _read_text_table(path: Path) -> tuple[pd.DataFrame, str]:
+    """A CSV (UTF-8, with or without BOM) or Excel sheet as text cells; and what a line is called."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        frame = pd.read_excel(path, dtype=object, header=0)
+        return frame.map(lambda v: "" if pd.isna(v) else str(v).strip()), "row"
+    if suffix not in (".csv", ".txt"):
+        raise CompositeInputError(f"{path}: not a CSV or Excel file (suffix {path.suffix!r})")
+    try:
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig"
+        )
+    except UnicodeDecodeError as error:
+        raise CompositeInputError(
+            f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8 CSV"
+        ) from None
+    return frame.map(str.strip), "line"
+
+
+def _number(text: str) -> float | None:
+    """A cell -> float (thousands separators allowed), NaN for an empty cell, None if not a number."""
+    if text == "":
+        return math.nan
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _read_directions(directions, indicators: list[str]) -> tuple[dict, list[str]]:
+    """Directions from a mapping or a codebook file (columns indicator and direction): (dict, problems)."""
+    problems = []
+    if isinstance(directions, (str, os.PathLike)):
+        path = Path(directions)
+        codebook, line_word = _read_text_table(path)
+        name_column = next(
+            (c for c in ("indicator", "indicator_id") if c in codebook.columns), None
+        )
+        if name_column is None or "direction" not in codebook.columns:
+            raise CompositeInputError(
+                f"{path}: a codebook needs the columns indicator (or indicator_id) and direction; "
+                f"it has {_names(codebook.columns)}"
+            )
+        mapping = {}
+        for i, (name, text) in enumerate(
+            zip(codebook[name_column], codebook["direction"], strict=True)
+        ):
+            if name == "" and text == "":
+                continue
+            value = _number(text)
+            if value not in (1.0, -1.0):
+                problems.append(
+                    f"{path}, {line_word} {i + 2}, column direction: {text!r} for {name!r} is not "
+                    "+1 or -1"
+                )
+            elif name in mapping:
+                problems.append(f"{path}, {line_word} {i + 2}: indicator {name!r} is listed twice")
+            else:
+                mapping[name] = int(value)
+        where = f"the codebook {path}"
+    else:
+        mapping = _plain_mapping(directions) or {}
+        where = "directions"
+    problems += [f"{where}: {problem}" for problem in _direction_problems(mapping, indicators)]
+    return {name: mapping.get(name) for name in indicators}, problems
+
+
+def read_table(path, *, entity_column: str | None = None, directions=None) -> UserTable:
+    """Read a researcher's entity x indicator table (CSV in UTF-8, or Excel) for a composite index.
+
+    One line per entity: ``entity_column`` (default: the first column) names it in Chinese,
+    English or pinyin, with or without 市, or by its entity id, and each name is resolved with
+    :func:`innostudy.entities.resolve_many`. Every other column is an indicator, named by its header
+    as written (units such as "(亿元)" stay in the name: every normalisation is scale-free). Cells
+    are numbers (thousands separators allowed) or empty (missing). ``directions``: a codebook file
+    (CSV or Excel, columns ``indicator`` and ``direction``, +1 higher is better or -1) or a mapping
+    indicator -> +1/-1. Every problem is reported at once, with the file, line (an Excel row) and
+    column: a name that is unknown, or ambiguous (with its candidates), two lines naming the same
+    entity, a cell that is not a number, a missing or invalid direction.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder, "table.csv")
+    ...     _ = path.write_text("城市,专利(件),PM2.5\\n贵阳市,120,30\\n包头,80,\\n", encoding="utf-8")
+    ...     user = read_table(path, directions={"专利(件)": 1, "PM2.5": -1})
+    >>> user.table.index.tolist(), user.table["PM2.5"].tolist()
+    (['guiyang', 'baotou'], [30.0, nan])
+    """
+    from innostudy import entities
+
+    path = Path(path)
+    if not path.is_file():
+        raise CompositeInputError(f"{path}: no such file")
+    raw, line_word = _read_text_table(path)
+    raw = raw[~(raw == "").all(axis=1)]  # an empty line holds nothing
+    if raw.shape[1] < 2:
+        raise CompositeInputError(f"{path}: needs an entity column and at least one indicator")
+    entity_column = entity_column or raw.columns[0]
+    if entity_column not in raw.columns:
+        raise CompositeInputError(
+            f"{path}: no column {entity_column!r}; columns are {_names(raw.columns)}"
+        )
+    indicators = [c for c in raw.columns if c != entity_column]
+    lines = raw.index + 2  # the header is line 1
+    problems = []
+    matches = entities.resolve_many(raw[entity_column].replace("", None))
+    names = pd.DataFrame(
+        {
+            "line": lines,
+            "name": raw[entity_column].to_numpy(),
+            "status": matches["status"].fillna("no name").to_numpy(),
+            "entity_id": matches["entity_id"].to_numpy(),
+            "name_en": matches["name_en"].to_numpy(),
+            "message": matches["message"].fillna("empty cell").to_numpy(),
+        }
+    )
+    for row in names.itertuples(index=False):
+        if row.status != "resolved":
+            problems.append(
+                f"{path}, {line_word} {row.line}, column {entity_column}: {row.message}"
+            )
+    resolved = names[names["status"] == "resolved"]
+    for entity_id, group in resolved.groupby("entity_id", sort=False):
+        if len(group) > 1:
+            problems.append(
+                f"{path}, {line_word}s {_names(group['line'])}, column {entity_column}: "
+                f"{_names(group['name'])} all name {entity_id}"
+            )
+    values = np.empty((len(raw), len(indicators)))
+    for j, column in enumerate(indicators):
+        for i, (line, text) in enumerate(zip(lines, raw[column], strict=True)):
+            number = _number(text)
+            if number is None or math.isinf(number):
+                problems.append(
+                    f"{path}, {line_word} {line}, column {column}: {text!r} is not a number"
+                )
+            else:
+                values[i, j] = number
+    direction_map, direction_problems = _read_directions(directions, indicators)
+    problems += direction_problems
+    _fail(problems, f"cannot read the table {path}")
+    table = pd.DataFrame(
+        values,
+        index=pd.Index(names["entity_id"].to_numpy(), name="entity_id"),
+        columns=pd.Index(indicators, name="indicator_id"),
+    )
+    return UserTable(table=table, directions=direction_map, names=names, path=path)
+
+
+# --------------------------------------------------------------------------------------------------
 # Simulated data
 
 
@@ -1237,23 +1485,19 @@ def simulated_table(
 
 
 def _rank_rows(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rank every row of a draws x units score matrix (1 = highest; ties share the best rank).
+    """Rank every row of a draws x units score matrix: 1 = highest, ties share the best rank.
 
-    One sort per row, of integer keys: each score's distance below the row's best (a non-negative
-    float, whose bits order like integers) with the unit's position in its lowest mantissa bits.
-    Distances equal to 13 significant digits (for 300 units) tie. Returns ``order`` (units by
-    rank) and ``ranks`` (the rank of ``order``'s unit).
+    A tie is a score within ``RANK_RTOL`` x the row's largest absolute score of the one ranked just
+    before it (so a run of such scores shares one rank). One sort per row. Returns ``order`` (units
+    by rank) and ``ranks`` (the rank of ``order``'s unit).
     """
-    units = scores.shape[1]
-    bits = max(1, (units - 1).bit_length())
-    below = scores.max(axis=1, keepdims=True) - scores
-    if not np.isfinite(below).all():
+    if not np.isfinite(scores).all():
         raise CompositeInputError("scores are not finite in some draws")
-    keys = (below.view(np.int64) & ~np.int64((1 << bits) - 1)) | np.arange(units)
-    keys.sort(axis=1)
-    order = keys & ((1 << bits) - 1)
-    keys >>= bits
-    tied = keys[:, 1:] == keys[:, :-1]
+    units = scores.shape[1]
+    order = np.argsort(-scores, axis=1)
+    ordered = np.take_along_axis(scores, order, axis=1)
+    tolerance = RANK_RTOL * np.abs(scores).max(axis=1, keepdims=True)
+    tied = ordered[:, :-1] - ordered[:, 1:] <= tolerance
     ranks = np.broadcast_to(np.arange(1, units + 1), scores.shape)
     if tied.any():
         rows = np.flatnonzero(tied.any(axis=1))
@@ -1355,11 +1599,9 @@ class _Engine:
                 else [],
                 "a geometric mean needs positive values",
             )
-            x = np.log(
-                np.where(present, x, 1.0)
-            )  # ranks of the log-mean = ranks of the geometric mean
+            x = np.log(np.where(present, x, 1.0))  # exp of the weighted log-mean, in _scores
         values = np.where(present, x, 0.0).T.copy()
-        return ("linear", values, None if present.all() else present.T.astype(float))
+        return (spec.aggregate, values, None if present.all() else present.T.astype(float))
 
     def weights(self, u: np.ndarray) -> np.ndarray:
         """Uniforms (draws x indicators) -> weights around the nominal ones, rows summing to one."""
@@ -1411,11 +1653,12 @@ class _Engine:
         kind, first, second = self.kernels[
             self.normalisations[n_i], self.aggregations[a_i], self.imputations[i_i]
         ]
-        if kind == "linear":
-            return w @ first if second is None else (w @ first) / (w @ second)
+        if kind in ("arithmetic", "geometric"):
+            mean = w @ first if second is None else (w @ first) / (w @ second)
+            return mean if kind == "arithmetic" else np.exp(mean)
         squared = w**2
-        to_ideal, to_anti = squared @ first, squared @ second  # squared distances
-        return to_anti / (to_ideal + to_anti)  # ranks as TOPSIS closeness, without square roots
+        to_ideal, to_anti = np.sqrt(squared @ first), np.sqrt(squared @ second)
+        return to_anti / (to_ideal + to_anti)  # TOPSIS closeness, as build() scores it
 
     def rank_shift(self, u: np.ndarray, chunk_size: int) -> np.ndarray:
         """Mean absolute rank shift from the nominal ranks, per draw."""
@@ -1515,6 +1758,8 @@ def uncertainty(
     defaults to the spec's own). Draws are scored ``chunk_size`` at a time by one matrix product per
     combination of choices and ranked by one sort per draw, so memory stays bounded; results do not
     depend on ``chunk_size``. Rank percentiles use the inverted-CDF definition (an observed rank).
+    Each draw's scores are those :func:`build` would give, ranked by its rule: scores within
+    ``RANK_RTOL`` x the largest one share the best rank, so identical units never part.
 
     >>> table, spec = simulated_table(n_units=10, n_indicators=4, seed=2)
     >>> u = uncertainty(table, spec, n=500, aggregations=("arithmetic", "topsis"))
@@ -1583,14 +1828,20 @@ def sobol_indices(
     n: int = 1024,
     seed: int = 0,
     n_bootstrap: int = 200,
+    samples: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """First-order and total Sobol indices of ``func`` over independent uniform inputs on [0, 1).
 
     ``func`` maps a (rows x inputs) array to one output per row; ``groups`` names sets of input
     columns treated as one factor (an int k means k single inputs x1..xk). Uses two scrambled
-    Sobol' matrices A and B of ``n`` rows (rounded up to a power of two) and one matrix per factor
-    with that factor's columns taken from B: Saltelli et al. (2010) for first-order, Jansen (1999)
-    for total indices. 95 % intervals from ``n_bootstrap`` seeded bootstrap resamples.
+    Sobol' matrices A and B of ``n`` rows (rounded up to a power of two), or the two given as
+    ``samples`` (e.g. the A and B rows of SALib's ``sobol.sample``), and one matrix AB per factor
+    with that factor's columns taken from B. The estimators are SALib's ``sobol.analyze``: every
+    output is first centred on the mean of all evaluations (A, B and every AB), which makes the
+    first-order estimate markedly less noisy; first order by Saltelli et al. (2010),
+    mean(f_B (f_AB - f_A)) / V; total by Jansen (1999), mean((f_A - f_AB)^2) / 2V; V the variance
+    (divisor 2n) of f_A and f_B together. 95 % intervals: percentiles of ``n_bootstrap`` seeded
+    bootstrap resamples of the rows (SALib instead reports a normal-approximation half-width).
 
     >>> def ishigami(u):
     ...     x = np.pi * (2 * u - 1)
@@ -1608,31 +1859,41 @@ def sobol_indices(
     if not groups:
         raise CompositeInputError("no factor varies: nothing to attribute")
     dim = max(max(columns) for columns in groups.values()) + 1
-    base = qmc.Sobol(d=2 * dim, scramble=True, seed=seed).random_base2(
-        max(1, math.ceil(math.log2(n)))
-    )
-    a, b = base[:, :dim], base[:, dim:]
-    f_a, f_b = func(a), func(b)
+    if samples is None:
+        base = qmc.Sobol(d=2 * dim, scramble=True, seed=seed).random_base2(
+            max(1, math.ceil(math.log2(n)))
+        )
+        a, b = base[:, :dim], base[:, dim:]
+    else:
+        a, b = (np.asarray(m, dtype=float) for m in samples)
+        if a.shape != b.shape or a.ndim != 2 or a.shape[1] < dim or len(a) < 2:
+            raise CompositeInputError(
+                f"samples must be two matrices of the same shape (rows x {dim}+ inputs), "
+                f"not {a.shape} and {b.shape}"
+            )
     f_ab = {}
     for name, columns in groups.items():
         mixed = a.copy()
         mixed[:, columns] = b[:, columns]
         f_ab[name] = func(mixed)
-    rng = np.random.default_rng(seed)
-    resamples = rng.integers(0, len(a), size=(n_bootstrap, len(a)))
-
-    def estimate(rows):
-        fa, fb = f_a[rows], f_b[rows]
-        variance = np.var(np.concatenate([fa, fb], axis=-1), axis=-1, ddof=1)
-        first = {k: np.mean(fb * (v[rows] - fa), axis=-1) / variance for k, v in f_ab.items()}
-        total = {k: 0.5 * np.mean((fa - v[rows]) ** 2, axis=-1) / variance for k, v in f_ab.items()}
-        return first, total
-
+    f_a, f_b = func(a), func(b)
+    centre = np.mean(np.concatenate([f_a, f_b, *f_ab.values()]))
+    f_a, f_b = f_a - centre, f_b - centre
+    f_ab = {name: values - centre for name, values in f_ab.items()}
     if np.var(np.concatenate([f_a, f_b])) == 0:
         raise CompositeInputError(
             "the output does not vary over the draws: Sobol indices undefined"
         )
+
+    def estimate(rows):
+        fa, fb = f_a[rows], f_b[rows]
+        variance = np.var(np.concatenate([fa, fb], axis=-1), axis=-1)
+        first = {k: np.mean(fb * (v[rows] - fa), axis=-1) / variance for k, v in f_ab.items()}
+        total = {k: 0.5 * np.mean((fa - v[rows]) ** 2, axis=-1) / variance for k, v in f_ab.items()}
+        return first, total
+
     first, total = estimate(np.arange(len(a)))
+    resamples = np.random.default_rng(seed).integers(0, len(a), size=(n_bootstrap, len(a)))
     boot_first, boot_total = estimate(resamples)
     return pd.DataFrame(
         {
@@ -1702,7 +1963,8 @@ def sensitivity(
     """Which choice moves the ranking most? First-order and total Sobol indices of the mean absolute
     rank shift (from the nominal ranking) for each uncertain input of :func:`uncertainty`: the
     weights (one group), the normalisation, the aggregation and the imputation (those with more than
-    one option). Costs ``n`` x (number of factors + 2) evaluations.
+    one option). Costs ``n`` x (number of factors + 2) evaluations. Estimators as
+    :func:`sobol_indices` (SALib's: centred outputs); rank shifts use the ties of :func:`uncertainty`.
 
     >>> table, spec = simulated_table(n_units=10, n_indicators=4, seed=2)
     >>> s = sensitivity(table, spec, n=256, normalisations=("minmax", "rank"))
