@@ -33,6 +33,17 @@ def _sums(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     return np.column_stack([np.bincount(codes, weights=col, minlength=size) for col in values.T])
 
 
+def codes(labels) -> np.ndarray:
+    """Integer codes 0..L-1 of ``labels`` in sorted order; whole numbers in O(N), no sort."""
+    labels = np.asarray(labels).ravel()
+    if labels.dtype.kind in "iub" and len(labels):
+        shifted = labels.astype(np.int64) - labels.min()
+        if shifted.max() <= 4 * len(labels):
+            present = np.bincount(shifted) > 0
+            return (np.cumsum(present) - 1)[shifted]
+    return np.unique(labels, return_inverse=True)[1].ravel()
+
+
 class TwoWay:
     """Unit (and year) fixed effects of a panel, ready to absorb from any columns.
 
@@ -42,7 +53,7 @@ class TwoWay:
     """
 
     def __init__(self, units, years=None, weights=None):
-        self.units = np.unique(np.asarray(units), return_inverse=True)[1].ravel()
+        self.units = codes(units)
         n = len(self.units)
         self.weights = None if weights is None else np.asarray(weights, float)
         w = np.ones(n) if self.weights is None else self.weights
@@ -53,15 +64,17 @@ class TwoWay:
         self.years = None
         self.n_years = 0
         if years is not None:
-            self.years = np.unique(np.asarray(years), return_inverse=True)[1].ravel()
+            self.years = codes(years)
             self.n_years = int(self.years.max()) + 1
-            per_unit_year = np.zeros((self.n_units, self.n_years))
-            np.add.at(per_unit_year, (self.units, self.years), w)
+            cell = self.units * self.n_years + self.years
+            per_unit_year = np.bincount(cell, weights=w, minlength=self.n_units * self.n_years)
+            per_unit_year = per_unit_year.reshape(self.n_units, self.n_years)
             year_weight = per_unit_year.sum(axis=0)
             full = np.diag(year_weight) - per_unit_year.T @ (
                 per_unit_year / self.unit_weight[:, None]
             )
             self.year_gram = full[1:, 1:]  # year dummies but the first
+            self.year_share = per_unit_year / self.unit_weight[:, None]  # units × years
         self.n_absorbed = self.n_units + max(self.n_years - 1, 0)
 
     def _w(self, values: np.ndarray) -> np.ndarray:
@@ -79,24 +92,28 @@ class TwoWay:
 
     def year_part(self, coef: np.ndarray) -> np.ndarray:
         """``D̃ γ``: the unit-demeaned year dummies times coefficients γ ((T-1) × m)."""
-        per_year = np.vstack([np.zeros((1, coef.shape[1])), coef])[self.years]
-        return self.within(per_year)
+        full = np.vstack([np.zeros((1, coef.shape[1])), coef])
+        return full[self.years] - (self.year_share @ full)[self.units]
 
-    def demean(self, values) -> np.ndarray:
-        """Columns of ``values`` with the unit (and year) effects projected out, same shape."""
+    def demean(self, values, within: bool = False) -> np.ndarray:
+        """Columns of ``values`` with the unit (and year) effects projected out, same shape.
+
+        ``within=True``: ``values`` are already demeaned within units (:meth:`within`).
+        """
         values = np.asarray(values, float)
-        out = self.within(values)
+        out = values.reshape(len(self.units), -1) if within else self.within(values)
         if self.years is not None and self.n_years > 1:
             coef = np.linalg.solve(self.year_gram, self.year_cross(out))
             out = out - self.year_part(coef)
         return out.reshape(values.shape)
 
-    def gram(self, values) -> np.ndarray:
+    def gram(self, values, within: bool = False) -> np.ndarray:
         """Gram matrix of [year dummies but the first, columns of ``values``], unit effects out.
 
         The cross products of the within-unit design, in that order, as for rank checks.
+        ``within`` as in :meth:`demean`.
         """
-        within = self.within(values)
+        within = self.within(values) if not within else np.asarray(values, float)
         block = within.T @ self._w(within)
         if self.years is None or self.n_years < 2:
             return block
@@ -107,21 +124,22 @@ class TwoWay:
 class Projected:
     """A design ``X`` with the fixed effects of ``fe`` projected out once; ``.fit(y)`` reuses it.
 
-    ``X`` must be of full rank after the projection (check with :meth:`TwoWay.gram` first).
+        ``X`` must be of full rank after the projection (check with :meth:`TwoWay.gram` first);
+    ``within=True`` when it is already demeaned within units.
 
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> units, years = np.repeat(np.arange(50), 6), np.tile(np.arange(6), 50)
-    >>> x = rng.normal(size=300)
-    >>> y = 2 * x + units % 7 + 0.3 * years + rng.normal(scale=0.1, size=300)
-    >>> design = Projected(TwoWay(units, years), x[:, None])
-    >>> round(float(design.fit(y)[0][0]), 2)
-    2.0
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> units, years = np.repeat(np.arange(50), 6), np.tile(np.arange(6), 50)
+        >>> x = rng.normal(size=300)
+        >>> y = 2 * x + units % 7 + 0.3 * years + rng.normal(scale=0.1, size=300)
+        >>> design = Projected(TwoWay(units, years), x[:, None])
+        >>> round(float(design.fit(y)[0][0]), 2)
+        2.0
     """
 
-    def __init__(self, fe: TwoWay, X):
+    def __init__(self, fe: TwoWay, X, within: bool = False):
         self.fe = fe
-        self.X = fe.demean(np.asarray(X, float).reshape(len(fe.units), -1))
+        self.X = fe.demean(np.asarray(X, float).reshape(len(fe.units), -1), within)
         self.WX = fe._w(self.X)
         self.xtx = self.X.T @ self.WX
         self.bread = np.linalg.inv(self.xtx)

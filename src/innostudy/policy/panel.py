@@ -351,20 +351,25 @@ class Panel:
         missing = frame.isna()
         keep = ~missing.any(axis=1)
         dropped = {c: int(n) for c, n in missing.sum().items() if n}
-        rows = frame[keep]
-        if y is not None:
-            spread = rows.groupby(self.unit, sort=False)[y].agg(["nunique", "size"])
-            flat = spread[spread["nunique"] <= 1]
+        sample = Sample(self, frame[keep], int((~keep).sum()), dropped)
+        if y is not None:  # in numpy: a unit's y is constant when its min equals its max
+            values, codes, n = sample.column(y), sample.unit_codes, sample.n_units
+            low, high = np.full(n, np.inf), np.full(n, -np.inf)
+            np.minimum.at(low, codes, values)
+            np.maximum.at(high, codes, values)
+            sizes = np.bincount(codes, minlength=n)
+            flat = np.flatnonzero(low == high)
             if len(flat):
                 raise PanelError(
                     f"unit(s) whose {y!r} never varies over their used rows: "
                     + _listing(
-                        f"{u!r} ({'1 row' if n == 1 else f'{n} rows, constant'})"
-                        for u, n in flat["size"].items()
+                        f"{sample.unit_labels[u]!r} "
+                        f"({'1 row' if sizes[u] == 1 else f'{sizes[u]} rows, constant'})"
+                        for u in flat
                     )
                     + " — unit effects absorb them; remove them from the data if this is genuine"
                 )
-        return Sample(self, rows, int((~keep).sum()), dropped)
+        return sample
 
 
 @dataclass
@@ -377,9 +382,10 @@ class Sample:
     dropped: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self.rows = self.rows.sort_values([self.panel.unit, self.panel.time], kind="stable")
-        self.unit_codes, self.unit_labels = pd.factorize(self.rows[self.panel.unit])
-        self.years = pd.to_numeric(self.rows[self.panel.time]).to_numpy(dtype=float).astype(int)
+        codes, self.unit_labels = pd.factorize(self.rows[self.panel.unit], sort=True)
+        years = pd.to_numeric(self.rows[self.panel.time]).to_numpy(dtype=float).astype(int)
+        order = np.lexsort((years, codes))  # by unit, then year; factorized once
+        self.rows, self.unit_codes, self.years = self.rows.iloc[order], codes[order], years[order]
         self.cohort = self.panel._unit_cohort.reindex(self.unit_labels).to_numpy(dtype=float)
         self.row_cohort = self.cohort[self.unit_codes]
         self.treated = (self.years >= self.row_cohort).astype(float)

@@ -148,7 +148,8 @@ def within_design(sample: Sample, regressors: np.ndarray, names: list[str],
     fe = TwoWay(sample.unit_codes, sample.years if time_effects else None)
     labels = year_labels(sample.years) if time_effects else []
     regressors = np.asarray(regressors, float).reshape(sample.nobs, -1)
-    gram = fe.gram(regressors)
+    within = fe.within(regressors)
+    gram = fe.gram(within, within=True)
     all_names = labels + list(names)
     collinear = [all_names[j] for j in dependent_in_gram(gram)]
     if collinear:
@@ -163,7 +164,7 @@ def within_design(sample: Sample, regressors: np.ndarray, names: list[str],
             f"{hint} (e.g. a control constant within units, or event-time terms with no "
             "untreated comparison); remove them or change the window"
         )
-    return Projected(fe, regressors), list(names) + labels, len(labels)
+    return Projected(fe, within, within=True), list(names) + labels, len(labels)
 
 
 @dataclass
