@@ -101,6 +101,30 @@ def did_2x2(dy: np.ndarray, d: np.ndarray, X: np.ndarray, method: str):
     return eta_t - eta_c, inf_t / w_t.mean() - inf_c / w_c.mean()
 
 
+def _difference_of_means(dy, treated, comparison, method):
+    """ATT and influence functions of the 2×2 cells without covariates, all years at once.
+
+    With an intercept only, the doubly robust, IPW and regression estimators all reduce to
+    ``mean(dy | treated) - mean(dy | comparison)``, with influence (scaled to all n units)
+    ``n · (d (dy - m1) / n1 - c (dy - m0) / n0)``. Where the propensity score (the treated
+    share of the cell) reaches the trimming threshold the ATT is NaN: such cells go through
+    :func:`did_2x2`, which trims as R's DRDID does.
+    """
+    n = len(treated)
+    n1 = treated.sum()
+    n0 = comparison.sum(axis=0)
+    c = comparison.astype(float)
+    d = treated.astype(float)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m1 = d[:, 0] @ dy / n1
+        m0 = np.einsum("ij,ij->j", c, dy) / n0
+        att = m1 - m0
+        if method != "reg":
+            att = np.where(n1 / (n1 + n0) < TRIM, att, np.nan)
+        inf = n * (d * (dy - m1) / n1 - c * (dy - m0) / n0)
+    return att, inf
+
+
 def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", covariates=(),
            alpha: float = 0.05, anticipation: int = 0) -> ATTgtResult:  # fmt: skip
     """Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021).
@@ -187,26 +211,33 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
     cells, effects, influence, skipped, failed = [], [], [], [], {}
     for g in groups:
         base_post = int(np.searchsorted(periods, g - anticipation)) - 1  # last year < g - k
-        for t_idx in range(1, len(periods)):
-            t = periods[t_idx]
-            base_idx = base_post if t >= g else t_idx - 1
-            treated = G == g
-            later = G > t + anticipation
-            comparison = never if control == "never" else (never | (later & ~treated))
-            if not comparison.any():
-                skipped.append((int(g), int(t)))
-                continue
-            rows = treated | comparison
-            X = np.column_stack([np.ones(rows.sum())] + [Z[rows, base_idx] for Z in Xs])
-            dy = Y[rows, t_idx] - Y[rows, base_idx]
-            try:
-                att, inf = did_2x2(dy, treated[rows].astype(float), X, method)
-            except (PanelError, np.linalg.LinAlgError) as err:
-                failed[(int(g), int(t))] = str(err)
-                continue
-            column = np.zeros(n)
-            column[rows] = inf * n / rows.sum()
-            cells.append((int(g), int(t), int(treated.sum()), int(comparison.sum())))
+        t_idx = np.arange(1, len(periods))
+        base_idx = np.where(periods[t_idx] >= g, base_post, t_idx - 1)
+        treated = G == g
+        later = G[:, None] > periods[t_idx][None, :] + anticipation
+        comparison = never[:, None] | (later & ~treated[:, None] if control == "notyet" else False)
+        comparison = np.broadcast_to(comparison, later.shape)
+        has = comparison.any(axis=0)
+        skipped += [(int(g), int(periods[j])) for j in t_idx[~has]]
+        dy = Y[:, t_idx] - Y[:, base_idx]
+        means = None
+        if not Xs:  # no covariates: every method is a difference of means (one pass per cohort)
+            means = _difference_of_means(dy, treated, comparison, method)
+        for j in np.flatnonzero(has):
+            cell = (int(g), int(periods[t_idx[j]]))
+            if means is not None and np.isfinite(means[0][j]):
+                att, column = means[0][j], means[1][:, j]
+            else:
+                rows = treated | comparison[:, j]
+                X = np.column_stack([np.ones(rows.sum())] + [Z[rows, base_idx[j]] for Z in Xs])
+                try:
+                    att, inf = did_2x2(dy[rows, j], treated[rows].astype(float), X, method)
+                except (PanelError, np.linalg.LinAlgError) as err:
+                    failed[cell] = str(err)
+                    continue
+                column = np.zeros(n)
+                column[rows] = inf * n / rows.sum()
+            cells.append((*cell, int(treated.sum()), int(comparison[:, j].sum())))
             effects.append(att)
             influence.append(column)
     if failed:
