@@ -40,6 +40,13 @@ def _values(raw: pd.Series, rows) -> str:
     return f"rows {_listing(rows)} (values {shown}); write years as numbers, e.g. 2015"
 
 
+def _per_unit(codes: np.ndarray, n: int, values: np.ndarray, ufunc, start: float) -> np.ndarray:
+    """``ufunc`` (np.fmin, np.fmax...) of ``values`` per unit code, in numpy (no groupby)."""
+    out = np.full(n, start)
+    ufunc.at(out, codes, values)
+    return out
+
+
 def _listing(items) -> str:
     items = list(items)
     shown = ", ".join(map(str, items[:_SHOW]))
@@ -93,13 +100,17 @@ class Panel:
             problems.append(
                 f"{time!r} is not a whole-number year in {_values(df[time], bad_years)}"
             )
-        keys = df[[unit, time]].dropna()
-        dup = keys.duplicated(keep=False)
+        self._codes, self._labels = pd.factorize(df[unit])  # units once, in order of appearance
+        time_codes = pd.factorize(df[time])[0]
+        present = (self._codes >= 0) & (time_codes >= 0)
+        key = self._codes.astype(np.int64) * (time_codes.max() + 1) + time_codes
+        dup = pd.Series(np.where(present, key, -1 - np.arange(len(df)))).duplicated(keep=False)
         if dup.any():
-            pairs = keys[dup].drop_duplicates()
+            keys = df[[unit, time]][dup.to_numpy()]
+            pairs = keys.drop_duplicates()
             named = [f"({u!r}, {t})" for u, t in pairs.itertuples(index=False)]
             problems.append(
-                f"duplicated {unit}-{time} rows {_listing(keys.index[dup])} for {_listing(named)}"
+                f"duplicated {unit}-{time} rows {_listing(keys.index)} for {_listing(named)}"
             )
         years = years.where(np.isfinite(years) & (years % 1 == 0))
         if cohort is not None and years.notna().any():
@@ -116,10 +127,15 @@ class Panel:
         Its rows are removed, the unit named in a warning and kept in ``dropped_units``.
         """
         df, unit = self.data, self.unit
-        first = pd.to_numeric(df[self.cohort_column]).fillna(0)
-        first = first.where(first != 0, NEVER).groupby(df[unit], sort=False).first()
-        first_seen = years.groupby(df[unit], sort=False).min()
-        no_pre = first[(first != NEVER) & (first_seen.reindex(first.index) >= first)]
+        codes, n = self._codes, len(self._labels)
+        seen = codes >= 0
+        first = pd.to_numeric(df[self.cohort_column]).fillna(0).to_numpy(float)
+        first = np.where(first == 0, NEVER, first)
+        unit_cohort = np.full(n, NEVER)
+        unit_cohort[codes[seen]] = first[seen]  # constant within units (checked)
+        first_seen = _per_unit(codes[seen], n, years.to_numpy(float)[seen], np.fmin, np.nan)
+        late = (unit_cohort != NEVER) & (first_seen >= unit_cohort)
+        no_pre = pd.Series(unit_cohort[late], index=self._labels[late])
         if len(no_pre):
             named = _listing(f"{u!r} (cohort {int(c)})" for u, c in no_pre.items())
             self.dropped_units = {u: "no year observed before its cohort" for u in no_pre.index}
@@ -142,12 +158,16 @@ class Panel:
             problems.append(f"{cohort!r} is not a whole-number year in {_values(df[cohort], bad)}")
             return problems
         first = values.fillna(0).where(values.fillna(0) != 0, NEVER)
-        per_unit = first.groupby(df[unit], sort=False).nunique()
-        varying = per_unit.index[per_unit > 1]
+        codes, n = self._codes, len(self._labels)
+        seen = codes >= 0
+        vals = first.to_numpy(float)[seen]
+        low = _per_unit(codes[seen], n, vals, np.fmin, np.inf)
+        high = _per_unit(codes[seen], n, vals, np.fmax, -np.inf)
+        varying = self._labels[low != high]
         if len(varying):
             problems.append(f"{cohort!r} varies within unit(s) {_listing(map(repr, varying))}")
             return problems
-        unit_cohort = first.groupby(df[unit], sort=False).first()
+        unit_cohort = pd.Series(low, index=self._labels)
         treated = unit_cohort[unit_cohort != NEVER]
         observed = set(years.dropna().astype(int))
         outside = treated[~treated.isin(observed)]
@@ -220,8 +240,12 @@ class Panel:
     def _unit_cohort(self) -> pd.Series:
         if self.cohort_column is None:
             return pd.Series(NEVER, index=pd.unique(self.data[self.unit].dropna()))
-        c = pd.to_numeric(self.data[self.cohort_column]).fillna(0)
-        return c.where(c != 0, NEVER).groupby(self.data[self.unit], sort=False).first()
+        codes, labels = pd.factorize(self.data[self.unit])
+        c = pd.to_numeric(self.data[self.cohort_column]).fillna(0).to_numpy(float)
+        seen = codes >= 0
+        out = np.full(len(labels), NEVER)
+        out[codes[seen]] = np.where(c == 0, NEVER, c)[seen]  # constant within units (checked)
+        return pd.Series(out, index=labels)
 
     @property
     def units(self) -> list:
