@@ -150,7 +150,7 @@ class Panel:
             )
 
     def _cohort_problems(self, years: pd.Series) -> list[str]:
-        df, unit, cohort = self.data, self.unit, self.cohort_column
+        df, cohort = self.data, self.cohort_column
         problems = []
         values = pd.to_numeric(df[cohort], errors="coerce")
         bad = _not_whole(df[cohort], values)
@@ -169,8 +169,8 @@ class Panel:
             return problems
         unit_cohort = pd.Series(low, index=self._labels)
         treated = unit_cohort[unit_cohort != NEVER]
-        observed = set(years.dropna().astype(int))
-        outside = treated[~treated.isin(observed)]
+        observed = np.unique(years.dropna().to_numpy().astype(int))
+        outside = treated[~np.isin(treated.to_numpy(), observed)]
         if len(outside):
             problems.append(
                 f"cohort outside the panel's years {min(observed)}-{max(observed)} for unit(s) "
@@ -410,6 +410,7 @@ class Sample:
         years = pd.to_numeric(self.rows[self.panel.time]).to_numpy(dtype=float).astype(int)
         order = np.lexsort((years, codes))  # by unit, then year; factorized once
         self.rows, self.unit_codes, self.years = self.rows.iloc[order], codes[order], years[order]
+        self.periods = np.unique(self.years)
         self.cohort = self.panel._unit_cohort.reindex(self.unit_labels).to_numpy(dtype=float)
         self.row_cohort = self.cohort[self.unit_codes]
         self.treated = (self.years >= self.row_cohort).astype(float)
@@ -424,11 +425,7 @@ class Sample:
 
     @property
     def balanced(self) -> bool:
-        return self.nobs == self.n_units * len(np.unique(self.years))
-
-    @property
-    def periods(self) -> np.ndarray:
-        return np.unique(self.years)
+        return self.nobs == self.n_units * len(self.periods)
 
     def column(self, name: str) -> np.ndarray:
         return self.rows[name].to_numpy(dtype=float)
