@@ -139,7 +139,8 @@ class Panel:
         if len(no_pre):
             named = _listing(f"{u!r} (cohort {int(c)})" for u, c in no_pre.items())
             self.dropped_units = {u: "no year observed before its cohort" for u in no_pre.index}
-            self.data = df[~df[unit].isin(no_pre.index)]
+            kept = ~df[unit].isin(no_pre.index)
+            self.data, self._codes = df[kept], self._codes[kept.to_numpy()]
             import warnings
 
             warnings.warn(
@@ -240,12 +241,13 @@ class Panel:
     def _unit_cohort(self) -> pd.Series:
         if self.cohort_column is None:
             return pd.Series(NEVER, index=pd.unique(self.data[self.unit].dropna()))
-        codes, labels = pd.factorize(self.data[self.unit])
+        codes, labels = self._codes, self._labels  # factorized once, by _validate
         c = pd.to_numeric(self.data[self.cohort_column]).fillna(0).to_numpy(float)
         seen = codes >= 0
         out = np.full(len(labels), NEVER)
         out[codes[seen]] = np.where(c == 0, NEVER, c)[seen]  # constant within units (checked)
-        return pd.Series(out, index=labels)
+        present = np.bincount(codes[seen], minlength=len(labels)) > 0  # after dropped units
+        return pd.Series(out[present], index=labels[present])
 
     @property
     def units(self) -> list:
@@ -375,7 +377,8 @@ class Panel:
         missing = frame.isna()
         keep = ~missing.any(axis=1)
         dropped = {c: int(n) for c, n in missing.sum().items() if n}
-        sample = Sample(self, frame[keep], int((~keep).sum()), dropped)
+        sample = Sample(self, frame[keep], int((~keep).sum()), dropped,
+                        self._codes[keep.to_numpy()])  # fmt: skip
         if y is not None:  # in numpy: a unit's y is constant when its min equals its max
             values, codes, n = sample.column(y), sample.unit_codes, sample.n_units
             low, high = np.full(n, np.inf), np.full(n, -np.inf)
@@ -404,12 +407,23 @@ class Sample:
     rows: pd.DataFrame
     n_dropped: int
     dropped: dict = field(default_factory=dict)
+    codes: np.ndarray | None = None  # the rows' codes in the panel's unit labels
 
     def __post_init__(self):
-        codes, self.unit_labels = pd.factorize(self.rows[self.panel.unit], sort=True)
+        labels = self.panel._labels
+        if self.codes is None:
+            self.codes, labels = pd.factorize(self.rows[self.panel.unit])
+        used = np.flatnonzero(np.bincount(self.codes, minlength=1))
+        rank, self.unit_labels = pd.factorize(labels[used], sort=True)  # units in sorted order
+        lookup = np.zeros(len(labels), dtype=np.int64)
+        lookup[used] = rank
+        codes = lookup[self.codes]
         years = pd.to_numeric(self.rows[self.panel.time]).to_numpy(dtype=float).astype(int)
-        order = np.lexsort((years, codes))  # by unit, then year; factorized once
-        self.rows, self.unit_codes, self.years = self.rows.iloc[order], codes[order], years[order]
+        key = codes * (np.ptp(years) + 1) + (years - years.min()) if len(years) else codes
+        if not (key[1:] > key[:-1]).all():  # rows not yet sorted by unit, then year
+            order = np.argsort(key, kind="stable")
+            self.rows, codes, years = self.rows.iloc[order], codes[order], years[order]
+        self.unit_codes, self.years = codes, years
         self.periods = np.unique(self.years)
         self.cohort = self.panel._unit_cohort.reindex(self.unit_labels).to_numpy(dtype=float)
         self.row_cohort = self.cohort[self.unit_codes]
