@@ -101,6 +101,14 @@ def did_2x2(dy: np.ndarray, d: np.ndarray, X: np.ndarray, method: str):
     return eta_t - eta_c, inf_t / w_t.mean() - inf_c / w_c.mean()
 
 
+def _columns(columns: list, n: int) -> np.ndarray:
+    """The n-long ``columns`` side by side, column-major (each a contiguous copy)."""
+    out = np.empty((n, len(columns)), order="F")
+    for j, column in enumerate(columns):
+        out[:, j] = column
+    return out
+
+
 def _difference_of_means(dy, treated, comparison, method):
     """ATT and influence functions of the 2×2 cells without covariates, all years at once.
 
@@ -114,15 +122,15 @@ def _difference_of_means(dy, treated, comparison, method):
     n1 = treated.sum()
     n0 = comparison.sum(axis=0)
     c = comparison.astype(float)
-    d = treated.astype(float)[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
-        m1 = d[:, 0] @ dy / n1
+        m1 = dy[treated].mean(axis=0)
         m0 = np.einsum("ij,ij->j", c, dy) / n0
         att = m1 - m0
         if method != "reg":
             att = np.where(n1 / (n1 + n0) < TRIM, att, np.nan)
-        inf = n * (d * (dy - m1) / n1 - c * (dy - m0) / n0)
-    return att, inf
+        inf = (dy - m0) * (c * (-n / n0))  # treated and comparison units are disjoint
+        inf[treated] = (dy[treated] - m1) * (n / n1)
+    return att, np.asfortranarray(inf)
 
 
 def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", covariates=(),
@@ -249,7 +257,7 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
     if not cells:
         raise PanelError("att_gt: no ATT(g, t) cell could be estimated (see the warnings)")
     return ATTgtResult(
-        cells, np.array(effects), np.column_stack(influence), G,
+        cells, np.array(effects), _columns(influence, n), G,
         y=y, control=control, method=method, covariates=covariates, alpha=alpha,
         note=sample.note(), dropped_units=incomplete, skipped=skipped, simulated=panel.simulated,
         anticipation=anticipation, dropped_cohorts=dropped_cohorts, failed=failed,
@@ -276,7 +284,7 @@ def _refuse_collinear_covariates(sample, covariates: list[str]) -> None:
 def _standard_errors(influence: np.ndarray) -> np.ndarray:
     """sqrt(mean(IF²)/n) per column; numerically zero values become NaN (as R's did)."""
     n = influence.shape[0]
-    se = np.sqrt(np.sum(influence**2, axis=0)) / n
+    se = np.sqrt(np.einsum("ij,ij->j", influence, influence)) / n
     return np.where(se <= np.sqrt(np.finfo(float).eps) * 10, np.nan, se)
 
 

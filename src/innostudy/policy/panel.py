@@ -40,6 +40,14 @@ def _values(raw: pd.Series, rows) -> str:
     return f"rows {_listing(rows)} (values {shown}); write years as numbers, e.g. 2015"
 
 
+def _distinct(years: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of whole numbers ``years``, in O(N) (np.unique sorts)."""
+    if not len(years):
+        return years
+    low = years.min()
+    return np.flatnonzero(np.bincount(years - low)) + low
+
+
 def _per_unit(codes: np.ndarray, n: int, values: np.ndarray, ufunc, start: float) -> np.ndarray:
     """``ufunc`` (np.fmin, np.fmax...) of ``values`` per unit code, in numpy (no groupby)."""
     out = np.full(n, start)
@@ -82,7 +90,8 @@ class Panel:
     """
 
     def __init__(self, data: pd.DataFrame, unit: str, time: str, cohort: str | None = None):
-        self.data = data.copy()
+        # a copy: deep before pandas 3; with its copy-on-write a shallow copy is one, at no cost
+        self.data = data.copy(deep=int(pd.__version__.split(".")[0]) < 3)
         self.unit, self.time, self.cohort_column = unit, time, cohort
         self.dropped_units: dict = {}
         self._validate()
@@ -103,10 +112,11 @@ class Panel:
         self._codes, self._labels = pd.factorize(df[unit])  # units once, in order of appearance
         time_codes = pd.factorize(df[time])[0]
         present = (self._codes >= 0) & (time_codes >= 0)
-        key = self._codes.astype(np.int64) * (time_codes.max() + 1) + time_codes
-        dup = pd.Series(np.where(present, key, -1 - np.arange(len(df)))).duplicated(keep=False)
+        key = (self._codes.astype(np.int64) * (time_codes.max() + 1) + time_codes)[present]
+        dup = np.zeros(len(df), bool)
+        dup[present] = np.bincount(key)[key] > 1 if len(key) else False
         if dup.any():
-            keys = df[[unit, time]][dup.to_numpy()]
+            keys = df[[unit, time]][dup]
             pairs = keys.drop_duplicates()
             named = [f"({u!r}, {t})" for u, t in pairs.itertuples(index=False)]
             problems.append(
@@ -162,15 +172,15 @@ class Panel:
         codes, n = self._codes, len(self._labels)
         seen = codes >= 0
         vals = first.to_numpy(float)[seen]
-        low = _per_unit(codes[seen], n, vals, np.fmin, np.inf)
-        high = _per_unit(codes[seen], n, vals, np.fmax, -np.inf)
-        varying = self._labels[low != high]
+        low = np.full(n, NEVER)
+        low[codes[seen]] = vals  # one of each unit's rows; any other that differs: varying
+        varying = self._labels[np.bincount(codes[seen][vals != low[codes[seen]]], minlength=n) > 0]
         if len(varying):
             problems.append(f"{cohort!r} varies within unit(s) {_listing(map(repr, varying))}")
             return problems
         unit_cohort = pd.Series(low, index=self._labels)
         treated = unit_cohort[unit_cohort != NEVER]
-        observed = np.unique(years.dropna().to_numpy().astype(int))
+        observed = _distinct(years.dropna().to_numpy().astype(np.int64))
         outside = treated[~np.isin(treated.to_numpy(), observed)]
         if len(outside):
             problems.append(
@@ -380,11 +390,11 @@ class Panel:
         sample = Sample(self, frame[keep], int((~keep).sum()), dropped,
                         self._codes[keep.to_numpy()])  # fmt: skip
         if y is not None:  # in numpy: a unit's y is constant when its min equals its max
-            values, codes, n = sample.column(y), sample.unit_codes, sample.n_units
-            low, high = np.full(n, np.inf), np.full(n, -np.inf)
-            np.minimum.at(low, codes, values)
-            np.maximum.at(high, codes, values)
-            sizes = np.bincount(codes, minlength=n)
+            values, codes = sample.column(y), sample.unit_codes
+            starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])  # rows sorted by unit
+            low = np.minimum.reduceat(values, starts) if len(values) else values
+            high = np.maximum.reduceat(values, starts) if len(values) else values
+            sizes = np.diff(np.r_[starts, len(values)])
             flat = np.flatnonzero(low == high)
             if len(flat):
                 raise PanelError(
@@ -424,7 +434,7 @@ class Sample:
             order = np.argsort(key, kind="stable")
             self.rows, codes, years = self.rows.iloc[order], codes[order], years[order]
         self.unit_codes, self.years = codes, years
-        self.periods = np.unique(self.years)
+        self.periods = _distinct(self.years)
         self.cohort = self.panel._unit_cohort.reindex(self.unit_labels).to_numpy(dtype=float)
         self.row_cohort = self.cohort[self.unit_codes]
         self.treated = (self.years >= self.row_cohort).astype(float)
