@@ -131,3 +131,32 @@ def test_event_study_equals_pyfixest_feols(seed):
     table = es.tidy()
     np.testing.assert_allclose(table["estimate"], ref.coef().iloc[:-1], rtol=0, atol=1e-10)
     np.testing.assert_allclose(table["std_error"], ref.se().iloc[:-1], rtol=1e-10, atol=0)
+
+
+@pytest.mark.parametrize("method", ["dr", "ipw", "reg"])
+@pytest.mark.parametrize("control", ["never", "notyet"])
+def test_att_gt_difference_of_means_equals_the_2x2_estimators(method, control):
+    """Without covariates att_gt takes differences of means; every cell equals Sant'Anna &
+    Zhao's estimator with an intercept only (did_2x2: logit and least squares), ATT and
+    influence function alike."""
+    from innostudy.policy import att_gt
+    from innostudy.policy.callaway import did_2x2
+
+    df = simulate_panel(n_units=90, years=range(2012, 2020), cohorts={2015: 20, 2017: 25},
+                        seed=8)  # fmt: skip
+    result = att_gt(Panel(df, "unit", "year", "cohort"), "y", control=control, method=method)
+    wide = df.pivot(index="unit", columns="year", values="y")
+    cohort = df.groupby("unit")["cohort"].first().reindex(wide.index).to_numpy()
+    periods = list(wide.columns)
+    for j, (g, t) in enumerate(zip(result.groups, result.times, strict=True)):
+        base = g - 1 if t >= g else periods[periods.index(t) - 1]
+        comparison = (cohort == 0) | (
+            (cohort > t) & (cohort != g) if control == "notyet" else False
+        )
+        rows = (cohort == g) | comparison
+        dy = (wide[t] - wide[base]).to_numpy()[rows]
+        att, inf = did_2x2(dy, (cohort[rows] == g).astype(float), np.ones((rows.sum(), 1)), method)
+        assert result.att[j] == pytest.approx(att, abs=1e-12)
+        np.testing.assert_allclose(result.influence[rows, j], inf * len(cohort) / rows.sum(),
+                                   rtol=0, atol=1e-10)  # fmt: skip
+        assert not result.influence[~rows, j].any()
