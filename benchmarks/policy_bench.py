@@ -13,9 +13,10 @@ ours and the peers' runs are interleaved (the order rotates per repeat) and the 
 repeats is reported; ratio = peer / ours (> 1: innostudy faster). Ours includes building the
 ``Panel`` (validation) from the data frame, as a peer's call includes its own checks. One
 thread for every library (the variables in ``THREADS``, set before numpy is imported).
-Peak memory: the peak resident set (ru_maxrss) of a fresh subprocess that imports the library,
-builds the data, warms up on a small panel, then fits once; "+fit" is the peak's growth during
-that fit (same data in both, so the difference is the libraries').
+Peak memory: a fresh subprocess imports the library, builds the data, warms up on a small panel,
+resets its peak resident set (Linux /proc/self/clear_refs), then fits once: "peak RSS" is the
+process's peak during that fit, "+fit" its growth above the resident set just before it (the
+same data in both, so the difference is the libraries' working memory).
 
 Run: PYTHONPATH=src python benchmarks/policy_bench.py [--quick] [--repeat 5]
 (``--quick``: the smaller sizes only, no memory subprocesses; under a minute.)
@@ -141,14 +142,29 @@ def memory(case: str, size, impl: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _status(field: str) -> float:
+    """A memory figure of this process from /proc/self/status, in MB."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith(field + ":"))
+    return int(line.split()[1]) / 1024
+
+
 def _memory_child(case: str, size: str, impl: str) -> None:
+    import gc
+
     warnings.simplefilter("ignore")
     small = next(fn for name, fn in runners(case, simulated(300)).items() if name.startswith(impl))
     small()  # imports, JIT
     fn = next(fn for name, fn in runners(case, data_for(size)).items() if name.startswith(impl))
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    gc.collect()
+    try:  # reset the peak (VmHWM) to the current RSS, so that the peak is the fit's (Linux)
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        before, reset = _status("VmRSS"), True
+    except OSError:
+        before, reset = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, False
     fn()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _status("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"peak": peak, "fit": peak - before}))
 
 
