@@ -374,9 +374,11 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
     observed = set(rel[treated_rows])
     terms = sorted(observed - {base})
     in_window = [lo <= r <= hi for r in terms]
-    columns = [(treated_rows & (rel == r)).astype(float) for r in terms]
     names = [f"rel_{r}" for r in terms]
-    regressors = np.column_stack(columns + [sample.column(c) for c in controls])
+    regressors = np.empty((sample.nobs, len(terms) + len(controls)))
+    regressors[:, : len(terms)] = (rel[:, None] == np.array(terms)[None, :]) & treated_rows[:, None]
+    for j, c in enumerate(controls):
+        regressors[:, len(terms) + j] = sample.column(c)
     fit = fe_ols(sample, sample.column(y), regressors, names + controls, cluster, True, ssc)
     found = design_warnings(fit.n_clusters, _cohorts(sample))
     k = len(terms)
