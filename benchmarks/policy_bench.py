@@ -18,6 +18,13 @@ resets its peak resident set (Linux /proc/self/clear_refs), then fits once: "pea
 process's peak during that fit, "+fit" its growth above the resident set just before it (the
 same data in both, so the difference is the libraries' working memory).
 
+Last full run (2026-11-30, 2 cores shared with other jobs at load ~8-10, medians, ratio =
+peer / innostudy; peak RSS growth during the fit): twfe vs pyfixest 0.60: 1.8× at 3,000 units
+(13 vs 18 MB), 2.8× at 30,000 (100 vs 204 MB); event study 2.4× (22 vs 31 MB) and 2.7× (189 vs
+337 MB); att_gt vs diff-diff 3.13 / moderndid 0.2: mpdta 1.1× / 5.4×, 3,000 units 1.3× / 16×
+(9 vs 7 / 42 MB), 30,000 units 1.3× / 16× (69 vs 84 / 410 MB); placebo 339× refitting (warm;
+the earlier "4534×" counted the statsmodels import in the refits).
+
 Run: PYTHONPATH=src python benchmarks/policy_bench.py [--quick] [--repeat 5]
 (``--quick``: the smaller sizes only, no memory subprocesses; under a minute.)
 """
