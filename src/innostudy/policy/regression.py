@@ -1,7 +1,9 @@
 """Two-way fixed-effects regressions: the static TWFE estimate and the event study.
 
-Both are least squares on data demeaned within units, with year dummies as regressors (exact for
-unbalanced panels too), so the unit effects are absorbed and the year effects estimated.
+Both are least squares with unit and year effects absorbed: the regressors and the outcome are
+projected once (:mod:`innostudy.policy.fe`, exact for unbalanced panels too, no dummy design),
+then small normal equations and cluster scores summed per cluster. The year effects still count
+as estimated parameters in K, as in a regression on year dummies.
 Standard errors are cluster-robust (CRV1),
 
     V = c · (X'X)^-1 (Σ_g X_g' u_g u_g' X_g) (X'X)^-1,   c = G/(G-1) · (N-1)/(N-K),
