@@ -1,88 +1,245 @@
-"""Time innostudy.policy's hot paths and compare att_gt with moderndid in the same run.
+"""innostudy.policy against its peers, side by side in one run: time, ratio and peak memory.
 
-1. placebo(): 1,000 random reassignments on a simulated 300-city × 15-year panel (budget: < 2 s),
-   against refitting twfe() for a few reassignments (the naive loop), scaled to 1,000.
-2. att_gt() on R did's mpdta (shipped in moderndid), doubly robust, never-treated comparison,
-   with the four aggregations, against moderndid.att_gt + aggte (analytic SEs); diff-diff's
-   CallawaySantAnna too if it is installed.
+* twfe and event_study against pyfixest's ``feols`` (CRV1 by unit), 3,000 and 30,000 units × 20
+  years (simulated panels: 3 cohorts of 10 % of the units each, the rest never treated);
+* att_gt (doubly robust, never-treated comparison, analytic SEs) against diff-diff's
+  ``CallawaySantAnna`` and moderndid's ``att_gt`` on R did's mpdta (500 counties × 5 years) and
+  the simulated 3,000 and 30,000 units × 20 years;
+* placebo (1,000 reassignments, 300 units × 15 years) against refitting twfe per reassignment.
 
-Run: PYTHONPATH=src python benchmarks/policy_bench.py
+How: every estimate is first checked against the peer's (same numbers) and every callable is
+run once before timing (imports, numba JIT of pyfixest, caches: outside the timed region). Then
+ours and the peers' runs are interleaved (the order rotates per repeat) and the median of the
+repeats is reported; ratio = peer / ours (> 1: innostudy faster). Ours includes building the
+``Panel`` (validation) from the data frame, as a peer's call includes its own checks. One
+thread for every library (the variables in ``THREADS``, set before numpy is imported).
+Peak memory: a fresh subprocess imports the library, builds the data, warms up on a small panel,
+resets its peak resident set (Linux /proc/self/clear_refs), then fits once: "peak RSS" is the
+process's peak during that fit, "+fit" its growth above the resident set just before it (the
+same data in both, so the difference is the libraries' working memory).
+
+Last full run (2026-11-30, 2 cores shared with other jobs at load ~8-10, medians, ratio =
+peer / innostudy; peak RSS growth during the fit): twfe vs pyfixest 0.60: 1.8× at 3,000 units
+(13 vs 18 MB), 2.8× at 30,000 (100 vs 204 MB); event study 2.4× (22 vs 31 MB) and 2.7× (189 vs
+337 MB); att_gt vs diff-diff 3.13 / moderndid 0.2: mpdta 1.1× / 5.4×, 3,000 units 1.3× / 16×
+(9 vs 7 / 42 MB), 30,000 units 1.3× / 16× (69 vs 84 / 410 MB); placebo 339× refitting (warm;
+the earlier "4534×" counted the statsmodels import in the refits).
+
+Run: PYTHONPATH=src python benchmarks/policy_bench.py [--quick] [--repeat 5]
+(``--quick``: the smaller sizes only, no memory subprocesses; under a minute.)
 """
 
-import time
+import os
 
-import numpy as np
+THREADS = {
+    name: "1"
+    for name in (
+        "OPENBLAS_NUM_THREADS",
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "VECLIB_MAXIMUM_THREADS",
+        "NUMBA_NUM_THREADS",
+        "RAYON_NUM_THREADS",
+        "POLARS_MAX_THREADS",
+    )
+}
+os.environ.update(THREADS)
 
-from innostudy.policy import Panel, att_gt, placebo, simulate_panel, twfe
+import argparse  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
 
+import numpy as np  # noqa: E402
 
-def best_of(fn, repeat: int = 5) -> float:
-    """Best wall time of ``repeat`` calls, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def bench_placebo() -> None:
-    df = simulate_panel(n_units=300, years=range(2010, 2025), seed=0)  # simulated data
-    panel = Panel(df, "unit", "year", "cohort")
-    fast = best_of(lambda: placebo(panel, "y", n=1000, controls=["x"]), repeat=3)
-    ri = placebo(panel, "y", n=5, controls=["x"])
-    cohorts = ri.assignments
-
-    def refit_five():
-        for draw in range(5):
-            shuffled = df.assign(cohort=df.unit.map(cohorts.iloc[draw]))
-            twfe(Panel(shuffled, "unit", "year", "cohort"), "y", controls=["x"])
-
-    naive = best_of(refit_five, repeat=1) / 5 * 1000
-    print(f"placebo, 1,000 reassignments, 300 units × 15 years (simulated): {fast:.3f} s "
-          f"(budget 2 s: {'OK' if fast < 2 else 'OVER'})")  # fmt: skip
-    print(f"  refitting twfe per reassignment, scaled to 1,000: {naive:.1f} s "
-          f"-> {naive / fast:.0f}x faster")  # fmt: skip
+YEARS = range(2005, 2025)
+WINDOW = (-4, 4)
 
 
-def bench_att_gt() -> None:
+def simulated(n_units: int, years=YEARS):
+    """Simulated panel (labelled simulated): 3 cohorts of 10 % of the units, the rest never
+    treated; ``uid`` an integer unit id for the peers, ``treated`` and binned ``rel`` for
+    pyfixest (never-treated units at the reference period -1)."""
+    from innostudy.policy import simulate_panel
+
+    years = list(years)
+    size = n_units // 10
+    cohorts = {years[len(years) * k // 4]: size for k in (1, 2, 3)}
+    df = simulate_panel(n_units=n_units, years=years, cohorts=cohorts, seed=0)
+    df["uid"] = df["unit"].str[3:].astype(int)
+    ever = df["cohort"] > 0
+    df["treated"] = (ever & (df["year"] >= df["cohort"])).astype(float)
+    df["rel"] = np.where(ever, np.clip(df["year"] - df["cohort"], *WINDOW), -1)
+    return df
+
+
+def mpdta():
     import moderndid
 
-    mpdta = moderndid.load_mpdta()
-    frame = mpdta.to_pandas()
-    panel = Panel(frame, "countyreal", "year", "first.treat")
-    kinds = ("simple", "group", "dynamic", "calendar")
+    frame = moderndid.load_mpdta().to_pandas()
+    return frame.rename(columns={"countyreal": "uid", "first.treat": "cohort", "lemp": "y"})
+
+
+def runners(case: str, df) -> dict:
+    """The callables of one case: ``{"innostudy": fn, peer: fn, ...}``, each returning the
+    estimates compared before timing."""
+    from innostudy.policy import Panel, att_gt, event_study, twfe
+
+    unit = "unit" if "unit" in df else "uid"
+
+    def panel():
+        return Panel(df, unit, "year", "cohort")
+
+    if case in ("twfe", "event study"):
+        import pyfixest as pf
+
+        if case == "twfe":
+            ours = lambda: twfe(panel(), "y", controls=["x"]).params.to_numpy()  # noqa: E731
+            formula = "y ~ treated + x | uid + year"
+        else:
+            ours = lambda: event_study(panel(), "y", window=WINDOW).table.estimate.to_numpy()  # noqa: E731
+            formula = f"y ~ i(rel, ref={-1}) | uid + year"
+        peer = lambda: pf.feols(formula, data=df, vcov={"CRV1": "uid"}).coef().to_numpy()  # noqa: E731
+        return {"innostudy": ours, f"pyfixest {pf.__version__}": peer}
+    import diff_diff
+    import moderndid
 
     def ours():
-        result = att_gt(panel, "lemp", control="never", method="dr")
-        return [result.aggregate(kind).att for kind in kinds]
+        return att_gt(panel(), "y", control="never", method="dr").att
 
-    def theirs():
-        result = moderndid.att_gt(data=mpdta, yname="lemp", tname="year", idname="countyreal",
-                                  gname="first.treat", est_method="dr", boot=False, cband=False)  # fmt: skip
-        return [moderndid.aggte(result, type=k, boot=False, cband=False).overall_att for k in kinds]
+    def dd():
+        est = diff_diff.CallawaySantAnna(control_group="never_treated", estimation_method="dr")
+        fit = est.fit(df, outcome="y", unit="uid", time="year", first_treat="cohort")
+        return np.array(
+            [fit.group_time_effects[k]["effect"] for k in sorted(fit.group_time_effects)]
+        )
 
-    assert np.allclose(ours(), theirs(), atol=1e-9)
-    t_ours, t_md = best_of(ours), best_of(theirs)
-    print(f"att_gt + 4 aggregations on mpdta (500 counties × 5 years): innostudy {t_ours * 1e3:.1f} ms,"
-          f" moderndid {moderndid.__version__} {t_md * 1e3:.1f} ms -> ratio moderndid/innostudy "
-          f"{t_md / t_ours:.1f}")  # fmt: skip
-    try:
-        import diff_diff
-    except ImportError:
-        return
-    estimator = diff_diff.CallawaySantAnna(control_group="never_treated", estimation_method="dr")
+    def md():
+        fit = moderndid.att_gt(data=df, yname="y", tname="year", idname="uid", gname="cohort",
+                               est_method="dr", boot=False, cband=False)  # fmt: skip
+        return np.asarray(fit.att_gt)
 
-    def diff_diff_run():
-        result = estimator.fit(frame, outcome="lemp", unit="countyreal", time="year",
-                               first_treat="first.treat")  # fmt: skip
-        return [result.aggregate(kind) for kind in ("simple", "group", "event_study")]
+    return {"innostudy": ours, f"diff-diff {diff_diff.__version__}": dd,
+            f"moderndid {moderndid.__version__}": md}  # fmt: skip
 
-    t_dd = best_of(diff_diff_run)
-    print(f"  diff-diff {diff_diff.__version__} (att_gt + 3 aggregations): {t_dd * 1e3:.1f} ms "
-          f"-> ratio diff-diff/innostudy {t_dd / t_ours:.1f}")  # fmt: skip
+
+def interleaved(fns: dict, repeat: int) -> dict:
+    """Median wall time per callable, runs interleaved, the order rotated per repeat."""
+    names, times = list(fns), {name: [] for name in fns}
+    for r in range(repeat):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            start = time.perf_counter()
+            fns[name]()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def data_for(size):
+    return mpdta() if size == "mpdta" else simulated(int(size))
+
+
+def memory(case: str, size, impl: str) -> dict:
+    """Peak RSS (MB) of a subprocess running one fit of ``impl`` (see the module docstring)."""
+    out = subprocess.run([sys.executable, __file__, "--memory", case, str(size), impl],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _status(field: str) -> float:
+    """A memory figure of this process from /proc/self/status, in MB."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith(field + ":"))
+    return int(line.split()[1]) / 1024
+
+
+def _memory_child(case: str, size: str, impl: str) -> None:
+    import gc
+
+    warnings.simplefilter("ignore")
+    small = next(fn for name, fn in runners(case, simulated(300)).items() if name.startswith(impl))
+    small()  # imports, JIT
+    fn = next(fn for name, fn in runners(case, data_for(size)).items() if name.startswith(impl))
+    gc.collect()
+    try:  # reset the peak (VmHWM) to the current RSS, so that the peak is the fit's (Linux)
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        before, reset = _status("VmRSS"), True
+    except OSError:
+        before, reset = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, False
+    fn()
+    peak = _status("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"peak": peak, "fit": peak - before}))
+
+
+def bench_case(case: str, size, repeat: int, with_memory: bool) -> None:
+    df = data_for(size)
+    fns = runners(case, df)
+    reference = None
+    for name, fn in fns.items():  # warm-up, and the same numbers
+        estimate = np.asarray(fn(), float)
+        if reference is None:
+            reference = estimate
+        elif not np.allclose(estimate, reference, atol=1e-8, rtol=0):
+            raise AssertionError(f"{case} {size}: {name} disagrees with innostudy")
+    medians = interleaved(fns, repeat)
+    ours = medians["innostudy"]
+    label = f"{case}, {size if size == 'mpdta' else f'{int(size):,} units × {len(YEARS)} years'}"
+    for name, seconds in medians.items():
+        mem = ""
+        if with_memory:
+            m = memory(case, size, name.split()[0])
+            mem = f"  peak RSS {m['peak']:7.0f} MB (+fit {m['fit']:5.0f} MB)"
+        ratio = "" if name == "innostudy" else f"  ratio {ours and seconds / ours:5.2f}"
+        print(f"{label:42s} {name:18s} {seconds * 1e3:9.1f} ms{ratio}{mem}", flush=True)
+
+
+def bench_placebo(repeat: int) -> None:
+    from innostudy.policy import Panel, placebo, simulate_panel, twfe
+
+    df = simulate_panel(n_units=300, years=range(2010, 2025), seed=0)  # simulated data
+    panel = Panel(df, "unit", "year", "cohort")
+    draws = placebo(panel, "y", n=20, controls=["x"]).assignments
+
+    def refit_20():
+        for d in range(20):
+            shuffled = df.assign(cohort=df.unit.map(draws.iloc[d]))
+            twfe(Panel(shuffled, "unit", "year", "cohort"), "y", controls=["x"])
+
+    fns = {"placebo": lambda: placebo(panel, "y", n=1000, controls=["x"]), "refit": refit_20}
+    for fn in fns.values():
+        fn()  # warm
+    medians = interleaved(fns, repeat)
+    refit = medians["refit"] / 20 * 1000
+    print(f"placebo, 1,000 reassignments, 300 units × 15 years: {medians['placebo']:.3f} s; "
+          f"refitting twfe per reassignment (warm, 20 timed, scaled to 1,000): {refit:.1f} s "
+          f"-> ratio {refit / medians['placebo']:.0f}", flush=True)  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, no memory (< 1 min)")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--memory", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory:
+        return _memory_child(*args.memory)
+    warnings.simplefilter("ignore")  # estimator warnings (few clusters...) are not the point
+    sizes = [3000] if args.quick else [3000, 30000]
+    print(
+        f"threads: {THREADS}; median of {args.repeat} interleaved runs after a warm-up; "
+        "ratio = peer / innostudy (> 1: innostudy faster)"
+    )
+    for case in ("twfe", "event study"):
+        for size in sizes:
+            bench_case(case, size, args.repeat, not args.quick)
+    for size in ["mpdta", *sizes]:
+        bench_case("att_gt", size, args.repeat, not args.quick)
+    bench_placebo(args.repeat)
 
 
 if __name__ == "__main__":
-    bench_placebo()
-    bench_att_gt()
+    main()

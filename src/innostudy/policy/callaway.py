@@ -101,6 +101,38 @@ def did_2x2(dy: np.ndarray, d: np.ndarray, X: np.ndarray, method: str):
     return eta_t - eta_c, inf_t / w_t.mean() - inf_c / w_c.mean()
 
 
+def _columns(columns: list, n: int) -> np.ndarray:
+    """The n-long ``columns`` side by side, column-major (each a contiguous copy)."""
+    out = np.empty((n, len(columns)), order="F")
+    for j, column in enumerate(columns):
+        out[:, j] = column
+    return out
+
+
+def _difference_of_means(dy, treated, comparison, method):
+    """ATT and influence functions of the 2×2 cells without covariates, all years at once.
+
+    With an intercept only, the doubly robust, IPW and regression estimators all reduce to
+    ``mean(dy | treated) - mean(dy | comparison)``, with influence (scaled to all n units)
+    ``n · (d (dy - m1) / n1 - c (dy - m0) / n0)``. Where the propensity score (the treated
+    share of the cell) reaches the trimming threshold the ATT is NaN: such cells go through
+    :func:`did_2x2`, which trims as R's DRDID does.
+    """
+    n = len(treated)
+    n1 = treated.sum()
+    n0 = comparison.sum(axis=0)
+    c = comparison.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m1 = dy[treated].mean(axis=0)
+        m0 = np.einsum("ij,ij->j", c, dy) / n0
+        att = m1 - m0
+        if method != "reg":
+            att = np.where(n1 / (n1 + n0) < TRIM, att, np.nan)
+        inf = (dy - m0) * (c * (-n / n0))  # treated and comparison units are disjoint
+        inf[treated] = (dy[treated] - m1) * (n / n1)
+    return att, np.asfortranarray(inf)
+
+
 def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", covariates=(),
            alpha: float = 0.05, anticipation: int = 0) -> ATTgtResult:  # fmt: skip
     """Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021).
@@ -187,26 +219,33 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
     cells, effects, influence, skipped, failed = [], [], [], [], {}
     for g in groups:
         base_post = int(np.searchsorted(periods, g - anticipation)) - 1  # last year < g - k
-        for t_idx in range(1, len(periods)):
-            t = periods[t_idx]
-            base_idx = base_post if t >= g else t_idx - 1
-            treated = G == g
-            later = G > t + anticipation
-            comparison = never if control == "never" else (never | (later & ~treated))
-            if not comparison.any():
-                skipped.append((int(g), int(t)))
-                continue
-            rows = treated | comparison
-            X = np.column_stack([np.ones(rows.sum())] + [Z[rows, base_idx] for Z in Xs])
-            dy = Y[rows, t_idx] - Y[rows, base_idx]
-            try:
-                att, inf = did_2x2(dy, treated[rows].astype(float), X, method)
-            except (PanelError, np.linalg.LinAlgError) as err:
-                failed[(int(g), int(t))] = str(err)
-                continue
-            column = np.zeros(n)
-            column[rows] = inf * n / rows.sum()
-            cells.append((int(g), int(t), int(treated.sum()), int(comparison.sum())))
+        t_idx = np.arange(1, len(periods))
+        base_idx = np.where(periods[t_idx] >= g, base_post, t_idx - 1)
+        treated = G == g
+        later = G[:, None] > periods[t_idx][None, :] + anticipation
+        comparison = never[:, None] | (later & ~treated[:, None] if control == "notyet" else False)
+        comparison = np.broadcast_to(comparison, later.shape)
+        has = comparison.any(axis=0)
+        skipped += [(int(g), int(periods[j])) for j in t_idx[~has]]
+        dy = Y[:, t_idx] - Y[:, base_idx]
+        means = None
+        if not Xs:  # no covariates: every method is a difference of means (one pass per cohort)
+            means = _difference_of_means(dy, treated, comparison, method)
+        for j in np.flatnonzero(has):
+            cell = (int(g), int(periods[t_idx[j]]))
+            if means is not None and np.isfinite(means[0][j]):
+                att, column = means[0][j], means[1][:, j]
+            else:
+                rows = treated | comparison[:, j]
+                X = np.column_stack([np.ones(rows.sum())] + [Z[rows, base_idx[j]] for Z in Xs])
+                try:
+                    att, inf = did_2x2(dy[rows, j], treated[rows].astype(float), X, method)
+                except (PanelError, np.linalg.LinAlgError) as err:
+                    failed[cell] = str(err)
+                    continue
+                column = np.zeros(n)
+                column[rows] = inf * n / rows.sum()
+            cells.append((*cell, int(treated.sum()), int(comparison[:, j].sum())))
             effects.append(att)
             influence.append(column)
     if failed:
@@ -218,7 +257,7 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
     if not cells:
         raise PanelError("att_gt: no ATT(g, t) cell could be estimated (see the warnings)")
     return ATTgtResult(
-        cells, np.array(effects), np.column_stack(influence), G,
+        cells, np.array(effects), _columns(influence, n), G,
         y=y, control=control, method=method, covariates=covariates, alpha=alpha,
         note=sample.note(), dropped_units=incomplete, skipped=skipped, simulated=panel.simulated,
         anticipation=anticipation, dropped_cohorts=dropped_cohorts, failed=failed,
@@ -245,7 +284,7 @@ def _refuse_collinear_covariates(sample, covariates: list[str]) -> None:
 def _standard_errors(influence: np.ndarray) -> np.ndarray:
     """sqrt(mean(IF²)/n) per column; numerically zero values become NaN (as R's did)."""
     n = influence.shape[0]
-    se = np.sqrt(np.sum(influence**2, axis=0)) / n
+    se = np.sqrt(np.einsum("ij,ij->j", influence, influence)) / n
     return np.where(se <= np.sqrt(np.finfo(float).eps) * 10, np.nan, se)
 
 

@@ -40,6 +40,21 @@ def _values(raw: pd.Series, rows) -> str:
     return f"rows {_listing(rows)} (values {shown}); write years as numbers, e.g. 2015"
 
 
+def _distinct(years: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of whole numbers ``years``, in O(N) (np.unique sorts)."""
+    if not len(years):
+        return years
+    low = years.min()
+    return np.flatnonzero(np.bincount(years - low)) + low
+
+
+def _per_unit(codes: np.ndarray, n: int, values: np.ndarray, ufunc, start: float) -> np.ndarray:
+    """``ufunc`` (np.fmin, np.fmax...) of ``values`` per unit code, in numpy (no groupby)."""
+    out = np.full(n, start)
+    ufunc.at(out, codes, values)
+    return out
+
+
 def _listing(items) -> str:
     items = list(items)
     shown = ", ".join(map(str, items[:_SHOW]))
@@ -75,7 +90,8 @@ class Panel:
     """
 
     def __init__(self, data: pd.DataFrame, unit: str, time: str, cohort: str | None = None):
-        self.data = data.copy()
+        # a copy: deep before pandas 3; with its copy-on-write a shallow copy is one, at no cost
+        self.data = data.copy(deep=int(pd.__version__.split(".")[0]) < 3)
         self.unit, self.time, self.cohort_column = unit, time, cohort
         self.dropped_units: dict = {}
         self._validate()
@@ -93,13 +109,18 @@ class Panel:
             problems.append(
                 f"{time!r} is not a whole-number year in {_values(df[time], bad_years)}"
             )
-        keys = df[[unit, time]].dropna()
-        dup = keys.duplicated(keep=False)
+        self._codes, self._labels = pd.factorize(df[unit])  # units once, in order of appearance
+        time_codes = pd.factorize(df[time])[0]
+        present = (self._codes >= 0) & (time_codes >= 0)
+        key = (self._codes.astype(np.int64) * (time_codes.max() + 1) + time_codes)[present]
+        dup = np.zeros(len(df), bool)
+        dup[present] = np.bincount(key)[key] > 1 if len(key) else False
         if dup.any():
-            pairs = keys[dup].drop_duplicates()
+            keys = df[[unit, time]][dup]
+            pairs = keys.drop_duplicates()
             named = [f"({u!r}, {t})" for u, t in pairs.itertuples(index=False)]
             problems.append(
-                f"duplicated {unit}-{time} rows {_listing(keys.index[dup])} for {_listing(named)}"
+                f"duplicated {unit}-{time} rows {_listing(keys.index)} for {_listing(named)}"
             )
         years = years.where(np.isfinite(years) & (years % 1 == 0))
         if cohort is not None and years.notna().any():
@@ -116,14 +137,20 @@ class Panel:
         Its rows are removed, the unit named in a warning and kept in ``dropped_units``.
         """
         df, unit = self.data, self.unit
-        first = pd.to_numeric(df[self.cohort_column]).fillna(0)
-        first = first.where(first != 0, NEVER).groupby(df[unit], sort=False).first()
-        first_seen = years.groupby(df[unit], sort=False).min()
-        no_pre = first[(first != NEVER) & (first_seen.reindex(first.index) >= first)]
+        codes, n = self._codes, len(self._labels)
+        seen = codes >= 0
+        first = pd.to_numeric(df[self.cohort_column]).fillna(0).to_numpy(float)
+        first = np.where(first == 0, NEVER, first)
+        unit_cohort = np.full(n, NEVER)
+        unit_cohort[codes[seen]] = first[seen]  # constant within units (checked)
+        first_seen = _per_unit(codes[seen], n, years.to_numpy(float)[seen], np.fmin, np.nan)
+        late = (unit_cohort != NEVER) & (first_seen >= unit_cohort)
+        no_pre = pd.Series(unit_cohort[late], index=self._labels[late])
         if len(no_pre):
             named = _listing(f"{u!r} (cohort {int(c)})" for u, c in no_pre.items())
             self.dropped_units = {u: "no year observed before its cohort" for u in no_pre.index}
-            self.data = df[~df[unit].isin(no_pre.index)]
+            kept = ~df[unit].isin(no_pre.index)
+            self.data, self._codes = df[kept], self._codes[kept.to_numpy()]
             import warnings
 
             warnings.warn(
@@ -134,7 +161,7 @@ class Panel:
             )
 
     def _cohort_problems(self, years: pd.Series) -> list[str]:
-        df, unit, cohort = self.data, self.unit, self.cohort_column
+        df, cohort = self.data, self.cohort_column
         problems = []
         values = pd.to_numeric(df[cohort], errors="coerce")
         bad = _not_whole(df[cohort], values)
@@ -142,15 +169,19 @@ class Panel:
             problems.append(f"{cohort!r} is not a whole-number year in {_values(df[cohort], bad)}")
             return problems
         first = values.fillna(0).where(values.fillna(0) != 0, NEVER)
-        per_unit = first.groupby(df[unit], sort=False).nunique()
-        varying = per_unit.index[per_unit > 1]
+        codes, n = self._codes, len(self._labels)
+        seen = codes >= 0
+        vals = first.to_numpy(float)[seen]
+        low = np.full(n, NEVER)
+        low[codes[seen]] = vals  # one of each unit's rows; any other that differs: varying
+        varying = self._labels[np.bincount(codes[seen][vals != low[codes[seen]]], minlength=n) > 0]
         if len(varying):
             problems.append(f"{cohort!r} varies within unit(s) {_listing(map(repr, varying))}")
             return problems
-        unit_cohort = first.groupby(df[unit], sort=False).first()
+        unit_cohort = pd.Series(low, index=self._labels)
         treated = unit_cohort[unit_cohort != NEVER]
-        observed = set(years.dropna().astype(int))
-        outside = treated[~treated.isin(observed)]
+        observed = _distinct(years.dropna().to_numpy().astype(np.int64))
+        outside = treated[~np.isin(treated.to_numpy(), observed)]
         if len(outside):
             problems.append(
                 f"cohort outside the panel's years {min(observed)}-{max(observed)} for unit(s) "
@@ -220,8 +251,13 @@ class Panel:
     def _unit_cohort(self) -> pd.Series:
         if self.cohort_column is None:
             return pd.Series(NEVER, index=pd.unique(self.data[self.unit].dropna()))
-        c = pd.to_numeric(self.data[self.cohort_column]).fillna(0)
-        return c.where(c != 0, NEVER).groupby(self.data[self.unit], sort=False).first()
+        codes, labels = self._codes, self._labels  # factorized once, by _validate
+        c = pd.to_numeric(self.data[self.cohort_column]).fillna(0).to_numpy(float)
+        seen = codes >= 0
+        out = np.full(len(labels), NEVER)
+        out[codes[seen]] = np.where(c == 0, NEVER, c)[seen]  # constant within units (checked)
+        present = np.bincount(codes[seen], minlength=len(labels)) > 0  # after dropped units
+        return pd.Series(out[present], index=labels[present])
 
     @property
     def units(self) -> list:
@@ -351,20 +387,26 @@ class Panel:
         missing = frame.isna()
         keep = ~missing.any(axis=1)
         dropped = {c: int(n) for c, n in missing.sum().items() if n}
-        rows = frame[keep]
-        if y is not None:
-            spread = rows.groupby(self.unit, sort=False)[y].agg(["nunique", "size"])
-            flat = spread[spread["nunique"] <= 1]
+        sample = Sample(self, frame[keep], int((~keep).sum()), dropped,
+                        self._codes[keep.to_numpy()])  # fmt: skip
+        if y is not None:  # in numpy: a unit's y is constant when its min equals its max
+            values, codes = sample.column(y), sample.unit_codes
+            starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])  # rows sorted by unit
+            low = np.minimum.reduceat(values, starts) if len(values) else values
+            high = np.maximum.reduceat(values, starts) if len(values) else values
+            sizes = np.diff(np.r_[starts, len(values)])
+            flat = np.flatnonzero(low == high)
             if len(flat):
                 raise PanelError(
                     f"unit(s) whose {y!r} never varies over their used rows: "
                     + _listing(
-                        f"{u!r} ({'1 row' if n == 1 else f'{n} rows, constant'})"
-                        for u, n in flat["size"].items()
+                        f"{sample.unit_labels[u]!r} "
+                        f"({'1 row' if sizes[u] == 1 else f'{sizes[u]} rows, constant'})"
+                        for u in flat
                     )
                     + " — unit effects absorb them; remove them from the data if this is genuine"
                 )
-        return Sample(self, rows, int((~keep).sum()), dropped)
+        return sample
 
 
 @dataclass
@@ -375,11 +417,24 @@ class Sample:
     rows: pd.DataFrame
     n_dropped: int
     dropped: dict = field(default_factory=dict)
+    codes: np.ndarray | None = None  # the rows' codes in the panel's unit labels
 
     def __post_init__(self):
-        self.rows = self.rows.sort_values([self.panel.unit, self.panel.time], kind="stable")
-        self.unit_codes, self.unit_labels = pd.factorize(self.rows[self.panel.unit])
-        self.years = pd.to_numeric(self.rows[self.panel.time]).to_numpy(dtype=float).astype(int)
+        labels = self.panel._labels
+        if self.codes is None:
+            self.codes, labels = pd.factorize(self.rows[self.panel.unit])
+        used = np.flatnonzero(np.bincount(self.codes, minlength=1))
+        rank, self.unit_labels = pd.factorize(labels[used], sort=True)  # units in sorted order
+        lookup = np.zeros(len(labels), dtype=np.int64)
+        lookup[used] = rank
+        codes = lookup[self.codes]
+        years = pd.to_numeric(self.rows[self.panel.time]).to_numpy(dtype=float).astype(int)
+        key = codes * (np.ptp(years) + 1) + (years - years.min()) if len(years) else codes
+        if not (key[1:] > key[:-1]).all():  # rows not yet sorted by unit, then year
+            order = np.argsort(key, kind="stable")
+            self.rows, codes, years = self.rows.iloc[order], codes[order], years[order]
+        self.unit_codes, self.years = codes, years
+        self.periods = _distinct(self.years)
         self.cohort = self.panel._unit_cohort.reindex(self.unit_labels).to_numpy(dtype=float)
         self.row_cohort = self.cohort[self.unit_codes]
         self.treated = (self.years >= self.row_cohort).astype(float)
@@ -394,11 +449,7 @@ class Sample:
 
     @property
     def balanced(self) -> bool:
-        return self.nobs == self.n_units * len(np.unique(self.years))
-
-    @property
-    def periods(self) -> np.ndarray:
-        return np.unique(self.years)
+        return self.nobs == self.n_units * len(self.periods)
 
     def column(self, name: str) -> np.ndarray:
         return self.rows[name].to_numpy(dtype=float)

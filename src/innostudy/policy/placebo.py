@@ -3,9 +3,9 @@
 Each draw permutes the units' cohorts (so the number of units per cohort, i.e. who is treated and
 when, is reassigned but the design kept) and recomputes the TWFE coefficient. Nothing is refitted:
 by Frisch-Waugh-Lovell the coefficient on a treatment ``D`` is ``<My, D> / <MD, MD>``, where ``M``
-removes the unit effects (within-unit demeaning ``W``) and projects out the year dummies and
-controls (an orthonormal basis ``Q`` of their demeaned columns). ``My`` is computed once; each draw
-only needs ``WD`` and ``Q'WD``, done for all draws at once as matrix products.
+removes the unit and year effects (:class:`innostudy.policy.fe.TwoWay`, set up once) and projects
+out the controls (an orthonormal basis ``Q`` of their demeaned columns). ``My`` is computed once;
+each draw only needs the demeaned ``D`` and ``Q'D``, done for a chunk of draws at once.
 
 The p-value is two-sided, ``(1 + #{|b_draw| >= |b|}) / (1 + n)`` (it counts the observed
 assignment as one of the draws, so it is never zero).
@@ -18,7 +18,7 @@ import pandas as pd
 
 from innostudy.policy._results import Result, banner
 from innostudy.policy.panel import Panel, PanelError
-from innostudy.policy.regression import demean_within, within_design
+from innostudy.policy.regression import within_design
 
 
 class PlaceboResult(Result):
@@ -91,18 +91,17 @@ def placebo(panel: Panel, y: str, n: int = 1000, controls=(), seed: int = 0,
         raise PanelError("no treated unit-years in the sample: every cohort is 0 or missing")
     codes = sample.unit_codes
     columns = np.column_stack([sample.treated] + [sample.column(c) for c in controls])
-    within, _, _ = within_design(sample, columns, ["treated", *controls])  # refuses as twfe
-    q, _ = np.linalg.qr(within[:, 1:])
-    yw = demean_within(sample.column(y), codes)
+    design, _, _ = within_design(sample, columns, ["treated", *controls])  # refuses as twfe
+    fe = design.fe  # unit and year effects, projected once for every draw
+    q = np.linalg.qr(design.X[:, 1:])[0] if controls else np.empty((sample.nobs, 0))
+    yw = fe.demean(sample.column(y))
     y_resid = yw - q @ (q.T @ yw)
-    counts = np.bincount(codes)
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])  # rows are sorted by unit
     years = sample.years.astype(float)
 
     def estimates(unit_cohorts: np.ndarray) -> np.ndarray:
         """TWFE coefficients for the assignments in the columns of ``unit_cohorts``."""
         d = (years[:, None] >= unit_cohorts[codes]).astype(float)
-        wd = d - (np.add.reduceat(d, starts, axis=0) / counts[:, None])[codes]
+        wd = fe.demean(d)
         denominator = np.einsum("ij,ij->j", wd, wd) - np.sum((q.T @ wd) ** 2, axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             return (y_resid @ d) / denominator

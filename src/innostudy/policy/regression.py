@@ -1,7 +1,9 @@
 """Two-way fixed-effects regressions: the static TWFE estimate and the event study.
 
-Both are least squares on data demeaned within units, with year dummies as regressors (exact for
-unbalanced panels too), so the unit effects are absorbed and the year effects estimated.
+Both are least squares with unit and year effects absorbed: the regressors and the outcome are
+projected once (:mod:`innostudy.policy.fe`, exact for unbalanced panels too, no dummy design),
+then small normal equations and cluster scores summed per cluster. The year effects still count
+as estimated parameters in K, as in a regression on year dummies.
 Standard errors are cluster-robust (CRV1),
 
     V = c · (X'X)^-1 (Σ_g X_g' u_g u_g' X_g) (X'X)^-1,   c = G/(G-1) · (N-1)/(N-K),
@@ -37,6 +39,7 @@ from innostudy.policy._results import (
     coefficient_table,
     design_warnings,
 )
+from innostudy.policy.fe import Projected, TwoWay
 from innostudy.policy.panel import Panel, PanelError, Sample, _listing
 
 FIXEF_K = ("nested", "full", "none")
@@ -87,19 +90,9 @@ def _ssc(ssc: SSC | dict | None) -> SSC:
     return SSC(**ssc) if isinstance(ssc, dict) else ssc or SSC()
 
 
-def demean_within(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Subtract each unit's mean from the rows (columns) of ``values``; ``codes`` index units."""
-    values = np.asarray(values, float)
-    counts = np.bincount(codes)
-    flat = values.reshape(len(codes), -1)
-    means = np.vstack([np.bincount(codes, weights=col) for col in flat.T]).T / counts[:, None]
-    return (flat - means[codes]).reshape(values.shape)
-
-
-def year_dummies(years: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Dummies for every year but the first."""
-    levels = np.unique(years)
-    return (years[:, None] == levels[None, 1:]).astype(float), [f"year_{y}" for y in levels[1:]]
+def year_labels(years: np.ndarray) -> list[str]:
+    """Names of the year effects: every year but the first."""
+    return [f"year_{y}" for y in np.unique(years)[1:]]
 
 
 def cluster_codes(sample: Sample, cluster: str) -> np.ndarray:
@@ -125,9 +118,13 @@ def cluster_codes(sample: Sample, cluster: str) -> np.ndarray:
 
 def dependent_columns(X: np.ndarray, tol: float = 1e-10) -> list[int]:
     """Columns of ``X`` that are (numerically) combinations of the columns before them."""
-    gram = X.T @ X
+    return dependent_in_gram(X.T @ X, tol)
+
+
+def dependent_in_gram(gram: np.ndarray, tol: float = 1e-10) -> list[int]:
+    """:func:`dependent_columns` from the columns' Gram matrix ``X'X``."""
     kept, dependent = [], []
-    for j in range(X.shape[1]):
+    for j in range(gram.shape[0]):
         explained = 0.0
         if kept:
             g = gram[np.ix_(kept, [j])]
@@ -140,23 +137,23 @@ def dependent_columns(X: np.ndarray, tol: float = 1e-10) -> list[int]:
 
 
 def within_design(sample: Sample, regressors: np.ndarray, names: list[str],
-                  time_effects: bool = True) -> tuple[np.ndarray, list[str], int]:  # fmt: skip
-    """The demeaned design [regressors, year dummies], refused when it is not of full rank.
+                  time_effects: bool = True) -> tuple[Projected, list[str], int]:  # fmt: skip
+    """The regressors with unit (and year) effects projected out, refused when not of full rank.
 
     Shared by :func:`twfe`, :func:`event_study` and :func:`placebo`, so that all refuse the
-    same designs with the same message. Year dummies are checked first, so the regressor that
-    adds nothing (a control constant within units, a treatment that only varies by year) is
-    the one named. Returns the design, its column names and the number of year dummies.
+    same designs with the same message. Year effects are checked first (on the Gram matrix
+    of [year dummies, regressors] within units, never formed as an N × years matrix), so the
+    regressor that adds nothing (a control constant within units, a treatment that only
+    varies by year) is the one named. Returns the projected design, the names of the
+    regressors and year effects, and the number of year effects.
     """
-    dummies, labels = (
-        year_dummies(sample.years) if time_effects else (np.empty((sample.nobs, 0)), [])
-    )
+    fe = TwoWay(sample.unit_codes, sample.years if time_effects else None)
+    labels = year_labels(sample.years) if time_effects else []
     regressors = np.asarray(regressors, float).reshape(sample.nobs, -1)
-    within = demean_within(np.column_stack([regressors, dummies]), sample.unit_codes)
-    k = regressors.shape[1]
-    order = list(range(k, within.shape[1])) + list(range(k))
-    all_names = list(names) + labels
-    collinear = [all_names[order[j]] for j in dependent_columns(within[:, order])]
+    within = fe.within(regressors)
+    gram = fe.gram(within, within=True)
+    all_names = labels + list(names)
+    collinear = [all_names[j] for j in dependent_in_gram(gram)]
     if collinear:
         hint = ""
         if "treated" in collinear:
@@ -169,7 +166,7 @@ def within_design(sample: Sample, regressors: np.ndarray, names: list[str],
             f"{hint} (e.g. a control constant within units, or event-time terms with no "
             "untreated comparison); remove them or change the window"
         )
-    return within, all_names, len(labels)
+    return Projected(fe, within, within=True), list(names) + labels, len(labels)
 
 
 @dataclass
@@ -189,26 +186,20 @@ class Fit:
 
 def fe_ols(sample: Sample, y: np.ndarray, regressors: np.ndarray, names: list[str],
            cluster: str, time_effects: bool = True, ssc: SSC | dict | None = None) -> Fit:  # fmt: skip
-    """Fit the within regression with CRV1 standard errors under the convention ``ssc``."""
-    from scipy.linalg import solve_triangular
+    """Fit the within regression with CRV1 standard errors under the convention ``ssc``.
 
+    The year effects are projected out (Frisch-Waugh-Lovell), so ``params`` and ``vcov`` hold
+    the regressors only; the year effects still count in K as in a dummy regression.
+    """
     ssc = _ssc(ssc)
-    within, _, n_dummies = within_design(sample, regressors, names, time_effects)
+    design, _, n_year = within_design(sample, regressors, names, time_effects)
     codes = cluster_codes(sample, cluster)
     n_clusters = int(codes.max()) + 1
-    q, r = np.linalg.qr(within)
-    yw = demean_within(y, sample.unit_codes)
-    params = solve_triangular(r, q.T @ yw)
-    resid = yw - within @ params
-    scores = within * resid[:, None]
-    per_cluster = np.vstack([np.bincount(codes, weights=col, minlength=n_clusters)
-                             for col in scores.T]).T  # fmt: skip
-    r_inv = solve_triangular(r, np.eye(len(r)))
-    bread = r_inv @ r_inv.T
-    n, k = within.shape
-    factor = ssc.factor(n, k, sample.n_units, n_dummies, n_clusters)
-    vcov = factor * bread @ (per_cluster.T @ per_cluster) @ bread
-    return Fit(params, vcov, n_clusters, ssc.k(k, sample.n_units, n_dummies), ssc)
+    params, resid = design.fit(y)
+    k = design.X.shape[1] + n_year
+    factor = ssc.factor(sample.nobs, k, sample.n_units, n_year, n_clusters)
+    vcov = design.cluster_vcov(resid, codes, factor)
+    return Fit(params, vcov, n_clusters, ssc.k(k, sample.n_units, n_year), ssc)
 
 
 class TWFEResult(Result):
@@ -385,9 +376,11 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
     observed = set(rel[treated_rows])
     terms = sorted(observed - {base})
     in_window = [lo <= r <= hi for r in terms]
-    columns = [(treated_rows & (rel == r)).astype(float) for r in terms]
     names = [f"rel_{r}" for r in terms]
-    regressors = np.column_stack(columns + [sample.column(c) for c in controls])
+    regressors = np.empty((sample.nobs, len(terms) + len(controls)))
+    regressors[:, : len(terms)] = (rel[:, None] == np.array(terms)[None, :]) & treated_rows[:, None]
+    for j, c in enumerate(controls):
+        regressors[:, len(terms) + j] = sample.column(c)
     fit = fe_ols(sample, sample.column(y), regressors, names + controls, cluster, True, ssc)
     found = design_warnings(fit.n_clusters, _cohorts(sample))
     k = len(terms)
