@@ -8,6 +8,7 @@ cleaning, indicator and policy-evaluation helpers that its notebooks use.
 """
 
 from innostudy.dataset import Dataset, ValidationError, load_dataset
+from innostudy.errors import InnostudyError
 
-__all__ = ["Dataset", "ValidationError", "load_dataset", "__version__"]
+__all__ = ["Dataset", "InnostudyError", "ValidationError", "load_dataset", "__version__"]
 __version__ = "0.1.0"

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from innostudy.errors import InnostudyError
+
 logger = logging.getLogger(__name__)
 
 IMPUTATIONS = ("none", "mean", "median", "group_mean")
@@ -50,7 +52,7 @@ TOPSIS_NORMALISATIONS = ("vector", "minmax")
 ENTROPY_VARIANTS = ("proportions", "minmax")
 
 
-class CompositeInputError(ValueError):
+class CompositeInputError(InnostudyError, ValueError):
     """Input a composite index cannot be built from; the message names every offending item."""
 
 

@@ -32,6 +32,7 @@ from innostudy.clean import QUALIFIERS, interval
 from innostudy.divisions import COLUMNS as DIVISION_COLUMNS
 from innostudy.divisions import FIRST_YEAR as DIVISIONS_FROM
 from innostudy.divisions import KINDS as DIVISION_KINDS
+from innostudy.errors import InnostudyError
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
@@ -98,7 +99,7 @@ class Problem:
         return f"{where}: {self.reason}"
 
 
-class ValidationError(ValueError):
+class ValidationError(InnostudyError, ValueError):
     """Every problem found in a data folder, raised together."""
 
     def __init__(self, problems: list[Problem]):

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from innostudy.errors import InnostudyError
+
 DIVISIONS_CSV = Path(__file__).with_name("data") / "divisions.csv"
 COLUMNS = (
     "change_id", "date", "kind", "old_name_zh", "old_adcode", "new_name_zh", "new_adcode",
@@ -47,7 +49,7 @@ ACTIONS = ("kept", "dropped", "summed_into")
 FIRST_YEAR = 2000  # the table covers changes from this year on
 
 
-class DivisionsError(ValueError):
+class DivisionsError(InnostudyError, ValueError):
     """A panel that cannot be harmonised as asked (missing columns, repeated keys, bad years)."""
 
 

@@ -29,12 +29,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from innostudy.errors import InnostudyError
+
 OUTPUT_ENV = "INNOSTUDY_OUTPUT_DIR"
 INVOCATION_ENV = "INNOSTUDY_INVOCATION_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-class ReportError(ValueError):
+class ReportError(InnostudyError, ValueError):
     """A notebook's report could not read or write what it was asked to."""
 
 

@@ -20,11 +20,13 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from innostudy.errors import InnostudyError
+
 NEVER = np.inf  # internal cohort of never-treated units: "treated from year +inf"
 _SHOW = 10  # how many offending rows/units an error message lists
 
 
-class PanelError(ValueError):
+class PanelError(InnostudyError, ValueError):
     """Bad panel input; the message lists every problem found, naming the rows or units."""
 
 
