@@ -166,14 +166,15 @@ class Result:
 
     A subclass defines ``summary(alpha=0.05) -> Summary``, ``tidy(alpha=0.05) -> DataFrame``,
     ``plot(ax=None, *, title=None) -> Axes`` and ``_headline()`` (the short text of its repr),
-    and sets ``simulated``.
+    and sets ``simulated``. A shared base that is not itself a result is declared with
+    ``class Base(Result, abstract=True)`` and stays out of :data:`RESULT_CLASSES`.
     """
 
     simulated: bool = False
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, abstract: bool = False, **kwargs):
         super().__init_subclass__(**kwargs)
-        if not cls.__name__.startswith("_"):
+        if not abstract and not cls.__name__.startswith("_"):
             RESULT_CLASSES.append(cls)
 
     def _headline(self) -> str:  # pragma: no cover - every subclass defines it
@@ -249,14 +250,18 @@ def axes(ax=None, figsize=(7, 4)):
 
 
 def finish(ax, title: str, simulated: bool):
-    """Set the title and, for simulated data, mark the Axes inside its frame (never over the
-    title); return ``ax``."""
+    """Set the title and, for simulated data, :func:`mark_simulated`; return ``ax``."""
     ax.set_title(title)
     if simulated:
-        ax.text(0.99, 0.02, SIMULATED, transform=ax.transAxes, ha="right", va="bottom",
-                color="crimson", fontsize=9, fontweight="bold",
-                bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})  # fmt: skip
+        mark_simulated(ax)
     return ax
+
+
+def mark_simulated(ax) -> None:
+    """Write "SIMULATED DATA" in the lower right corner inside ``ax`` (never over its title)."""
+    ax.text(0.99, 0.02, SIMULATED, transform=ax.transAxes, ha="right", va="bottom",
+            color="crimson", fontsize=9, fontweight="bold", zorder=10,
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})  # fmt: skip
 
 
 def count(n: int, what: str) -> str:
