@@ -264,6 +264,21 @@ def mark_simulated(ax) -> None:
             bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})  # fmt: skip
 
 
+def whole(values) -> pd.Series:
+    """``values`` with every whole-number float as an int (counts read 4, not 4.0000), as an
+    object Series so that pandas does not turn them back into floats.
+
+    >>> whole(pd.Series([4.0, 2.5, float("nan")])).tolist()
+    [4, 2.5, nan]
+    """
+    values = pd.Series(values)
+    return pd.Series(
+        [int(v) if isinstance(v, float) and math.isfinite(v) and v == int(v) else v
+         for v in values.astype(object)],
+        index=values.index, dtype=object,
+    )  # fmt: skip
+
+
 def count(n: int, what: str) -> str:
     """``3,300 obs``-style counts for headlines.
 
