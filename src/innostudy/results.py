@@ -68,11 +68,17 @@ def format_value(value) -> str:
 
 
 def _formatted(table: pd.DataFrame) -> pd.DataFrame:
-    """The table as strings, each cell written by :func:`format_value`."""
-    out = table.reset_index(drop=True).astype(object)
-    return pd.DataFrame(
-        {str(c): [format_value(v) for v in out[c]] for c in out.columns}, index=out.index
-    )
+    """The table as strings, each cell written by :func:`format_value`; a float column whose
+    values are all whole numbers (counts, years, factors) is written as integers."""
+    table = table.reset_index(drop=True)
+    columns = {}
+    for name, column in table.items():
+        if pd.api.types.is_float_dtype(column):
+            present = column.dropna().to_numpy(float)
+            if len(present) and np.isfinite(present).all() and (present == np.round(present)).all():
+                column = whole(column)
+        columns[str(name)] = [format_value(v) for v in column.astype(object)]
+    return pd.DataFrame(columns, index=table.index)
 
 
 def _text(title, header, tables, notes) -> str:

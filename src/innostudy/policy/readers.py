@@ -41,7 +41,7 @@ import pandas as pd
 
 from innostudy.dataset import Problem
 from innostudy.policy.panel import PanelError
-from innostudy.results import Result, Summary, axes, check_alpha, finish
+from innostudy.results import SIMULATED, Result, Summary, axes, check_alpha, finish
 
 READERS = {".csv": "csv", ".xlsx": "excel", ".xls": "excel", ".parquet": "parquet", ".dta": "stata"}
 UNIT_COLUMNS = ("entity_id", "city", "城市", "地区", "城市名称", "name", "adcode")
@@ -94,10 +94,14 @@ class PanelFile(Result):
         """True when the data carry a ``simulated`` column that is True."""
         return "simulated" in self.data.columns and bool(self.data["simulated"].any())
 
+    def _harmonising(self) -> str:
+        """The first line of :attr:`harmonised`, without the simulated flag said elsewhere."""
+        return self.harmonised.splitlines()[0].removesuffix(f" [{SIMULATED}]")
+
     def _headline(self) -> str:
-        variables = [c for c in self.data.columns if c not in ("entity_id", self.time)]
+        variables = [c for c in self.data.columns if c not in ("entity_id", self.time, "simulated")]
         return (f"{self.name}: {len(self.data):,} rows, {self.data['entity_id'].nunique():,} "
-                f"units, {len(variables)} variable(s); {self.harmonised.splitlines()[0]}")  # fmt: skip
+                f"units, {len(variables)} variable(s); {self._harmonising()}")  # fmt: skip
 
     def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
         """The long data (figures, not estimates: ``alpha`` is checked and otherwise unused)."""
@@ -115,7 +119,7 @@ class PanelFile(Result):
             f"Panel read from {self.name}",
             [("rows", len(self.data)), ("units", self.data["entity_id"].nunique()),
              ("years", f"{years.min():.0f}-{years.max():.0f}" if years.notna().any() else "none"),
-             ("divisions", self.harmonised.splitlines()[0])],
+             ("divisions", self._harmonising())],
             tables,
             simulated=self.simulated,
         )  # fmt: skip
