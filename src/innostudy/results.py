@@ -3,7 +3,7 @@
 Every public result class derives from :class:`Result` and so joins :data:`RESULT_CLASSES`
 (``tests/test_protocol.py`` checks each one, so none can escape the protocol). A result has
 
-* a one-line ``repr``: ``<TWFEResult: treated 1.020 (se 0.050), 3,300 obs [SIMULATED]>``;
+* a one-line ``repr``: ``<TWFEResult: treated 1.020 (se 0.050), 3,300 obs, 300 clusters [SIMULATED]>``;
 * ``_repr_html_``: its summary as HTML tables, which is what a JupyterLab cell shows;
 * ``summary(alpha=0.05)``: a :class:`Summary` (title, key/value header lines, tables, notes)
   that prints as text and renders in JupyterLab, with ``as_text()``, ``as_html()`` and
