@@ -147,12 +147,6 @@ class Result(protocol.Result, abstract=True):
         return protocol.labelled(table, self.simulated)
 
 
-def banner(ax, simulated: bool) -> None:
-    """Mark ``ax`` "SIMULATED DATA" inside its frame, never over its title, when simulated."""
-    if simulated:
-        protocol.mark_simulated(ax)
-
-
 def coefficient_plot(table: pd.DataFrame, x: str, ax=None, *, xlabel: str, title: str,
                      simulated: bool, reference: float | None = 0.0):  # fmt: skip
     """Point estimates with confidence intervals against ``x`` (a numeric column of ``table``)."""
