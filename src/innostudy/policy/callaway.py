@@ -488,6 +488,9 @@ class Aggregate(Result):
                  if title is None else title)  # fmt: skip
         ax = coefficient_plot(table, "level", ax, xlabel=labels[self.kind], title=title,
                               simulated=self.simulated)  # fmt: skip
-        ax.axhline(self.att, color="C1", ls="--", lw=1, label=f"overall {format_value(self.att)}")
+        overall = {"simple": "overall", "group": "cohort-size-weighted mean",
+                   "dynamic": "mean over e >= 0", "calendar": "mean over years"}[self.kind]  # fmt: skip
+        ax.axhline(self.att, color="C1", ls="--", lw=1,
+                   label=f"{overall} {format_value(self.att)}")  # fmt: skip
         ax.legend(loc="best", fontsize=8)
         return ax
