@@ -256,18 +256,22 @@ def axes(ax=None, figsize=(7, 4)):
 
 
 def finish(ax, title: str, simulated: bool):
-    """Set the title and, for simulated data, :func:`mark_simulated`; return ``ax``."""
-    ax.set_title(title)
+    """Set the title and, for simulated data, :func:`mark_simulated` between the title and the
+    frame (the title is raised to make room); return ``ax``."""
+    ax.set_title(title, pad=MARK_PAD if simulated else None)
     if simulated:
         mark_simulated(ax)
     return ax
 
 
+MARK_PAD = 16  # points between frame and title when the simulated mark sits between them
+
+
 def mark_simulated(ax) -> None:
-    """Write "SIMULATED DATA" in the lower right corner inside ``ax`` (never over its title)."""
-    ax.text(0.99, 0.02, SIMULATED, transform=ax.transAxes, ha="right", va="bottom",
-            color="crimson", fontsize=9, fontweight="bold", zorder=10,
-            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})  # fmt: skip
+    """Write "SIMULATED DATA" just above the frame of ``ax``: over no data, under the title."""
+    ax.annotate(SIMULATED, xy=(0.5, 1.0), xycoords="axes fraction", xytext=(0, 2),
+                textcoords="offset points", ha="center", va="bottom", color="crimson",
+                fontsize=8, fontweight="bold")  # fmt: skip
 
 
 def whole(values) -> pd.Series:

@@ -252,9 +252,13 @@ class TWFEResult(Result):
             simulated=self.simulated,
         )  # fmt: skip
 
-    def plot(self, ax=None, *, title: str | None = None, alpha: float = 0.05):
-        """Coefficients with confidence intervals, one row per term."""
+    def plot(self, ax=None, *, title: str | None = None, alpha: float = 0.05, terms=None):
+        """Coefficients with confidence intervals, one row per term of ``terms`` (by default the
+        treatment effect alone, when there is one: controls are on other scales)."""
         table = self.tidy(alpha)
+        if terms is None:
+            terms = ["treated"] if "treated" in set(table["term"]) else list(table["term"])
+        table = table[table["term"].isin(terms)].reset_index(drop=True)
         ax = axes(ax, figsize=(6, 0.6 * len(table) + 1.5))
         pos = np.arange(len(table))
         err = np.vstack([table.estimate - table.conf_low, table.conf_high - table.estimate])
