@@ -43,18 +43,19 @@ RESULT_CLASSES: list[type] = []  # every public subclass of Result, in the order
 
 
 def format_value(value) -> str:
-    """One way to write a number in every rendering: integers whole with thousands separators,
-    other floats with four decimals (scientific only when tiny or huge), missing as "—".
+    """One way to write a number in every rendering: integers whole (thousands separators from
+    10,000 on, so that years read 2020), other floats with four decimals (scientific only when
+    tiny or huge), missing as "—".
 
-    >>> [format_value(v) for v in (3300, 1.0, 0.012345, 2.5e-07, float("nan"), None, "a")]
-    ['3,300', '1.0000', '0.0123', '2.500e-07', '—', '—', 'a']
+    >>> [format_value(v) for v in (2020, 33000, 1.0, 0.012345, 2.5e-07, float("nan"), None, "a")]
+    ['2020', '33,000', '1.0000', '0.0123', '2.500e-07', '—', '—', 'a']
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return MISSING
     if isinstance(value, bool | np.bool_):
         return str(bool(value))
     if isinstance(value, int | np.integer):
-        return f"{int(value):,}"
+        return f"{int(value):,}" if abs(int(value)) >= 10_000 else str(int(value))
     if isinstance(value, float | np.floating):
         value = float(value)
         if math.isnan(value):
@@ -271,7 +272,7 @@ def mark_simulated(ax) -> None:
     """Write "SIMULATED DATA" just above the frame of ``ax``: over no data, under the title."""
     ax.annotate(SIMULATED, xy=(0.5, 1.0), xycoords="axes fraction", xytext=(0, 2),
                 textcoords="offset points", ha="center", va="bottom", color="crimson",
-                fontsize=8, fontweight="bold")  # fmt: skip
+                fontsize=8)  # fmt: skip
 
 
 def whole(values) -> pd.Series:

@@ -130,7 +130,10 @@ class RunResult(Result):
 
     def summary(self, alpha: float = 0.05) -> Summary:
         """The run's parameters, status and timing; for a failure the cell and exception."""
-        return Summary(f"Run of {self.run.folder}: {self.status}", [], [self.tidy(alpha)])
+        check_alpha(alpha)
+        return Summary(f"Run of {self.run.folder}: {self.status}",
+                       [("parameters", json.dumps(self.run.parameters, ensure_ascii=False))],
+                       [_brief([self])])  # fmt: skip
 
     def plot(self, ax=None, *, title: str | None = None):
         """The run's duration as one bar (comparable with :meth:`RunSummary.plot`)."""
@@ -177,6 +180,7 @@ class RunSummary(Result):
 
     def summary(self, alpha: float = 0.05) -> Summary:
         """What ran, what failed (notebook, cell, exception), where the site is."""
+        check_alpha(alpha)
         return Summary(
             f"{len(self.results)} report run(s) in {self.duration_s:.1f} s: "
             f"{len(self.results) - len(self.failed)} ok, {len(self.failed)} failed",
@@ -184,7 +188,7 @@ class RunSummary(Result):
                 ("index", str(self.out / "index.html")),
                 *(("failed", r.describe()) for r in self.failed),
             ],
-            [self.tidy(alpha)],
+            [_brief(self.results)],
         )
 
     def plot(self, ax=None, *, title: str | None = None):
@@ -202,6 +206,15 @@ def _row(r: RunResult) -> dict:
         "duration_s": r.duration_s,
         "error": _exception(r.error) if r.error else None,
     }
+
+
+def _brief(results: list[RunResult]) -> pd.DataFrame:
+    """The columns a reader of a run summary needs: folder, notebook, status, seconds, error."""
+    import pandas as pd
+
+    return pd.DataFrame([{**{k: _row(r)[k] for k in ("folder", "notebook", "status")},
+                          "seconds": f"{r.duration_s:.1f}", "error": _row(r)["error"]}
+                         for r in results])  # fmt: skip
 
 
 def _duration_plot(results: list[RunResult], ax, title: str):
