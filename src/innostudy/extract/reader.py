@@ -27,6 +27,7 @@ from innostudy.extract.lexicon import (
     load_lexicon,
 )  # fmt: skip
 from innostudy.extract.names import _Mention, _Names, _resolved
+from innostudy.extract.phrases import MEASURES, Proposal, noun_phrase, propose
 from innostudy.extract.structure import (
     _CLAUSE_END,
     _has_number,
@@ -38,8 +39,23 @@ from innostudy.extract.structure import (
 COLUMNS = (
     "entity_id", "entity_text", "indicator_id", "value", "unit", "currency", "qualifier", "low",
     "high", "as_of", "period_start", "period_end", "start", "end", "sentence_start",
-    "sentence_end", "locator", "source_id", "confidence",
+    "sentence_end", "locator", "source_id", "confidence", "indicator_status", "indicator_label",
+    "indicator_group", "phrase",
 )  # fmt: skip
+ORGANISATION_KINDS = ("programme", "organisation")
+# Words that govern a number which innostudy.clean does not read as qualifiers.
+_GOVERNING = {"突破": "more_than", "不少于": "at_least", "不低于": "at_least", "不足": "less_than",
+              "不到": "less_than"}  # fmt: skip
+_CAPITAL_BEFORE = re.compile(r"\b[A-Z][a-z]+ $")
+# Words that make a figure a plan or a requirement, not an outcome (unless its indicator is one).
+_TARGET = re.compile(
+    r"(?i)\b(?:plans?|planned|aims?|aiming|expected|expects?|targets?|will|shall|must|required)\b"
+    r"|计划|力争|目标|预计|拟"
+)
+_NEW = re.compile(r"(?i)\b(?:added|adding|new)\s*$|新增|新建")
+_TOTAL = re.compile(r"(?i)\btotal\s+(?:to|of|at)\s*$|总数(?:达到|达|为)?$")
+_PLATFORM = re.compile(r"[\s\"'”’」』]*(?:平台|platform|service platform)", re.I)
+_GROWTH_WORDS = frozenset("increase increases growth rise rises gain up year on year".split())
 PLACE_KINDS = (
     "city", "prefecture", "national_new_area", "science_city", "high_tech_zone", "province",
 )  # fmt: skip
@@ -88,6 +104,7 @@ class _Kit:
     phrases: dict[str, list[_Phrase]]  # lang -> phrases
     index: dict[str, list[_Phrase]]  # English word form -> phrases keyed by it
     names: _Names
+    heads: dict[tuple[str, str], list]  # (indicator, lang) -> the word forms (en) or parts (zh)
 
 
 def _kit(folder: Path) -> _Kit:
@@ -114,7 +131,11 @@ def _build_kit(folder: Path, stamps: tuple) -> _Kit:
         if row.lang == "en":
             for form in _forms(phrase.key):
                 index.setdefault(form, []).append(phrase)
-    return _Kit(folder, units, entity_kinds, phrases, index, _Names(ds.entities))
+    heads: dict[tuple[str, str], list] = {}
+    for lang, compiled in phrases.items():
+        for phrase in compiled:
+            heads.setdefault((phrase.indicator_id, lang), []).extend(phrase.before + phrase.after)
+    return _Kit(folder, units, entity_kinds, phrases, index, _Names(ds.entities), heads)
 
 
 @dataclass(frozen=True)
@@ -190,10 +211,15 @@ class _Reader:
     # names
 
     def _default(self, entity: str | None) -> _Mention | None:
-        """The place the text is about: the one it names most often (the first on a tie)."""
+        """The place the text is about: the one it names most often (the first on a tie); in a
+        text that names no place, the programme or organisation it names most often."""
         if entity is not None:
             return _Mention(-1, -1, (entity,), self.kit.names.kinds[entity], None)
         places = [m for m in self.mentions if m.kind in PLACE_KINDS and len(m.entity_ids) == 1]
+        if not places:  # a text about a programme or an organisation
+            places = [
+                m for m in self.mentions if m.kind in ORGANISATION_KINDS and len(m.entity_ids) == 1
+            ]
         if not places:
             return None
         counts = Counter(m.entity_ids for m in places)
@@ -207,6 +233,7 @@ class _Reader:
         for number, (p_start, p_end) in enumerate(paragraphs(self.text), start=1):
             if not _has_number(self.text[p_start:p_end]):
                 continue  # none of its sentences has a figure
+            self.paragraph_span = (p_start, p_end)
             for s_start, s_end in sentences(self.text, p_start, p_end):
                 rows += self._sentence(number, s_start, s_end)
         # built column by column (pandas reads the object columns as text): much faster for
@@ -231,7 +258,7 @@ class _Reader:
             fig.sentence, fig.paragraph = (start, end), paragraph
             fig.window = _window(fig, figures, bounds, start, end)
         as_of, period = self._dating(piece, start, dates, periods)
-        rows = []
+        rows, self.previous = [], None
         for fig in figures:
             rows += self._rows(fig, as_of, period)
         return rows
@@ -245,6 +272,10 @@ class _Reader:
             if any(a < q.span[1] and q.span[0] < b for a, b in clock):
                 continue  # "09:30" in a dateline is a time, not two figures
             fig = self._quantity(q, offset)
+            if fig.qualifier == "exact":
+                _govern(fig, piece[: q.span[0]].rstrip())
+            if fig.unit is None and self.lang == "zh" and piece.startswith(MEASURES, q.span[1]):
+                fig.unit = next(m for m in MEASURES if piece.startswith(m, q.span[1]))
             figures.append(fig)
             if q.conversion is not None:
                 conversion = self._quantity(q.conversion, offset)
@@ -274,7 +305,20 @@ class _Reader:
             if fig.named is not None and fig.kind == "rank":  # "top 100" in a list's name
                 fig.kind, fig.qualifier, fig.low, fig.high = "count", "exact", fig.value, fig.value
                 fig.unit, fig.field_size = None, None
+            if fig.named is None and self.lang == "en" and fig.kind == "count":
+                fig.named = self._capital_name(fig, offset)
         return figures, dates, periods
+
+    def _capital_name(self, fig: _Figure, sentence: int) -> _Mention | None:
+        """A number that is part of a name ("Global 500", "Fortune 500"): a whole number right
+        after a capitalised word that is neither the sentence's first nor a known name."""
+        word = _CAPITAL_BEFORE.search(self.text, sentence, fig.start)
+        if word is None or word.start() == sentence or not fig.value.is_integer():
+            return None
+        i = bisect.bisect_right(self.starts, word.start()) - 1
+        if i >= 0 and self.mentions[i].end > word.start():
+            return None  # "Jiaxing 12": a place, not a name
+        return _Mention(word.start(), fig.end, (), "name", self.text[word.start() : fig.end])
 
     def _quantity(self, q: clean.Quantity, offset: int) -> _Figure:
         if q.currency:
@@ -312,8 +356,37 @@ class _Reader:
 
     def _rows(self, fig: _Figure, as_of, period) -> list[dict]:
         indicator, sure = self._indicator(fig)
-        if indicator is None and (fig.named or (fig.kind == "count" and fig.unit is None)):
-            return []  # a number in a name, or a bare one (page numbers): nothing it counts
+        bare = fig.kind == "count" and fig.unit is None  # page numbers: nothing it counts
+        before = self.masked[fig.window[0] : fig.start]
+        if _TARGET.search(before) and not (indicator or "").startswith(("target_", "plan_")):
+            return []  # a plan or a requirement, not an outcome
+        if self.previous and _TOTAL.search(before):  # "bringing the total to 6,200"
+            indicator, sure, bare = self.previous.removeprefix("new_"), 0.6, False
+            indicator = indicator if indicator in self.kit.units else None
+        proposal = None
+        if indicator is not None and fig.kind in ("count", "money") and not fig.named:
+            proposal = self._other_noun(fig, indicator)
+            if proposal is not None:
+                indicator = None
+        if indicator is None and proposal is None and not fig.named and not bare and not fig.host:
+            proposal = self._propose(fig)
+            if proposal is not None and proposal.indicator_id in self.kit.units:
+                known_fit = self._fits(fig, proposal.indicator_id)
+                indicator, sure, proposal = (
+                    (proposal.indicator_id if known_fit else None),
+                    0.6,
+                    None,
+                )
+        if indicator is None and proposal is None and (fig.named or bare):
+            return []  # a number in a name, or a bare one: nothing it counts
+        if (indicator or proposal) and _NEW.search(before[-12:]):  # a flow: "added 95 ..."
+            proposal = _new(proposal or self._known(indicator))
+            indicator = (
+                None if proposal.indicator_id not in self.kit.units else proposal.indicator_id
+            )
+            proposal = None if indicator else proposal
+        if fig.kind != "percent":
+            self.previous = indicator or (proposal and proposal.indicator_id)
         entity, entity_text, known = self._entity(fig, indicator)
         confidence = round(sure * known, 2)
         row = {
@@ -323,7 +396,13 @@ class _Reader:
             "period_start": period[0], "period_end": period[1], "start": fig.start,
             "end": fig.end, "sentence_start": fig.sentence[0], "sentence_end": fig.sentence[1],
             "locator": f"p{fig.paragraph}", "source_id": self.source_id, "confidence": confidence,
+            "indicator_status": "known" if indicator else None, "indicator_label": None,
+            "indicator_group": None, "phrase": None,
         }  # fmt: skip
+        if proposal is not None:
+            row |= {"indicator_id": proposal.indicator_id, "unit": proposal.unit,
+                    "indicator_status": "proposed", "indicator_label": proposal.label,
+                    "indicator_group": proposal.group, "phrase": proposal.phrase}  # fmt: skip
         rows = [row]
         if fig.kind == "rank" and fig.field_size is not None:
             size = f"{indicator}_field_size" if indicator else None
@@ -334,6 +413,49 @@ class _Reader:
                        "qualifier": "exact", "low": value, "high": value}
             )  # fmt: skip
         return rows
+
+    def _known(self, indicator: str) -> Proposal:
+        unit = self.kit.units[indicator]
+        return Proposal(indicator, indicator.replace("_", " "), unit, indicator, "")
+
+    def _other_noun(self, fig: _Figure, indicator: str) -> Proposal | None:
+        """The proposal of the figure's own noun phrase when the lexicon's phrase for
+        ``indicator`` was found further off and names another thing ("投资机构近80家" after
+        a "路演" earlier in the sentence; "高层次人才团队60个" is teams, not talents)."""
+        lo, hi = fig.window
+        phrase = noun_phrase(self.masked[lo:hi], fig.start - lo, fig.end - lo, self.lang, fig.unit)
+        if phrase is None or phrase.after != (self.lang == "en"):
+            return None  # the noun a figure counts: after it in English, before it in Chinese
+        if self._shares_words(phrase, indicator):
+            return None
+        proposal = propose(phrase, fig.kind, fig.currency)
+        if proposal is not None and proposal.indicator_id in self.kit.units:
+            return None
+        return proposal
+
+    def _shares_words(self, phrase, indicator: str) -> bool:
+        """Whether the noun phrase shares a word with a lexicon phrase of ``indicator``."""
+        parts = self.kit.heads.get((indicator, self.lang), ())
+        if self.lang == "zh":
+            return any(p in phrase.text or phrase.text[-2:] in p for p in parts)
+        words = set(_words(phrase.text))
+        return any(not words.isdisjoint(forms) for forms in parts)
+
+    def _propose(self, fig: _Figure) -> Proposal | None:
+        """The indicator the figure's noun phrase proposes; a growth rate or an amount without
+        a phrase of its own ("an increase of 11.2 percent", "worth 16.5 billion yuan") is of
+        the quantity of the figure before it in its sentence."""
+        lo, hi = fig.window
+        phrase = noun_phrase(self.masked[lo:hi], fig.start - lo, fig.end - lo, self.lang, fig.unit)
+        growth = phrase is None or _GROWTH_WORDS.issuperset(phrase.words)
+        if fig.kind in ("percent", "money") and growth and self.previous:
+            suffix = "_growth" if fig.kind == "percent" else "_value"
+            ident = self.previous + suffix
+            unit = "percent" if fig.kind == "percent" else fig.currency
+            return Proposal(ident, ident.replace("_", " "), unit, ident, "")
+        if fig.kind == "percent" and growth:
+            return None
+        return propose(phrase, fig.kind, fig.currency)
 
     def _unit(self, fig: _Figure, indicator: str | None, fallback: str | None = None) -> str:
         if indicator is not None:
@@ -435,6 +557,9 @@ class _Reader:
         after = [m for m in fitting if host.end <= m.start < host.window[1]]
         if before or after:
             return (*_resolved((before or after)[0]), 1.0)
+        subject = self._paragraph_subject(fig) if kinds == PLACE_KINDS else None
+        if subject is not None:
+            return (*_resolved(subject), 0.8)
         if kinds != PLACE_KINDS:
             starts, mentions = self._of_kinds(kinds)
             i = bisect.bisect_left(starts, host.start) - 1
@@ -442,9 +567,28 @@ class _Reader:
                 i -= 1
             if i >= 0:
                 return (*_resolved(mentions[i]), 0.8)
-        if self.default is not None and self.default.kind in kinds:
+        if self.default is not None and (
+            self.default.kind in kinds
+            or (kinds == PLACE_KINDS and self.default.kind in ORGANISATION_KINDS)
+        ):  # a text that names no place is about its programme or organisation
             return (*_resolved(self.default), 0.7)
         return None, None, 0.3
+
+    def _paragraph_subject(self, fig: _Figure) -> _Mention | None:
+        """The programme or organisation a paragraph naming no place is about (the first it
+        names), for a figure whose sentence names no place."""
+        first = bisect.bisect_left(self.starts, self.paragraph_span[0])
+        last = bisect.bisect_left(self.starts, self.paragraph_span[1])
+        named = self.mentions[first:last]
+        if any(m.kind in PLACE_KINDS for m in named):
+            return None
+        subjects = [
+            m for m in named
+            if m.kind in ORGANISATION_KINDS and len(m.entity_ids) == 1
+            and not _PLATFORM.match(self.text, m.end)
+            and not self.text[fig.end : m.start].isspace()  # "five Innovation China ... teams"
+        ]  # fmt: skip
+        return subjects[0] if subjects else None
 
     def _of_kinds(self, kinds: tuple[str, ...]) -> tuple[list[int], list[_Mention]]:
         if kinds not in self._kinds_cache:
@@ -467,3 +611,19 @@ def _window(fig: _Figure, figures: list[_Figure], bounds: list, start: int, end:
         elif other.start >= host.end:
             hi = min(hi, other.start)
     return lo, hi
+
+
+def _govern(fig: _Figure, before: str) -> None:
+    """Read a qualifier innostudy.clean leaves to the caller from the words just before it."""
+    for word, qualifier in _GOVERNING.items():
+        if before.endswith(word):
+            fig.qualifier = qualifier
+            fig.low, fig.high = clean.interval(fig.value, qualifier)
+            return
+
+
+def _new(proposal: Proposal) -> Proposal:
+    """The flow of a stock: "added 95 high-tech enterprises" -> new_high_tech_enterprises."""
+    ident = proposal.indicator_id
+    ident = ident if ident.startswith("new_") else f"new_{ident}"
+    return proposal._replace(indicator_id=ident, label=f"new {proposal.label}", group=ident)
