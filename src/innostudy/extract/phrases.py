@@ -56,7 +56,9 @@ _STOP = frozenset(
     organised organized organise organize donated donate logged recruited recruit invested invest
     spent spend released release produced produce drew draw host hosts hosted count counts
     counted lists listed named including include includes total worth respectively year years
-    month months day days percent yuan dollars times now currently already still a per
+    month months day days percent yuan dollars times now currently already still a per work
+    works serve serves operate operates remain remains cover covers provide provides offer offers
+    employ employs say says said get gets got go goes went become became give gave win won receive
     each""".split()
 )
 _MONEY_LINK = frozenset("of on in for".split())
@@ -78,7 +80,7 @@ _ZH_STOP = re.compile(r"[^\u3400-\u9fff]|[和与及或等的了是为在]")
 _ZH_VERBS = re.compile(
     "解决|走访|举办|组织|引进|建成|征集|收集|发布|发放|吸引|促成|培训|开展|安排|"
     "签约|收到|入选|上榜|拥有|建设|新建|新增|落地|帮助|实现|完成|达到|入驻|注册|加入|"
-    "参与|参加|惠及|覆盖|涵盖|深入|确定|认定|获批|获得|取得"
+    "参与|参加|惠及|覆盖|涵盖|深入|确定|认定|获批|获得|取得|培育|培养|孵化"
 )
 _ZH_LEADING = ("今年以来", "今年上半年", "上半年", "下半年", "全年", "全市", "全区", "全省", "全国",
                "全社会", "各类", "各级", "目前", "现有", "拥有", "累计", "共计", "合计", "共",
@@ -285,7 +287,8 @@ def _singular(words: str) -> str:
     """A glossary noun as a modifier: "experts" in "expert workstations"."""
     if words.endswith("ies"):
         return words[:-3] + "y"
-    return words[:-1] if words.endswith("s") and not words.endswith("ss") else words
+    plural = words.endswith("s") and not words.endswith(("ss", "eas"))  # not "overseas"
+    return words[:-1] if plural else words
 
 
 def slug(text: str) -> str:

@@ -16,20 +16,30 @@ from innostudy import files
 from innostudy.dataset import COLUMNS as TABLE_COLUMNS
 from innostudy.dataset import DATA_DIR, Problem, ValidationError
 from innostudy.extract import structure
-from innostudy.extract.lexicon import _read_text
+from innostudy.extract.lexicon import LEXICON_COLUMNS, _read_text, load_lexicon
 from innostudy.extract.reader import _Anchor, extract
 from innostudy.extract.structure import _CJK, detect_language, paragraphs
 
 REVIEW_COLUMNS = ("entity_text", "currency", "confidence", "file", "start", "end")
-CANDIDATE_COLUMNS = ("decision", *TABLE_COLUMNS["observations"], *REVIEW_COLUMNS)
+# A proposed indicator travels with its rows: accept adds it to indicators.csv (and its phrase,
+# in the row's language, to lexicon.csv) when the row is accepted.
+PROPOSAL_COLUMNS = ("indicator_status", "indicator_label", "indicator_group", "phrase", "lang")
+CANDIDATE_COLUMNS = (
+    "decision", *TABLE_COLUMNS["observations"], *PROPOSAL_COLUMNS, *REVIEW_COLUMNS,
+)  # fmt: skip
 DECISIONS = ("accept", "reject")
 
 
-def candidates(found: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
+def candidates(
+    found: pd.DataFrame, *, file: str | None = None, lang: str | None = None
+) -> pd.DataFrame:
     """The review form of :func:`extract`'s rows, all text: ``decision`` (for the researcher to
     fill with accept or reject), the columns of observations.csv (``obs_id`` is left for
-    :func:`accept` to number) and the review aids (``entity_text``, ``currency``,
-    ``confidence``, the ``file`` and the figure's ``start`` and ``end`` offsets in it)."""
+    :func:`accept` to number), the indicator's status (``known`` in the codebook or
+    ``proposed``) with a proposal's label, group, lexicon phrase and language, and the review
+    aids (``entity_text``, ``currency``, ``confidence``, the ``file`` and the figure's
+    ``start`` and ``end`` offsets in it). A proposal may be accepted as it is, renamed (edit
+    ``indicator_id``, ``indicator_label``, ``indicator_group``) or rejected with its row."""
     review = pd.DataFrame(index=found.index)
     for column in CANDIDATE_COLUMNS:
         if column in found.columns:
@@ -37,6 +47,7 @@ def candidates(found: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
         else:
             review[column] = ""
     review["file"] = file or ""
+    review["lang"] = lang or ""
     return review.reset_index(drop=True)
 
 
@@ -79,7 +90,7 @@ def draft(
     for path, text, day, source_id in zip(paths, texts, published, source_ids, strict=True):
         language = lang or detect_language(text)
         rows = extract(text, source_id=source_id, published=day, lang=language, data=data)
-        found.append(candidates(rows, file=path.name))
+        found.append(candidates(rows, file=path.name, lang=language))
         sources.append(
             {"source_id": source_id, "title": _headline(text), "publisher": "", "url": "",
              "published": _Anchor.of(day).iso or "", "language": language, "kind": "",
@@ -120,12 +131,14 @@ def sources_path(candidates_path: str | Path) -> Path:
 
 
 class Accepted(NamedTuple):
-    """The rows :func:`accept` appended to observations.csv and sources.csv, and the files an
-    interrupted accept still had to replace (completed first)."""
+    """The rows :func:`accept` appended to observations.csv, sources.csv, indicators.csv and
+    lexicon.csv, and the files an interrupted accept still had to replace (completed first)."""
 
     observations: pd.DataFrame
     sources: pd.DataFrame
     recovered: tuple[str, ...] = ()
+    indicators: pd.DataFrame | None = None
+    lexicon: pd.DataFrame | None = None
 
 
 def accept(path: str | Path, data: str | Path | None = None, *, wait: float = 30.0) -> Accepted:
@@ -157,7 +170,10 @@ def accept(path: str | Path, data: str | Path | None = None, *, wait: float = 30
             [Problem(path.name, line, "decision", f"{review.at[line, 'decision']!r}: "
                      "write accept or reject") for line in undecided]
         )  # fmt: skip
-    chosen = review.loc[decision == "accept", list(TABLE_COLUMNS["observations"])].copy()
+    review = review.reindex(columns=[*review.columns, *(
+        c for c in PROPOSAL_COLUMNS if c not in review.columns)], fill_value="")  # fmt: skip
+    accepted = review[decision == "accept"]
+    chosen = accepted[list(TABLE_COLUMNS["observations"])].copy()
     if chosen.empty:
         raise ValueError(f"{path}: no row is marked accept; nothing to append")
     with files.folder_lock(folder, wait=wait):
@@ -166,25 +182,91 @@ def accept(path: str | Path, data: str | Path | None = None, *, wait: float = 30
             f"{name}.csv": files.read_bytes(
                 folder / f"{name}.csv", limit=files.MAX_TABLE_BYTES, inside=folder
             )
-            for name in TABLE_COLUMNS
+            for name in (*TABLE_COLUMNS, "lexicon")
+            if name != "lexicon" or (folder / "lexicon.csv").exists()
         }
         old_obs = _read_text(folder / "observations.csv", tables["observations.csv"])
         old_sources = _read_text(folder / "sources.csv", tables["sources.csv"])
         _number(chosen, old_obs["obs_id"])
         new_sources, problems = _new_sources(chosen, old_sources, sources_path(path))
-        if problems:
-            raise ValidationError(problems)
-        texts = {  # sources first: a folder stopped between the two still validates
+        codebook = _read_text(folder / "indicators.csv", tables["indicators.csv"])
+        lexicon = (
+            _read_text(folder / "lexicon.csv", tables["lexicon.csv"])
+            if "lexicon.csv" in tables
+            else pd.DataFrame(columns=list(LEXICON_COLUMNS))
+        )
+        new_indicators, new_phrases, more = _proposals(accepted, codebook, lexicon, path.name)
+        if problems or more:
+            raise ValidationError(problems + more)
+        if not new_phrases.empty and "lexicon.csv" not in tables:
+            tables["lexicon.csv"] = ",".join(LEXICON_COLUMNS).encode() + b"\n"
+        texts = {  # the codebook, then sources, then facts: each step leaves a valid folder
+            "indicators.csv": _append(tables["indicators.csv"], new_indicators),
+            "lexicon.csv": _append(tables.get("lexicon.csv", b""), new_phrases),
             "sources.csv": _append(tables["sources.csv"], new_sources),
             "observations.csv": _append(tables["observations.csv"], chosen),
         }
+        if "lexicon.csv" not in tables:  # a data folder without a lexicon, none to add
+            del texts["lexicon.csv"]
         origins = {
+            "indicators.csv": (path.name, list(new_indicators.index)),
+            "lexicon.csv": (path.name, list(new_phrases.index)),
             "observations.csv": (path.name, list(chosen.index)),
             "sources.csv": (sources_path(path).name, list(new_sources.index)),
         }
         _try(tables | texts, origins)
-        files.replace_files(folder, {n: c for n, c in texts.items() if c != tables[n]})
-    return Accepted(chosen.reset_index(drop=True), new_sources.reset_index(drop=True), recovered)
+        files.replace_files(folder, {n: c for n, c in texts.items() if c != tables.get(n)})
+    return Accepted(
+        chosen.reset_index(drop=True), new_sources.reset_index(drop=True), recovered,
+        new_indicators.reset_index(drop=True), new_phrases.reset_index(drop=True),
+    )  # fmt: skip
+
+
+def _proposals(
+    accepted: pd.DataFrame, codebook: pd.DataFrame, lexicon: pd.DataFrame, name: str
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """The codebook rows and lexicon phrases that the accepted proposed indicators add, each
+    indexed by the candidates line it comes from (the first row proposing it); the rows of one
+    new indicator must agree on its label, unit and group."""
+    known = set(codebook["indicator_id"])
+    phrases = set(zip(lexicon["indicator_id"], lexicon["lang"], lexicon["phrase"], strict=True))
+    indicators: dict[str, tuple[int, dict]] = {}
+    new_phrases: dict[tuple, int] = {}
+    problems = []
+    proposed = accepted[accepted["indicator_status"].str.strip() == "proposed"]
+    for line, row in proposed.iterrows():
+        ident, phrase, lang = row["indicator_id"].strip(), row["phrase"].strip(), row["lang"]
+        if ident not in known:
+            entry = {
+                "indicator_id": ident, "label": row["indicator_label"].strip(),
+                "unit": row["unit"].strip(), "direction": "0",
+                "group": row["indicator_group"].strip() or ident,
+                "definition": f"Proposed by innostudy extract from the phrase {phrase!r} ({lang}) "
+                              "and accepted in review",
+            }  # fmt: skip
+            if not entry["label"]:
+                problems.append(Problem(name, line, "indicator_label", "a proposed indicator "
+                                        f"{ident!r} needs a label"))  # fmt: skip
+            first = indicators.setdefault(ident, (line, entry))
+            for column in ("label", "unit", "group"):
+                if first[1][column] != entry[column]:
+                    problems.append(
+                        Problem(name, line, column, f"{entry[column]!r} differs from "
+                                f"{first[1][column]!r} for indicator {ident!r} on line {first[0]}")
+                    )  # fmt: skip
+        key = (ident, lang, phrase)
+        if phrase and "#" in phrase and key not in phrases:
+            new_phrases.setdefault(key, line)
+    new_indicators = pd.DataFrame(
+        [entry for _, entry in indicators.values()],
+        index=[line for line, _ in indicators.values()],
+        columns=list(TABLE_COLUMNS["indicators"]),
+    )
+    lexicon_rows = pd.DataFrame(
+        [(*key, "") for key in new_phrases], index=list(new_phrases.values()),
+        columns=list(LEXICON_COLUMNS),
+    )  # fmt: skip
+    return new_indicators, lexicon_rows, problems
 
 
 def recover(data: str | Path | None = None, *, wait: float = 30.0) -> list[str]:
@@ -204,7 +286,9 @@ def _try(contents: dict[str, bytes], origins: dict[str, tuple[str, list[int]]]) 
         for name, content in contents.items():
             (trial / name).write_bytes(content)
         try:
-            load_dataset(trial)
+            dataset = load_dataset(trial)
+            if (trial / "lexicon.csv").exists():
+                load_lexicon(trial / "lexicon.csv", dataset.indicators)
         except ValidationError as error:
             lines = {}
             for name, (origin, origin_lines) in origins.items():
