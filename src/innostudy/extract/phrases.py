@@ -133,21 +133,19 @@ class Proposal(NamedTuple):
     phrase: str
 
 
-def noun_phrase(
-    text: str, start: int, end: int, lang: str, unit: str | None = None
-) -> Phrase | None:
+def noun_phrase(text: str, start: int, end: int, lang: str, money: bool = False) -> Phrase | None:
     """The noun phrase of the figure at ``text[start:end]`` (``text`` is the figure's clause or
-    more; ``unit`` is the unit clean read, e.g. the measure word 家), or None."""
+    more; ``money`` when the figure is an amount of money), or None."""
     if lang == "zh":
-        return _zh_phrase(text, start, end, unit)
-    return _en_phrase(text, start, end)
+        return _zh_phrase(text, start, end)
+    return _en_phrase(text, start, end, money)
 
 
-def _en_phrase(text: str, start: int, end: int) -> Phrase | None:
-    after = _en_run(_EN_WORD.findall(_first_clause(text[end:])), money=_is_money(text, start, end))
+def _en_phrase(text: str, start: int, end: int, money: bool) -> Phrase | None:
+    after = _en_run(_EN_WORD.findall(_first_clause(text[end : end + 120])), money)
     if after:
         return Phrase(tuple(after), " ".join(after), True)
-    tokens = _EN_WORD.findall(_last_clause(text[:start]))
+    tokens = _EN_WORD.findall(_last_clause(text[max(0, start - 120) : start]))
     while tokens and tokens[-1].lower() in _BEFORE_SKIP:
         tokens.pop()
     words: list[str] = []
@@ -199,10 +197,6 @@ def _strip_edges(words: list[str]) -> list[str]:
     return words
 
 
-def _is_money(text: str, start: int, end: int) -> bool:
-    return re.search(r"(?i)yuan|dollars|rmb|usd|cny|元|\$|¥", text[start:end]) is not None
-
-
 def _first_clause(text: str) -> str:
     return re.split(r"[,;:.!?()\[\]，。；：！？（）、]", text, maxsplit=1)[0]
 
@@ -211,8 +205,8 @@ def _last_clause(text: str) -> str:
     return re.split(r"[,;:.!?()\[\]，。；：！？（）、]", text)[-1]
 
 
-def _zh_phrase(text: str, start: int, end: int, unit: str | None) -> Phrase | None:
-    rest = text[end:]
+def _zh_phrase(text: str, start: int, end: int) -> Phrase | None:
+    rest = text[end : end + 40]
     for word in ("以上", "余", "多", "左右"):
         rest = rest.removeprefix(word)
     measure = next((m for m in MEASURES if rest.startswith(m)), "")
@@ -222,7 +216,7 @@ def _zh_phrase(text: str, start: int, end: int, unit: str | None) -> Phrase | No
         noun = _zh_trim(run[:10])
         if len(noun) >= 2:
             return Phrase((noun,), noun, True)
-    before = _ZH_STOP.split(text[:start])[-1]
+    before = _ZH_STOP.split(text[max(0, start - 40) : start])[-1]
     for word in _ZH_TRAILING:  # the qualifier or verb that governs the number
         before = before.removesuffix(word)
     noun = _zh_trim(_ZH_VERBS.split(before)[-1][-12:])

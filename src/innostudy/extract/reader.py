@@ -312,7 +312,7 @@ class _Reader:
     def _capital_name(self, fig: _Figure, sentence: int) -> _Mention | None:
         """A number that is part of a name ("Global 500", "Fortune 500"): a whole number right
         after a capitalised word that is neither the sentence's first nor a known name."""
-        word = _CAPITAL_BEFORE.search(self.text, sentence, fig.start)
+        word = _CAPITAL_BEFORE.search(self.text, max(sentence, fig.start - 30), fig.start)
         if word is None or word.start() == sentence or not fig.value.is_integer():
             return None
         i = bisect.bisect_right(self.starts, word.start()) - 1
@@ -364,7 +364,15 @@ class _Reader:
             indicator, sure, bare = self.previous.removeprefix("new_"), 0.6, False
             indicator = indicator if indicator in self.kit.units else None
         proposal = None
-        if indicator is not None and fig.kind in ("count", "money") and not fig.named:
+        if (
+            indicator is not None
+            and fig.kind in ("count", "money")
+            and not fig.named
+            and (
+                sure < 1
+                or self.lang == "zh"  # an English phrase anchored at the figure is its noun
+            )
+        ):
             proposal = self._other_noun(fig, indicator)
             if proposal is not None:
                 indicator = None
@@ -423,7 +431,9 @@ class _Reader:
         ``indicator`` was found further off and names another thing ("投资机构近80家" after
         a "路演" earlier in the sentence; "高层次人才团队60个" is teams, not talents)."""
         lo, hi = fig.window
-        phrase = noun_phrase(self.masked[lo:hi], fig.start - lo, fig.end - lo, self.lang, fig.unit)
+        phrase = noun_phrase(
+            self.masked[lo:hi], fig.start - lo, fig.end - lo, self.lang, fig.kind == "money"
+        )
         if phrase is None or phrase.after != (self.lang == "en"):
             return None  # the noun a figure counts: after it in English, before it in Chinese
         if self._shares_words(phrase, indicator):
@@ -446,7 +456,9 @@ class _Reader:
         a phrase of its own ("an increase of 11.2 percent", "worth 16.5 billion yuan") is of
         the quantity of the figure before it in its sentence."""
         lo, hi = fig.window
-        phrase = noun_phrase(self.masked[lo:hi], fig.start - lo, fig.end - lo, self.lang, fig.unit)
+        phrase = noun_phrase(
+            self.masked[lo:hi], fig.start - lo, fig.end - lo, self.lang, fig.kind == "money"
+        )
         growth = phrase is None or _GROWTH_WORDS.issuperset(phrase.words)
         if fig.kind in ("percent", "money") and growth and self.previous:
             suffix = "_growth" if fig.kind == "percent" else "_value"
@@ -518,7 +530,11 @@ class _Reader:
         if self.lang == "en":
             words_before, words_after = _words(before), _words(after)
             seen = set(words_before) | set(words_after)
-            candidates = {id(p): p for w in seen for p in self.kit.index.get(w, ())}.values()
+            candidates = [
+                p
+                for p in {id(p): p for w in seen for p in self.kit.index.get(w, ())}.values()
+                if all(not forms.isdisjoint(seen) for forms in p.before + p.after)
+            ]  # fmt: skip  (every word of the phrase stands somewhere around the figure)
             find = _find_words
         else:
             words_before, words_after = before, after

@@ -91,11 +91,10 @@ def _abbreviation(text: str, begin: int, dot: int) -> bool:
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    piece = text[start:end]
+    kept = piece.lstrip()
+    start += len(piece) - len(kept)
+    return start, start + len(kept.rstrip())
 
 
 _DIGIT = re.compile(r"[0-9０-９〇零一二两三四五六七八九十百千万亿]")
