@@ -556,7 +556,7 @@ def test_a_report_that_is_a_fifo_a_device_or_too_large_is_refused(tmp_path, monk
     os.mkfifo(fifo)
     device.symlink_to("/dev/zero")
     large.write_text("1 2\n" * 1000)
-    monkeypatch.setattr(ex.structure, "MAX_TEXT_BYTES", 1000)
+    monkeypatch.setattr(ex, "MAX_TEXT_BYTES", 1000)
     for path in (fifo, device, large):
         assert cli(["extract", str(path), "-o", str(tmp_path / "c.csv")]) == 2
     err = capsys.readouterr().err

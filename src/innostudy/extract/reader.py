@@ -81,9 +81,9 @@ def extract(
     ``lang`` is "en" or "zh" (detected when None); ``data`` is the folder with the lexicon,
     entities and codebook (the repository's ``data/`` by default). Columns: see ``COLUMNS``.
     """
-    if len(text) > structure.MAX_TEXT_BYTES:
+    if len(text) > structure.text_limit():
         raise ValueError(
-            f"{len(text):,} characters, more than the limit of {structure.MAX_TEXT_BYTES:,}; split the text"
+            f"{len(text):,} characters, more than the limit of {structure.text_limit():,}; split the text"
         )
     kit = _kit(Path(data) if data is not None else DATA_DIR)
     if entity is not None and entity not in kit.names.kinds:

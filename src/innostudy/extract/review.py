@@ -72,9 +72,7 @@ def draft(
     (default: the file name as a slug, "000_5a3b.txt" -> "000_5a3b").
     """
     paths = [Path(p) for p in paths]
-    texts = [
-        files.read_text(p, limit=structure.MAX_TEXT_BYTES) for p in paths
-    ]  # every file or none
+    texts = [files.read_text(p, limit=structure.text_limit()) for p in paths]  # every file or none
     published = list(published or [None])
     if len(published) == 1:
         published *= len(paths)

@@ -15,6 +15,13 @@ MAX_TEXT_BYTES = 8 * 2**20
 _WORD_RE = re.compile(r"[a-z0-9]+")
 
 
+def text_limit() -> int:
+    """The largest text read, as set on the package (``innostudy.extract.MAX_TEXT_BYTES``)."""
+    import innostudy.extract
+
+    return innostudy.extract.MAX_TEXT_BYTES
+
+
 def detect_language(text: str) -> str:
     """The language of a text: "zh" when Chinese characters outweigh Latin letters, else "en".
 
