@@ -8,7 +8,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -17,16 +16,14 @@ import pandas as pd
 from innostudy import clean
 from innostudy.dataset import DATA_DIR, LANGUAGES
 from innostudy.extract import structure
+from innostudy.extract.kit import PLACE_KINDS, _kit
 from innostudy.extract.lexicon import (
-    _compile,
     _find_text,
     _find_words,
-    _forms,
     _Phrase,
     _words,
-    load_lexicon,
 )  # fmt: skip
-from innostudy.extract.names import _Mention, _Names, _resolved
+from innostudy.extract.names import _Mention, _resolved
 from innostudy.extract.phrases import MEASURES, Proposal, noun_phrase, propose
 from innostudy.extract.structure import (
     _CLAUSE_END,
@@ -56,9 +53,6 @@ _NEW = re.compile(r"(?i)\b(?:added|adding|new)\s*$|新增|新建")
 _TOTAL = re.compile(r"(?i)\btotal\s+(?:to|of|at)\s*$|总数(?:达到|达|为)?$")
 _PLATFORM = re.compile(r"[\s\"'”’」』]*(?:平台|platform|service platform)", re.I)
 _GROWTH_WORDS = frozenset("increase increases growth rise rises gain up year on year".split())
-PLACE_KINDS = (
-    "city", "prefecture", "national_new_area", "science_city", "high_tech_zone", "province",
-)  # fmt: skip
 _NUMBER_COLUMNS = {
     "value": float, "low": float, "high": float, "confidence": float, "start": int, "end": int,
     "sentence_start": int, "sentence_end": int,
@@ -92,50 +86,6 @@ def extract(
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
     return _Reader(text, kit, lang, _Anchor.of(published), entity, source_id).frame()
-
-
-@dataclass
-class _Kit:
-    """What extraction needs from a data folder, compiled."""
-
-    folder: Path
-    units: dict[str, str]  # indicator -> codebook unit
-    entity_kinds: dict[str, tuple[str, ...]]  # indicator -> kinds its figures belong to
-    phrases: dict[str, list[_Phrase]]  # lang -> phrases
-    index: dict[str, list[_Phrase]]  # English word form -> phrases keyed by it
-    names: _Names
-    heads: dict[tuple[str, str], list]  # (indicator, lang) -> the word forms (en) or parts (zh)
-
-
-def _kit(folder: Path) -> _Kit:
-    files = [folder / f"{n}.csv" for n in ("lexicon", "entities", "indicators", "observations")]
-    stamps = tuple(f.stat().st_mtime_ns if f.exists() else None for f in files)
-    return _build_kit(folder.resolve(), stamps)
-
-
-@lru_cache(maxsize=4)
-def _build_kit(folder: Path, stamps: tuple) -> _Kit:
-    from innostudy.dataset import load_dataset
-
-    ds = load_dataset(folder)
-    lexicon = load_lexicon(folder / "lexicon.csv", ds.indicators)
-    units = dict(zip(ds.indicators["indicator_id"], ds.indicators["unit"], strict=True))
-    entity_kinds = {i: PLACE_KINDS for i in units}
-    phrases: dict[str, list[_Phrase]] = {lang: [] for lang in LANGUAGES}
-    index: dict[str, list[_Phrase]] = {}
-    for row in lexicon.itertuples():
-        if row.entity_kind.strip():
-            entity_kinds[row.indicator_id] = tuple(row.entity_kind.strip().split("|"))
-        phrase = _compile(row.indicator_id, row.lang, row.phrase)
-        phrases[row.lang].append(phrase)
-        if row.lang == "en":
-            for form in _forms(phrase.key):
-                index.setdefault(form, []).append(phrase)
-    heads: dict[tuple[str, str], list] = {}
-    for lang, compiled in phrases.items():
-        for phrase in compiled:
-            heads.setdefault((phrase.indicator_id, lang), []).extend(phrase.before + phrase.after)
-    return _Kit(folder, units, entity_kinds, phrases, index, _Names(ds.entities), heads)
 
 
 @dataclass(frozen=True)
