@@ -147,6 +147,12 @@ def _extract(args: argparse.Namespace) -> int:
             f"appended {len(ids)} observation(s) ({ids.iloc[0]} to {ids.iloc[-1]}) and "
             f"{len(added.sources)} source(s) to {folder}"
         )
+        if added.indicators is not None and len(added.indicators):
+            print(
+                f"added {len(added.indicators)} proposed indicator(s) to indicators.csv "
+                f"({', '.join(added.indicators['indicator_id'])}) and "
+                f"{len(added.lexicon)} phrase(s) to lexicon.csv"
+            )
         return 0
     if not args.files or not args.output:
         print("innostudy extract: give FILE... and -o CANDIDATES, or --accept", file=sys.stderr)
