@@ -640,3 +640,81 @@ def test_malformed_parameters_are_listed_together(capsys):
     )
     assert "-p 'seed': expected key=value" in err and "-p x: malformed YAML" in err
     assert err.count("\n  - ") == 3 and "Traceback" not in err
+
+
+# -- incremental runs: do not redo what is done ------------------------------------------------------
+
+
+def test_a_second_run_skips_what_is_up_to_date_and_reruns_only_what_changed(tmp_path):
+    import shutil
+    import time
+
+    notebook = tmp_path / "reads_input.ipynb"
+    shutil.copy(READS_INPUT, notebook)
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_text(PANEL_TEXT, encoding="utf-8")
+    sets = [{"panel_path": str(tmp_path / "a.csv")}, {"panel_path": str(tmp_path / "b.csv")}]
+    config = write_config(tmp_path, {"reads": {"notebook": str(notebook), "parameter_sets": sets}})
+    out = tmp_path / "site"
+    folders = [folder_of("reads", s) for s in sets]
+
+    first = run_reports(config, jobs=2, out=out, progress=False)
+    assert [first[f].status for f in folders] == ["ok", "ok"], first.summary()
+    written = (out / folders[0] / "provenance.json").stat().st_mtime_ns
+    began = time.perf_counter()
+    second = run_reports(config, jobs=2, out=out, progress=False)
+    took = time.perf_counter() - began
+    assert [second[f].status for f in folders] == ["up to date", "up to date"], second.summary()
+    assert second.ok and took < 10, took  # no kernel started: planning and hashing only
+    assert "2 up to date" in second.summary()
+    assert (out / folders[0] / "provenance.json").stat().st_mtime_ns == written  # left alone
+    # a changed input file reruns exactly the run that read it
+    (tmp_path / "b.csv").write_text(PANEL_TEXT + "贵阳市,2016年,30\n", encoding="utf-8")
+    third = run_reports(config, jobs=2, out=out, progress=False)
+    assert [third[f].status for f in folders] == ["up to date", "ok"], third.summary()
+    assert third[folders[1]].records()["n_lines"] == 4
+    # force reruns everything
+    forced = run_reports(config, jobs=2, out=out, progress=False, force=True)
+    assert [forced[f].status for f in folders] == ["ok", "ok"], forced.summary()
+
+
+def test_what_makes_a_run_stale():
+    from innostudy.run_fresh import environment_key, fingerprint, reason_to_run
+
+    shared = environment_key()
+    current = fingerprint(READS_INPUT, {"panel_path": "a.csv"}, shared)
+    data = data_hashes()
+    done = {"status": "ok", "fingerprint": current, "data_dir": "data", "data": data, "inputs": []}
+    assert reason_to_run(done, current, {}) is None
+    changes = {
+        "the last run failed": {**done, "status": "failed"},
+        "the parameters changed": {**done, "fingerprint": {**current, "parameters": {}}},
+        "the innostudy code changed": {**done, "fingerprint": {**current, "code_sha256": "0"}},
+        "package versions changed": {
+            **done,
+            "fingerprint": {**current, "packages": {**shared["packages"], "pandas": "0.1"}},
+        },
+        "the notebook changed": {**done, "fingerprint": {**current, "notebook_sha256": "0"}},
+    }
+    for reason, provenance in changes.items():
+        assert reason_to_run(provenance, current, {}) == reason
+    edited = {**done, "data": {**data, "observations.csv": "0" * 64}}
+    assert reason_to_run(edited, current, {}).startswith("data in ")
+    gone = {**done, "inputs": [{"path": "x.csv", "resolved": "/no/such/x.csv", "sha256": "0"}]}
+    assert reason_to_run(gone, current, {}) == "input file x.csv changed"
+    assert reason_to_run(None, current, {}) == "never run"
+
+
+def test_list_parameters_prints_type_default_and_help(capsys):
+    assert cli.main(["list", "--config", str(CONFIG), "--parameters"]) == 0
+    printed = capsys.readouterr().out
+    assert 'entity: str = "guiyang"  # an entity_id of data/entities.csv' in printed
+    assert "per_capita: bool = False" in printed
+    assert printed.count("parameter(s)") == len(load_config(CONFIG)["reports"])
+
+
+def test_every_report_has_a_description_and_no_reference_to_missing_files():
+    config = load_config(CONFIG)
+    assert all(spec["description"] for spec in config["reports"].values())
+    cited = re.findall(r"docs/[\w./-]+\.md", CONFIG.read_text(encoding="utf-8"))
+    assert cited and all((ROOT / path).is_file() for path in cited)

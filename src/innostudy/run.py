@@ -62,6 +62,7 @@ from innostudy.report import (
     package_versions,
     repo_path,
 )
+from innostudy.run_fresh import environment_key, fingerprint, read_provenance, reason_to_run
 from innostudy.run_guard import (
     RUN_MARKER_ENV,
     STAGING_PREFIX,
@@ -86,6 +87,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 KERNEL = "python3"
+UP_TO_DATE = "up to date"
 START_TIMEOUT = 120  # seconds for a kernel to start on a busy machine
 
 
@@ -98,7 +100,7 @@ class RunResult:
 
     run: Run
     path: Path
-    status: str  # "ok" or "failed"
+    status: str  # "ok", "failed" or "up to date" (skipped: nothing it is made from changed)
     started: str
     finished: str
     duration_s: float
@@ -127,11 +129,16 @@ class RunSummary:
 
     @property
     def ok(self) -> bool:
-        return all(r.status == "ok" for r in self.results)
+        return not self.failed
 
     @property
     def failed(self) -> list[RunResult]:
-        return [r for r in self.results if r.status != "ok"]
+        return [r for r in self.results if r.status not in ("ok", UP_TO_DATE)]
+
+    @property
+    def up_to_date(self) -> list[RunResult]:
+        """The runs skipped because nothing they are made from changed since their last success."""
+        return [r for r in self.results if r.status == UP_TO_DATE]
 
     def __getitem__(self, folder: str) -> RunResult:
         for result in self.results:
@@ -162,9 +169,10 @@ class RunSummary:
 
     def summary(self) -> str:
         """What ran, what failed (notebook, cell, exception), where the site is."""
+        executed_ok = len(self.results) - len(self.failed) - len(self.up_to_date)
         head = (
             f"{len(self.results)} report run(s) in {self.duration_s:.1f} s: "
-            f"{len(self.results) - len(self.failed)} ok, {len(self.failed)} failed; "
+            f"{executed_ok} ok, {len(self.up_to_date)} up to date, {len(self.failed)} failed; "
             f"index: {self.out / 'index.html'}"
         )
         return "\n".join([head, *(r.describe() for r in self.results)])
@@ -178,6 +186,7 @@ def run_reports(
     overrides: dict | None = None,
     *,
     progress: bool | None = None,
+    force: bool = False,
 ) -> RunSummary:
     """Run the reports of ``config`` (a YAML path or :func:`load_config`'s result) into ``out``.
 
@@ -189,6 +198,10 @@ def run_reports(
     Workers are forked on Linux when the caller runs a single thread, else spawned; spawned workers
     import the caller's main module again, so a script that calls ``run_reports`` needs the usual
     ``if __name__ == "__main__":`` guard.
+
+    A run whose last run succeeded and whose notebook, parameters, code, package versions and
+    input files are unchanged is not executed again but reported as up to date
+    (:mod:`innostudy.run_fresh`); ``force=True`` executes every run.
     """
     began = time.perf_counter()
     invocation = os.environ.get(INVOCATION_ENV) or os.getcwd()
@@ -196,17 +209,39 @@ def run_reports(
     out = Path(out).resolve()
     with lock_out(out), signals_raise():
         clean_stale(out)
-        results = _execute_all(runs, out, jobs, invocation, progress)
+        shared, data_cache = environment_key(), {}
+        keys = {run: fingerprint(run.notebook, run.parameters, shared) for run in runs}
+        results, stale = [], []
+        for run in runs:
+            previous = read_provenance(out / run.folder)
+            if not force and reason_to_run(previous, keys[run], data_cache) is None:
+                results.append(_up_to_date(run, out, previous))
+            else:
+                stale.append(run)
+        results += _execute_all(stale, out, jobs, invocation, progress, keys)
         write_index(out)
     order = {run: i for i, run in enumerate(runs)}
     results.sort(key=lambda r: order[r.run])
     return RunSummary(results, out, time.perf_counter() - began)
 
 
+def _up_to_date(run: Run, out: Path, provenance: dict) -> RunResult:
+    """The result of a run not executed again: its folder and the timing of its last run."""
+    timing = [provenance.get(k) for k in ("started", "finished")]
+    return RunResult(run, out / run.folder, UP_TO_DATE, *timing, provenance.get("duration_s", 0.0))
+
+
 def _execute_all(
-    runs: list[Run], out: Path, jobs: int | None, invocation: str, progress: bool | None
+    runs: list[Run],
+    out: Path,
+    jobs: int | None,
+    invocation: str,
+    progress: bool | None,
+    keys: dict,
 ) -> list[RunResult]:
     """Execute every run in worker processes and move each finished one into place."""
+    if not runs:
+        return []
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from multiprocessing import get_context
 
@@ -238,7 +273,9 @@ def _execute_all(
             except Exception as error:  # the worker process itself failed
                 crash = {"cell_index": None, "ename": type(error).__name__}
                 outcome = _outcome(None, None, {**crash, "evalue": str(error)})
-            results.append(_finish(run, staging[run], out, outcome, common))
+            results.append(
+                _finish(run, staging[run], out, outcome, {**common, "fingerprint": keys[run]})
+            )
             bar.set_postfix_str(f"{run.folder} {outcome['status']}", refresh=False)
             bar.update()
     except BaseException:  # a signal, a full disk: stop every worker (and so its kernel) now
@@ -444,6 +481,7 @@ def _write_html(executed: Path, run: Run, outcome: dict) -> None:
     parameters = ", ".join(f"{k} = {v!r}" for k, v in run.parameters.items()) or "defaults"
     status = outcome["status"] + (f" ({_exception(outcome['error'])})" if outcome["error"] else "")
     header = (
+        '<p><a href="../../index.html">← all reports</a></p>'
         f"<p><b>{html.escape(run.report)}</b> · {html.escape(run.notebook.name)} · "
         f"parameters: {html.escape(parameters)} · status: {html.escape(status)} · "
         f"run {html.escape(outcome['started'])}, {outcome['duration_s']:.1f} s</p>"
@@ -467,6 +505,8 @@ def _finish(run: Run, staging: Path, out: Path, outcome: dict, common: dict) -> 
     kernel = _read_json(staging / "provenance_notebook.json", {})
     provenance = {
         "report": run.report,
+        "description": run.description,
+        "simulated": _read_json(staging / "records.json", {}).get("simulated"),
         "folder": run.folder,
         "notebook": repo_path(run.notebook),
         "working_dir": repo_path(run.notebook.parent),

@@ -126,16 +126,24 @@ def _index_row(out: Path, folder: Path, p: dict) -> str:
     ]
     outputs = [link(folder / "figures" / n, n) for n in p["outputs"]["figures"]]
     outputs += [link(folder / "tables" / n, n) for n in p["outputs"]["tables"]]
-    parameters = json.dumps(p["parameters"], ensure_ascii=False) if p["parameters"] else "defaults"
+    parameters = (
+        "<br>".join(
+            f"{html.escape(k)} = {html.escape(json.dumps(v, ensure_ascii=False))}"
+            for k, v in p["parameters"].items()
+        )
+        or "defaults"
+    )
+    simulated = ' <span class="simulated">SIMULATED DATA</span>' if p.get("simulated") else ""
+    description = f'<br><span class="what">{html.escape(p.get("description") or "")}</span>'
     status = p.get("unreadable") or p["status"]
     if p.get("error"):
         status += f": {_where(p['error'])}: {_exception(p['error'])}"
     dirty = " (dirty)" if (p.get("git") or {}).get("dirty") else ""
     return (
         f'<tr class="{html.escape(p["status"])}">'
-        f"<td>{html.escape(p['report'])}</td>"
-        f"<td>{html.escape(p['notebook'])}</td>"
-        f"<td><code>{html.escape(parameters)}</code></td>"
+        f"<td><b>{html.escape(p['report'])}</b>{simulated}{description}"
+        f"<br><small>{html.escape(p['notebook'])}</small></td>"
+        f"<td><code>{parameters}</code></td>"
         f"<td>{html.escape(status)}</td>"
         f"<td>{html.escape(p['started'])}<br>{p['duration_s']:.1f} s"
         f"<br>{html.escape(((p.get('git') or {}).get('commit') or 'no commit')[:12] + dirty)}</td>"
@@ -153,12 +161,16 @@ table {{ border-collapse: collapse; }}
 td, th {{ border: 1px solid #ccc; padding: 0.3em 0.6em; vertical-align: top; text-align: left; }}
 tr.failed td, tr.unreadable td {{ background: #fde8e8; }}
 code {{ font-size: 0.9em; }}
+.what {{ color: #444; font-size: 0.9em; }}
+.simulated {{ color: crimson; font-weight: bold; font-size: 0.8em; border: 1px solid crimson;
+  padding: 0 0.3em; }}
+td {{ max-width: 28em; overflow-wrap: anywhere; }}
 </style></head>
 <body>
 <h1>innostudy reports</h1>
 <p>{count} report(s), {failed} failed; code version {commits}; index written {written}.</p>
 <table>
-<tr><th>report</th><th>notebook</th><th>parameters</th><th>status</th><th>run</th>
+<tr><th>report</th><th>parameters</th><th>status</th><th>run</th>
 <th>links</th><th>figures and tables</th></tr>
 {rows}
 </table>

@@ -160,10 +160,14 @@ class Result:
 
 
 def banner(ax, simulated: bool) -> None:
-    """Stamp "SIMULATED DATA" across the top of the figure holding ``ax`` when simulated."""
+    """Stamp "SIMULATED DATA" inside the top-left corner of ``ax`` when simulated.
+
+    Inside the axes, on a white box, it never collides with a title or a suptitle.
+    """
     if simulated:
-        ax.figure.text(0.5, 0.995, SIMULATED, ha="center", va="top", color="crimson",
-                       fontsize=11, fontweight="bold")  # fmt: skip
+        ax.figure.text(0.01, 0.98, SIMULATED, transform=ax.transAxes, ha="left", va="top",
+                color="crimson", fontsize=9, fontweight="bold", zorder=10,
+                bbox={"facecolor": "white", "edgecolor": "crimson", "alpha": 0.85, "pad": 2})  # fmt: skip
 
 
 def coefficient_plot(table: pd.DataFrame, x: str, ax=None, *, xlabel: str, title: str,

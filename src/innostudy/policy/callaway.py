@@ -471,6 +471,8 @@ class Aggregate(Result):
                               title=self._title(f"ATT by {labels[self.kind] or 'all cells'}: "
                                                 f"{self.result.y}"),
                               simulated=self.simulated)  # fmt: skip
-        ax.axhline(self.att, color="C1", ls="--", lw=1, label=f"overall {self.att:.3f}")
+        overall = {"simple": "ATT", "group": "mean over cohorts",
+                   "dynamic": "mean over years ≥ 0", "calendar": "mean over years"}[self.kind]  # fmt: skip
+        ax.axhline(self.att, color="C1", ls="--", lw=1, label=f"{overall}: {self.att:.3f}")
         ax.legend(loc="best", fontsize=8)
         return ax

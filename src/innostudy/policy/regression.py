@@ -245,10 +245,12 @@ class TWFEResult(Result):
         ])  # fmt: skip
 
     def plot(self, ax=None):
-        """Coefficients with confidence intervals, one row per term."""
+        """The treatment effect with its confidence interval (controls are in ``tidy()``: their
+        scale is not the treatment's, so they are not drawn on its axis)."""
         import matplotlib.pyplot as plt
 
-        table = self.table
+        treated = self.table[self.table["term"] == "treated"]
+        table = treated if len(treated) else self.table
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 0.6 * len(table) + 1.5))
         pos = np.arange(len(table))

@@ -1,0 +1,148 @@
+"""How a report shows numbers and tables to a reader (used through :mod:`innostudy.report`).
+
+Counts print as integers, other numbers with a sensible number of decimals, missing values as "—",
+infinite bounds as ∞; long text wraps instead of being cut. :func:`show_table` returns a pandas
+``Styler``, which JupyterLab and the HTML reports render as a table.
+
+>>> format_number(4.0), format_number(1234567.0), format_number(0.012345), format_number(None)
+('4', '1,234,567', '0.0123', '—')
+>>> format_number(1.56184, decimals=2), format_number(float("inf"))
+('1.56', '∞')
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+MISSING = "—"
+TABLE_CSS = [
+    {"selector": "td", "props": "white-space: normal; max-width: 36em; text-align: right;"},
+    {"selector": "th", "props": "text-align: left; white-space: nowrap;"},
+    {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold;"},
+]
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or an array is not missing
+        return False
+
+
+def format_number(value: Any, decimals: int | None = None) -> str:
+    """A number as a reader wants it: integers without decimals, others with ``decimals`` (default:
+    three significant digits, at most three decimals above 1), missing as "—", infinity as ∞."""
+    if _missing(value):
+        return MISSING
+    if isinstance(value, bool) or not isinstance(value, int | float) and not hasattr(value, "item"):
+        return str(value)
+    value = value.item() if hasattr(value, "item") else value
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return str(value)
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if float(value).is_integer() and abs(value) < 1e15 and decimals is None:
+        return f"{int(value):,}"
+    if decimals is None:
+        magnitude = math.floor(math.log10(abs(value))) if value else 0
+        decimals = min(3, max(0, 2 - magnitude)) if magnitude >= 0 else 2 - magnitude
+    return f"{value:,.{decimals}f}"
+
+
+def show_table(table, *, decimals: int | None = None, caption: str | None = None, index=None):
+    """A DataFrame (or Series) styled for reading: see :func:`format_number`; text wraps.
+
+    ``decimals`` fixes the decimals of every non-integer number; ``index`` (default: shown unless
+    it is a plain 0, 1, 2 ... range) shows or hides the row labels.
+
+    >>> import pandas as pd
+    >>> html = show_table(pd.DataFrame({"labs": [4.0, None], "share": [0.5, 0.25]})).to_html()
+    >>> ">4<" in html and ">—<" in html and ">0.500<" in html
+    True
+    """
+    import pandas as pd
+
+    frame = table.to_frame() if isinstance(table, pd.Series) else table
+    columns = {}
+    for name in frame.columns:
+        column = frame[name]
+        numbers = pd.to_numeric(column, errors="coerce")
+        numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+        finite = numbers[numbers.notna() & numbers.abs().ne(math.inf)]
+        if numeric and decimals is None and len(finite) and (finite % 1 == 0).all():
+            columns[name] = format_number  # a count: integers, whatever the dtype
+        elif numeric:
+            digits = decimals if decimals is not None else _common_decimals(finite)
+            columns[name] = lambda v, d=digits: (
+                format_number(v, d) if _is_fraction(v) else (format_number(v))
+            )
+        else:
+            columns[name] = lambda v: MISSING if _missing(v) else str(v)
+    styler = frame.style.format(columns).set_table_styles(TABLE_CSS)
+    text = [n for n in frame.columns if not pd.api.types.is_numeric_dtype(frame[n])]
+    if text and frame.columns.is_unique:
+        styler = styler.set_properties(subset=text, **{"text-align": "left"})
+    if caption:
+        styler = styler.set_caption(caption)
+    plain = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+    if index is False or (index is None and plain):
+        styler = styler.hide(axis="index")
+    return styler
+
+
+def _is_fraction(value: Any) -> bool:
+    return not _missing(value) and isinstance(value, int | float) and not float(value).is_integer()
+
+
+def _common_decimals(numbers) -> int:
+    """One number of decimals for a column: enough for three significant digits of its median."""
+    if not len(numbers):
+        return 2
+    typical = float(numbers.abs().median()) or float(numbers.abs().max()) or 1.0
+    magnitude = math.floor(math.log10(typical))
+    return min(3, max(0, 2 - magnitude)) if magnitude >= 0 else min(6, 2 - magnitude)
+
+
+class Saved(list):
+    """The paths a report helper wrote: a list, that shows nothing as a cell's last value."""
+
+    def _ipython_display_(self) -> None:
+        return None
+
+
+class Provenance(dict):
+    """What produced a report (a dict), shown as a short table in JupyterLab and the HTML page."""
+
+    def _repr_html_(self) -> str:
+        import html
+
+        git = self.get("git") or {}
+        commit = (git.get("commit") or "unknown")[:12] + (" (uncommitted changes)" if git.get(
+            "dirty") else "")  # fmt: skip
+        packages = self.get("packages") or {}
+        shown = ("innostudy", "pandas", "numpy", "statsmodels", "matplotlib", "papermill")
+        data = self.get("data") or {}
+        rows = [
+            ("parameters", ", ".join(f"{k} = {v!r}" for k, v in self.get("parameters", {}).items())
+             or "defaults"),
+            ("code version", commit),
+            ("data", f"{len(data)} table(s) in {self.get('data_dir')}; sha256 "
+             + ", ".join(f"{name} {digest[:8]}" for name, digest in data.items())),
+            *(("input file", f"{i['path']} (sha256 {i['sha256'][:12]}, {i['bytes']:,} bytes)")
+              for i in self.get("inputs") or []),
+            ("packages", ", ".join(f"{p} {packages[p]}" for p in shown if packages.get(p))),
+        ]  # fmt: skip
+        body = "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows
+        )
+        style = "text-align:left; white-space:normal; max-width:48em"
+        return f'<table class="innostudy-provenance" style="{style}">{body}</table>'
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(f"<Provenance: {len(self.get('data') or {})} data table(s), "
+                     f"{len(self.get('inputs') or [])} input file(s)>")  # fmt: skip
