@@ -718,3 +718,39 @@ def test_every_report_has_a_description_and_no_reference_to_missing_files():
     assert all(spec["description"] for spec in config["reports"].values())
     cited = re.findall(r"docs/[\w./-]+\.md", CONFIG.read_text(encoding="utf-8"))
     assert cited and all((ROOT / path).is_file() for path in cited)
+
+
+def test_a_worker_reuses_its_kernel_with_a_clean_namespace(tmp_path):
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    notebook.cells = [
+        nbformat.v4.new_code_cell('tag = "a"', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "import os\nfrom innostudy import report\n"
+            'report.record("pid", os.getpid())\n'
+            'report.record("leftover", "marker" in dir())\n'
+            'report.record("cwd", os.getcwd())\n'
+            'report.record("count", get_ipython().execution_count)\n'
+            "marker = 1"
+        ),
+    ]
+    (tmp_path / "nb").mkdir()
+    path = tmp_path / "nb" / "probe.ipynb"
+    nbformat.write(notebook, path)
+    sets = [{"tag": "a"}, {"tag": "b"}, {"tag": "c"}]
+    config = write_config(tmp_path, {"probe": {"notebook": str(path), "parameter_sets": sets}})
+    warm = run_reports(config, jobs=1, out=tmp_path / "warm", progress=False)
+    records = [warm[folder_of("probe", s)].records() for s in sets]
+    assert warm.ok, warm.summary()
+    assert len({r["pid"] for r in records}) == 1  # one kernel for the three notebooks
+    assert not any(r["leftover"] for r in records)  # each started with an empty namespace
+    assert {r["count"] for r in records} == {records[0]["count"]}  # cells count from 1 each time
+    assert {r["cwd"] for r in records} == {str(path.parent)}
+    cold = run_reports(config, jobs=1, out=tmp_path / "cold", progress=False, warm=False)
+    assert len({cold[folder_of("probe", s)].records()["pid"] for s in sets}) == 3

@@ -72,6 +72,7 @@ from innostudy.run_guard import (
     start_worker,
     writing_problem,
 )
+from innostudy.run_kernel import keep, kernel_for
 from innostudy.run_plan import (  # noqa: F401 (the runner's public names live here too)
     DEFAULT_CONFIG,
     ConfigError,
@@ -187,6 +188,7 @@ def run_reports(
     *,
     progress: bool | None = None,
     force: bool = False,
+    warm: bool = True,
 ) -> RunSummary:
     """Run the reports of ``config`` (a YAML path or :func:`load_config`'s result) into ``out``.
 
@@ -201,7 +203,8 @@ def run_reports(
 
     A run whose last run succeeded and whose notebook, parameters, code, package versions and
     input files are unchanged is not executed again but reported as up to date
-    (:mod:`innostudy.run_fresh`); ``force=True`` executes every run.
+    (:mod:`innostudy.run_fresh`); ``force=True`` executes every run. ``warm`` keeps each worker's
+    kernel from one notebook to the next, reset in between (:mod:`innostudy.run_kernel`).
     """
     began = time.perf_counter()
     invocation = os.environ.get(INVOCATION_ENV) or os.getcwd()
@@ -218,7 +221,7 @@ def run_reports(
                 results.append(_up_to_date(run, out, previous))
             else:
                 stale.append(run)
-        results += _execute_all(stale, out, jobs, invocation, progress, keys)
+        results += _execute_all(stale, out, jobs, invocation, progress, keys, warm)
         write_index(out)
     order = {run: i for i, run in enumerate(runs)}
     results.sort(key=lambda r: order[r.run])
@@ -238,6 +241,7 @@ def _execute_all(
     invocation: str,
     progress: bool | None,
     keys: dict,
+    warm: bool = True,
 ) -> list[RunResult]:
     """Execute every run in worker processes and move each finished one into place."""
     if not runs:
@@ -264,7 +268,7 @@ def _execute_all(
         staging = {run: _staging_folder(out) for run in runs}
         longest_first = sorted(runs, key=lambda run: -_last_duration(out / run.folder))
         futures = {
-            pool.submit(_execute, run, staging[run], invocation): run for run in longest_first
+            pool.submit(_execute, run, staging[run], invocation, warm): run for run in longest_first
         }
         for future in as_completed(futures):
             run = futures[future]
@@ -343,7 +347,7 @@ def _outcome(started: str | None, clock: float | None, error: dict | None) -> di
     }
 
 
-def _execute(run: Run, staging: Path, invocation: str) -> dict:
+def _execute(run: Run, staging: Path, invocation: str, warm: bool = True) -> dict:
     """Worker: execute one notebook into ``staging`` and render it as HTML without code.
 
     Runs in its own process: papermill changes the working folder and the kernel inherits this
@@ -361,8 +365,10 @@ def _execute(run: Run, staging: Path, invocation: str) -> dict:
     )
     executed = staging / run.notebook.name
     started, clock, error = _now(), time.perf_counter(), None
+    env = {name: os.environ[name] for name in (OUTPUT_ENV, INVOCATION_ENV)}
     try:
         with _logging_to(staging / "papermill.log"):
+            km = kernel_for(KERNEL, run.notebook.parent, env, warm)
             papermill.execute_notebook(
                 str(run.notebook),
                 str(executed),
@@ -373,6 +379,7 @@ def _execute(run: Run, staging: Path, invocation: str) -> dict:
                 start_timeout=START_TIMEOUT,
                 log_output=True,
                 progress_bar=False,
+                km=km,
             )
     except PapermillExecutionError as failure:
         error = {
@@ -387,6 +394,7 @@ def _execute(run: Run, staging: Path, invocation: str) -> dict:
         first_line = (str(failure).strip().splitlines() or [""])[0]
         error = {**_last_started_cell(executed), "ename": type(failure).__name__}
         error["evalue"] = first_line
+    keep(warm and error is None)
     outcome = _outcome(started, clock, error)
     if executed.exists():
         _write_html(executed, run, outcome)
