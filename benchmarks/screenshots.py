@@ -44,7 +44,26 @@ def shot_name(site: Path, page: Path) -> str:
     return f"{report}__{parameters}.png"
 
 
-def screenshot(browser: str, page: Path, target: Path, height: int) -> bool:
+def font_config(folder: Path) -> dict:
+    """Environment that lets Chromium use the Noto Sans SC font innostudy ships for its figures,
+    so that Chinese text shows on a machine without a CJK font installed (as a reader's has)."""
+    try:
+        from innostudy.plots import cjk_font_path
+
+        font_dir = cjk_font_path().parent
+    except ImportError:
+        return {}
+    conf = folder / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f'<dir>{font_dir}</dir><include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+        "</fontconfig>",
+        encoding="utf-8",
+    )
+    return {"FONTCONFIG_FILE": str(conf)}
+
+
+def screenshot(browser: str, page: Path, target: Path, height: int, env: dict) -> bool:
     """Take one screenshot; True when the PNG was written."""
     command = [
         browser, "--headless=new", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
@@ -52,7 +71,9 @@ def screenshot(browser: str, page: Path, target: Path, height: int) -> bool:
     ]  # fmt: skip
     if hasattr(os, "getuid") and os.getuid() == 0:
         command.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=120, env={**os.environ, **env}
+    )
     if done.returncode != 0 or not target.is_file():
         print(f"failed: {page}: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
         return False
@@ -73,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no report site at {args.site} (run `make reports` first)", file=sys.stderr)
         return 2
     args.shots.mkdir(parents=True, exist_ok=True)
+    env = font_config(args.shots)
     taken = [
-        screenshot(browser, page, args.shots / shot_name(args.site, page), args.height)
+        screenshot(browser, page, args.shots / shot_name(args.site, page), args.height, env)
         for page in pages(args.site)
     ]
     print(f"{sum(taken)} of {len(taken)} screenshot(s) in {args.shots}")

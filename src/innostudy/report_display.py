@@ -17,7 +17,7 @@ from typing import Any
 
 MISSING = "—"
 TABLE_CSS = [
-    {"selector": "td", "props": "white-space: normal; max-width: 36em; text-align: right;"},
+    {"selector": "td", "props": "white-space: normal; max-width: 36em; text-align: left;"},
     {"selector": "th", "props": "text-align: left; white-space: nowrap;"},
     {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold;"},
 ]
@@ -84,9 +84,9 @@ def show_table(table, *, decimals: int | None = None, caption: str | None = None
         else:
             columns[name] = lambda v: MISSING if _missing(v) else str(v)
     styler = frame.style.format(columns).set_table_styles(TABLE_CSS)
-    text = [n for n in frame.columns if not pd.api.types.is_numeric_dtype(frame[n])]
-    if text and frame.columns.is_unique:
-        styler = styler.set_properties(subset=text, **{"text-align": "left"})
+    numbers = [n for n in frame.columns if pd.api.types.is_numeric_dtype(frame[n])]
+    if numbers and frame.columns.is_unique:
+        styler = styler.set_properties(subset=numbers, **{"text-align": "right"})
     if caption:
         styler = styler.set_caption(caption)
     plain = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
@@ -137,11 +137,13 @@ class Provenance(dict):
               for i in self.get("inputs") or []),
             ("packages", ", ".join(f"{p} {packages[p]}" for p in shown if packages.get(p))),
         ]  # fmt: skip
+        style = "text-align: left; white-space: normal; max-width: 60em"
         body = "".join(
-            f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows
+            f'<tr><th style="{style}">{html.escape(k)}</th>'
+            f'<td style="{style}">{html.escape(str(v))}</td></tr>'
+            for k, v in rows
         )
-        style = "text-align:left; white-space:normal; max-width:48em"
-        return f'<table class="innostudy-provenance" style="{style}">{body}</table>'
+        return f'<table class="innostudy-provenance">{body}</table>'
 
     def _repr_pretty_(self, printer, cycle) -> None:
         printer.text(f"<Provenance: {len(self.get('data') or {})} data table(s), "

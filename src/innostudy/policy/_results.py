@@ -160,14 +160,22 @@ class Result:
 
 
 def banner(ax, simulated: bool) -> None:
-    """Stamp "SIMULATED DATA" inside the top-left corner of ``ax`` when simulated.
+    """Stamp "SIMULATED DATA" below the x-axis label of ``ax``, at its right edge, when simulated.
 
-    Inside the axes, on a white box, it never collides with a title or a suptitle.
+    Outside the axes and below their label, it never covers data, a legend or a title.
     """
     if simulated:
-        ax.figure.text(0.01, 0.98, SIMULATED, transform=ax.transAxes, ha="left", va="top",
-                color="crimson", fontsize=9, fontweight="bold", zorder=10,
-                bbox={"facecolor": "white", "edgecolor": "crimson", "alpha": 0.85, "pad": 2})  # fmt: skip
+        ax.figure.text(1.0, 0.0, SIMULATED, transform=ax.transAxes, ha="right", va="top",
+                       color="crimson", fontsize=9, zorder=10,
+                       bbox={"facecolor": "white", "edgecolor": "crimson", "pad": 2},
+                       ).set_transform(ax.transAxes + _below(ax))  # fmt: skip
+
+
+def _below(ax):
+    """An offset that puts a text about 3.2 lines of tick and label text under the axes."""
+    from matplotlib.transforms import ScaledTranslation
+
+    return ScaledTranslation(0, -46 / 72, ax.figure.dpi_scale_trans)
 
 
 def coefficient_plot(table: pd.DataFrame, x: str, ax=None, *, xlabel: str, title: str,

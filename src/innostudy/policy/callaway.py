@@ -347,7 +347,7 @@ class ATTgtResult(Result):
             ax.set(ylabel="ATT", title=f"cohort {g}")
         axes[-1, 0].set_xlabel("year")
         fig.suptitle(self._title(f"ATT(g,t): {self.y}"), y=0.98 if not self.simulated else 0.955)
-        banner(axes[0, 0], self.simulated)
+        banner(axes[-1, 0], self.simulated)
         fig.tight_layout(rect=(0, 0, 1, 0.96))
         return fig
 
