@@ -754,3 +754,24 @@ def test_a_worker_reuses_its_kernel_with_a_clean_namespace(tmp_path):
     assert {r["cwd"] for r in records} == {str(path.parent)}
     cold = run_reports(config, jobs=1, out=tmp_path / "cold", progress=False, warm=False)
     assert len({cold[folder_of("probe", s)].records()["pid"] for s in sets}) == 3
+
+
+def test_the_screenshot_script_skips_cleanly_without_chromium(tmp_path, monkeypatch, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("shots", ROOT / "benchmarks" / "screenshots.py")
+    shots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shots)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no browser here
+    assert shots.main([str(tmp_path / "site"), str(tmp_path / "shots")]) == 0
+    assert capsys.readouterr().out.startswith("skipped: no Chromium found")
+    assert not (tmp_path / "shots").exists()
+    site = tmp_path / "site"
+    (site / "city_profile" / "entity-baotou").mkdir(parents=True)
+    (site / "index.html").write_text("<p>index</p>", encoding="utf-8")
+    page = site / "city_profile" / "entity-baotou" / "02_city_profile.html"
+    page.write_text("<p>page</p>", encoding="utf-8")
+    assert [shots.shot_name(site, p) for p in shots.pages(site)] == [
+        "index.png",
+        "city_profile__entity-baotou.png",
+    ]
