@@ -36,7 +36,14 @@ def _missing(value: Any) -> bool:
 
 def format_number(value: Any, decimals: int | None = None) -> str:
     """A number as a reader wants it: integers without decimals, others with ``decimals`` (default:
-    three significant digits, at most three decimals above 1), missing as "—", infinity as ∞."""
+    three significant digits, at most two decimals above 1, no trailing zeros), missing as "—",
+    infinity as ∞; a pair or list of numbers (an interval) each so, in parentheses.
+
+    >>> format_number(8.3), format_number((10.0, float("inf"))), format_number((float("nan"),) * 2)
+    ('8.3', '(10, ∞)', '(—, —)')
+    """
+    if isinstance(value, tuple | list):
+        return "(" + ", ".join(format_number(v, decimals) for v in value) + ")"
     if _missing(value):
         return MISSING
     if isinstance(value, bool) or not isinstance(value, int | float) and not hasattr(value, "item"):
@@ -50,7 +57,9 @@ def format_number(value: Any, decimals: int | None = None) -> str:
         return f"{int(value):,}"
     if decimals is None:
         magnitude = math.floor(math.log10(abs(value))) if value else 0
-        decimals = min(3, max(0, 2 - magnitude)) if magnitude >= 0 else 2 - magnitude
+        places = min(2, max(0, 2 - magnitude)) if magnitude >= 0 else 2 - magnitude
+        text = f"{value:,.{places}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return f"{value:,.{decimals}f}"
 
 
@@ -62,7 +71,7 @@ def show_table(table, *, decimals: int | None = None, caption: str | None = None
 
     >>> import pandas as pd
     >>> html = show_table(pd.DataFrame({"labs": [4.0, None], "share": [0.5, 0.25]})).to_html()
-    >>> ">4<" in html and ">—<" in html and ">0.500<" in html
+    >>> ">4<" in html and ">—<" in html and ">0.5<" in html
     True
     """
     import pandas as pd
@@ -77,19 +86,16 @@ def show_table(table, *, decimals: int | None = None, caption: str | None = None
         if numeric and decimals is None and len(finite) and (finite % 1 == 0).all():
             columns[name] = format_number  # a count: integers, whatever the dtype
         elif numeric:
-            digits = decimals if decimals is not None else _common_decimals(finite)
-            columns[name] = lambda v, d=digits: (
-                format_number(v, d) if _is_fraction(v) else (format_number(v))
-            )
+            columns[name] = lambda v: format_number(v, decimals if _is_fraction(v) else None)
         else:
-            columns[name] = lambda v: MISSING if _missing(v) else str(v)
+            columns[name] = _format_text
     styler = frame.style.format(columns).set_table_styles(TABLE_CSS)
     numbers = [n for n in frame.columns if pd.api.types.is_numeric_dtype(frame[n])]
     if numbers and frame.columns.is_unique:
         styler = styler.set_properties(subset=numbers, **{"text-align": "right"})
     if caption:
         styler = styler.set_caption(caption)
-    plain = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+    plain = frame.index.name is None and pd.api.types.is_integer_dtype(frame.index)
     if index is False or (index is None and plain):
         styler = styler.hide(axis="index")
     return styler
@@ -99,13 +105,11 @@ def _is_fraction(value: Any) -> bool:
     return not _missing(value) and isinstance(value, int | float) and not float(value).is_integer()
 
 
-def _common_decimals(numbers) -> int:
-    """One number of decimals for a column: enough for three significant digits of its median."""
-    if not len(numbers):
-        return 2
-    typical = float(numbers.abs().median()) or float(numbers.abs().max()) or 1.0
-    magnitude = math.floor(math.log10(typical))
-    return min(3, max(0, 2 - magnitude)) if magnitude >= 0 else min(6, 2 - magnitude)
+def _format_text(value: Any) -> str:
+    """A cell of a text column: missing as "—", intervals and numbers formatted, else as it is."""
+    if isinstance(value, tuple | list | float | int) and not isinstance(value, bool):
+        return format_number(value)
+    return MISSING if _missing(value) else str(value)
 
 
 class Saved(list):
