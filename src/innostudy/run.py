@@ -469,8 +469,8 @@ def _last_started_cell(executed: Path) -> dict:
 
 
 # nbconvert's "lab" page without the scripts it loads from a CDN (require.js, MathJax, Mermaid,
-# the widget manager): a report opens the same offline; printed text wraps instead of running off. Its figures are images and its tables HTML,
-# so nothing is lost; formulas in Markdown cells show as written.
+# the widget manager): a report opens the same offline; printed text wraps. Its figures are images
+# and its tables HTML, so nothing is lost; formulas in Markdown cells show as written.
 OFFLINE_TEMPLATE = """{%- extends "index.html.j2" -%}
 {% block html_head_js %}<style>
 .jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }
