@@ -335,7 +335,7 @@ def test_index_lists_every_run_with_links(suite):
             "%2B", "+"
         )
     assert page.count('<tr class="failed">') == 4
-    assert "&quot;entity&quot;: &quot;baotou&quot;" in page
+    assert "entity = &quot;baotou&quot;" in page  # parameters one per line, values as JSON
 
 
 # -- refused before anything runs ---------------------------------------------------------------------
@@ -521,8 +521,8 @@ def test_cli_list_run_and_exit_codes(tmp_path, capsys, monkeypatch):
 
     seen = {}
 
-    def fake_run_reports(config, only, jobs, out, overrides):
-        seen.update(config=config, only=only, jobs=jobs, out=out, overrides=overrides)
+    def fake_run_reports(config, only, jobs, out, overrides, force):
+        seen.update(config=config, only=only, jobs=jobs, out=out, overrides=overrides, force=force)
         run = Run("failing", FAILING, {})
         error = {"cell_index": 3, "execution_count": 3, "ename": "ZeroDivisionError", "evalue": ""}
         result = RunResult(run, tmp_path, "failed", "t0", "t1", 1.0, error)
@@ -540,9 +540,10 @@ def test_cli_list_run_and_exit_codes(tmp_path, capsys, monkeypatch):
         "per_capita=true",
         "-p",
         "entities=[x, y]",
+        "--force",
     ]
     assert cli.main(argv) == 1
-    assert seen["only"] == ["a", "b"] and seen["jobs"] == 2
+    assert seen["only"] == ["a", "b"] and seen["jobs"] == 2 and seen["force"] is True
     assert seen["overrides"] == {"per_capita": True, "entities": ["x", "y"]}
     assert "ZeroDivisionError" in capsys.readouterr().out
 

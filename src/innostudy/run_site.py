@@ -142,7 +142,7 @@ def _index_row(out: Path, folder: Path, p: dict) -> str:
     dirty = " (dirty)" if (p.get("git") or {}).get("dirty") else ""
     return (
         f'<tr class="{html.escape(p["status"])}">'
-        f"<td><b>{html.escape(p['report'])}</b>{simulated}{description}"
+        f"<td><strong>{html.escape(p['report'])}</strong>{simulated}{description}"
         f"<br><small>{html.escape(p['notebook'])}</small></td>"
         f"<td><code>{parameters}</code></td>"
         f"<td>{html.escape(status)}</td>"
@@ -163,7 +163,7 @@ def _grouped(link, folder: Path, names: list[str], what: str) -> list[str]:
         f"{html.escape(stem)} ({' · '.join(link(folder / n, n.rpartition('.')[2]) for n in files)})"
         for stem, files in stems.items()
     ]
-    return [f"<b>{what}</b>: " + ", ".join(items)] if items else []
+    return [f"<strong>{what}</strong>: " + ", ".join(items)] if items else []
 
 
 INDEX_TEMPLATE = """<!DOCTYPE html>
