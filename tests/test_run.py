@@ -87,7 +87,11 @@ def suite(tmp_path_factory, data_copy):
     folder = tmp_path_factory.mktemp("suite")
     others = non_default_sets(data_copy)
     reports = {
-        name: {"notebook": str(spec["notebook"]), "parameter_sets": [{}, others[name]]}
+        name: {
+            "notebook": str(spec["notebook"]),
+            "description": spec["description"],
+            "parameter_sets": [{}, others[name]],
+        }
         for name, spec in load_config(CONFIG)["reports"].items()
     }
     slow_first = ("composite_index", "policy_evaluation")  # no earlier run times to go by
@@ -776,3 +780,18 @@ def test_the_screenshot_script_skips_cleanly_without_chromium(tmp_path, monkeypa
         "index.png",
         "city_profile__entity-baotou.png",
     ]
+
+
+def test_report_pages_show_no_raw_reprs_paths_or_scientific_notation(suite):
+    """What a reader sees (issue 14): no path lists, reprs or 4.000000e+00; a way back to the index."""
+    index = (suite.out / "index.html").read_text(encoding="utf-8")
+    for result in suite.results:
+        if result.status != "ok":
+            continue
+        page = (result.path / f"{result.run.notebook.stem}.html").read_text(encoding="utf-8")
+        where = result.run.folder
+        assert "PosixPath(" not in page and "&lt;Dataset" not in page, where
+        assert not re.search(r"\d\.\d{6}e[+-]\d\d", page), where
+        assert '<a href="../../index.html">' in page, where
+        assert "innostudy-provenance" in page, where  # provenance as a short table
+    assert "SIMULATED DATA" in index and "What the curated dataset holds" in index
