@@ -4,8 +4,8 @@ Counts print as integers, other numbers with a sensible number of decimals, miss
 infinite bounds as ∞; long text wraps instead of being cut. :func:`show_table` returns a pandas
 ``Styler``, which JupyterLab and the HTML reports render as a table.
 
->>> format_number(4.0), format_number(1234567.0), format_number(0.012345), format_number(None)
-('4', '1,234,567', '0.0123', '—')
+>>> format_number(4.0), format_number(1234567.0), format_number(0.0123456), format_number(None)
+('4', '1,234,567', '0.01235', '—')
 >>> format_number(1.56184, decimals=2), format_number(float("inf"))
 ('1.56', '∞')
 """
@@ -36,11 +36,12 @@ def _missing(value: Any) -> bool:
 
 def format_number(value: Any, decimals: int | None = None) -> str:
     """A number as a reader wants it: integers without decimals, others with ``decimals`` (default:
-    three significant digits, at most two decimals above 1, no trailing zeros), missing as "—",
+    four significant digits and none after the point from 1,000 on, no trailing zeros; the labels
+    of :mod:`innostudy.profile`'s figures round the same way), missing as "—",
     infinity as ∞; a pair or list of numbers (an interval) each so, in parentheses.
 
-    >>> format_number(8.3), format_number((10.0, float("inf"))), format_number((float("nan"),) * 2)
-    ('8.3', '(10, ∞)', '(—, —)')
+    >>> format_number(8.3), format_number(66.25), format_number(158677.3), format_number((10.0, None))
+    ('8.3', '66.25', '158,677', '(10, —)')
     """
     if isinstance(value, tuple | list):
         return "(" + ", ".join(format_number(v, decimals) for v in value) + ")"
@@ -57,7 +58,7 @@ def format_number(value: Any, decimals: int | None = None) -> str:
         return f"{int(value):,}"
     if decimals is None:
         magnitude = math.floor(math.log10(abs(value))) if value else 0
-        places = min(2, max(0, 2 - magnitude)) if magnitude >= 0 else 2 - magnitude
+        places = max(0, 3 - magnitude)
         text = f"{value:,.{places}f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
     return f"{value:,.{decimals}f}"
