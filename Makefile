@@ -20,11 +20,15 @@ test: $(READY)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest
 
+# Runs only what changed since the last run; `make reports ARGS=--force` runs everything.
 reports: $(READY)
-	$(BIN)/innostudy run --out reports
+	$(BIN)/innostudy run --out reports $(ARGS)
 
+# `make lab ARGS="--port 8890 --no-browser"` passes options on; as root JupyterLab needs --allow-root.
+ARGS ?=
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(READY)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG) $(ARGS)
 
 # Copy data/ (where the tables are edited) into the package, so that an installed wheel carries them.
 package-data: $(READY)

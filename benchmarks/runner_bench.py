@@ -1,14 +1,16 @@
-"""The full report suite: ``innostudy run --jobs 2`` against papermill on each notebook, one after another.
+"""The report suite: ``innostudy run --jobs 2`` against the ``papermill`` command on each notebook.
 
-Same runs, same parameters, measured in one go:
+Same runs, same parameters, interleaved in each repetition:
 
-1. ``run_reports(jobs=2)``: two notebooks at a time, plus HTML, provenance and the index page;
-2. the ``papermill`` command once per run, one after another (what one would type by hand);
-3. ``papermill.execute_notebook`` once per run in one Python process (no start-up per notebook).
+1. ``run_reports(jobs=2)`` into an empty folder (cold), with warm kernels: each worker keeps its
+   kernel from one notebook to the next (reset in between), so imports are paid once per worker;
+2. the same with ``warm=False``: a new kernel per notebook (what warm kernels save);
+3. ``run_reports`` again into the folder of 1 with nothing changed: every run up to date;
+4. the ``papermill`` command once per run, one after another (what one would type by hand).
 
-Wall time is what the budget is about; CPU time (this process and its children) and the load average
-show how much of the machine was free. The ratios use the fastest of REPEAT repetitions (default 1),
-the one least disturbed by other work. From the repository root, on an otherwise idle machine:
+Everything includes HTML, provenance and the index page for 1-3, nothing of it for 4. Wall times are
+medians over REPEAT repetitions (default 1); CPU time (this process and its children) and the load
+average before each measure show how busy the machine was. From the repository root:
 
     PYTHONPATH=src python benchmarks/runner_bench.py [REPEAT]
 """
@@ -31,9 +33,10 @@ from innostudy.run import KERNEL, Run, plan, run_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "notebooks" / "reports.yml"
-SUITE = "innostudy run --jobs 2 (with HTML, provenance)"
+WARM = "innostudy run --jobs 2, cold, warm kernels"
+COLD = "innostudy run --jobs 2, cold, a kernel per notebook"
+AGAIN = "innostudy run --jobs 2, nothing changed"
 COMMAND = "papermill command, one run after another"
-LOOP = "papermill.execute_notebook, one after another"
 
 
 def cpu_seconds() -> float:
@@ -54,9 +57,14 @@ def measure(label: str, work, *args) -> float:
     return wall
 
 
-def suite(out: Path) -> None:
-    summary = run_reports(CONFIG, jobs=2, out=out, progress=False)
+def suite(out: Path, warm: bool = True) -> None:
+    summary = run_reports(CONFIG, jobs=2, out=out, progress=False, warm=warm)
     assert summary.ok, summary.summary()
+
+
+def unchanged(out: Path) -> None:
+    summary = run_reports(CONFIG, jobs=2, out=out, progress=False)
+    assert len(summary.up_to_date) == len(summary.results), summary.summary()
 
 
 def papermill_command(runs: list[Run], out: Path, env: dict) -> None:
@@ -73,46 +81,29 @@ def papermill_command(runs: list[Run], out: Path, env: dict) -> None:
         )
 
 
-def execute_notebook_loop(runs: list[Run], out: Path, env: dict) -> None:
-    """``papermill.execute_notebook`` for each run, one after another, in this process."""
-    import papermill
-
-    for i, run in enumerate(runs):
-        folder = out / str(i)
-        folder.mkdir(parents=True)
-        os.environ[OUTPUT_ENV], os.environ["PYTHONPATH"] = str(folder), env["PYTHONPATH"]
-        papermill.execute_notebook(
-            str(run.notebook),
-            str(folder / run.notebook.name),
-            parameters=run.parameters,
-            kernel_name=KERNEL,
-            cwd=str(run.notebook.parent),
-            progress_bar=False,
-        )
-
-
 def main(repeat: int) -> None:
+    import statistics
+
     runs = plan(CONFIG)
     paths = [str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     print(f"{len(runs)} runs of {len({r.notebook for r in runs})} notebooks, {os.cpu_count()} CPUs")
-    walls = {"suite": [], "command": [], "loop": []}
+    walls = {WARM: [], COLD: [], AGAIN: [], COMMAND: []}
     with tempfile.TemporaryDirectory() as scratch:
         for repetition in range(repeat):
             print(f"-- repetition {repetition + 1} of {repeat}")
             out = Path(scratch) / str(repetition)
-            walls["suite"].append(measure(SUITE, suite, out / "s"))
-            walls["command"].append(measure(COMMAND, papermill_command, runs, out / "c", env))
-            walls["loop"].append(measure(LOOP, execute_notebook_loop, runs, out / "l", env))
+            walls[WARM].append(measure(WARM, suite, out / "w"))
+            walls[AGAIN].append(measure(AGAIN, unchanged, out / "w"))
+            walls[COLD].append(measure(COLD, suite, out / "c", False))
+            walls[COMMAND].append(measure(COMMAND, papermill_command, runs, out / "p", env))
     largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # Linux: KiB
-    best = {name: min(times) for name, times in walls.items()}
+    median = {name: statistics.median(times) for name, times in walls.items()}
     print(f"largest single process (a kernel or worker): {largest:.0f} MiB resident")
-    print(
-        f"fastest of {repeat}: innostudy run {best['suite']:.1f} s, papermill command "
-        f"{best['command']:.1f} s, execute_notebook loop {best['loop']:.1f} s"
-    )
-    print(f"speed-up over the papermill command:      {best['command'] / best['suite']:5.2f}x")
-    print(f"speed-up over execute_notebook in a loop: {best['loop'] / best['suite']:5.2f}x")
+    print(f"medians of {repeat} repetition(s):")
+    for name, wall in median.items():
+        print(f"  {name:52} {wall:7.1f} s   {median[COMMAND] / wall:6.2f}x the papermill command")
+    print(f"warm kernels save {median[COLD] - median[WARM]:.1f} s of {median[COLD]:.1f} s cold")
 
 
 if __name__ == "__main__":  # spawned workers (off Linux) re-import this module

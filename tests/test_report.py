@@ -77,3 +77,42 @@ def test_provenance_lists_every_input_file(fresh_inputs, tmp_path):
     saved = json.loads((tmp_path / "out" / "provenance_notebook.json").read_text("utf-8"))
     assert saved["inputs"] == info["inputs"]
     assert all(os.path.isabs(entry["resolved"]) for entry in saved["inputs"])
+
+
+# -- what a reader sees ---------------------------------------------------------------------------
+
+
+def test_tables_show_counts_as_integers_missing_as_dash_and_sensible_decimals():
+    import pandas as pd
+
+    profile_like = pd.DataFrame(  # shaped like the city profile's facts: a count stored as float
+        {
+            "indicator_label": ["国家重点实验室 (national key labs)", "GDP (亿元)"],
+            "value": [4.0, 4502.16],
+            "low": [4.0, float("nan")],
+            "high": [float("inf"), None],
+        }
+    )
+    html = report.show_table(profile_like).to_html()
+    assert ">4<" in html and "4.000000e+00" not in html and "4.0<" not in html
+    assert ">4,502<" in html or ">4,502.2<" in html
+    assert ">—<" in html and ">∞<" in html and "nan" not in html.lower().replace("nano", "")
+    assert "国家重点实验室" in html  # text is shown whole, never cut with "..."
+    fixed = report.show_table(pd.DataFrame({"estimate": [1.56184, 1.66]}), decimals=3).to_html()
+    assert ">1.562<" in fixed and ">1.660<" in fixed
+
+
+def test_report_helpers_leave_nothing_to_show_as_a_cell_value(fresh_inputs):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, _ = plt.subplots()
+    saved = report.save_figure(fig, "probe")
+    plt.close(fig)
+    assert [p.suffix for p in saved] == [".png", ".svg"] and all(p.is_file() for p in saved)
+    assert saved._ipython_display_() is None  # IPython calls this instead of showing the list
+    assert report.record("n", 3) is None
+    shown = report.provenance({"entity": "guiyang"})._repr_html_()
+    assert "<table" in shown and "entity = &#x27;guiyang&#x27;" in shown and "{" not in shown

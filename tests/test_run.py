@@ -87,7 +87,11 @@ def suite(tmp_path_factory, data_copy):
     folder = tmp_path_factory.mktemp("suite")
     others = non_default_sets(data_copy)
     reports = {
-        name: {"notebook": str(spec["notebook"]), "parameter_sets": [{}, others[name]]}
+        name: {
+            "notebook": str(spec["notebook"]),
+            "description": spec["description"],
+            "parameter_sets": [{}, others[name]],
+        }
         for name, spec in load_config(CONFIG)["reports"].items()
     }
     slow_first = ("composite_index", "policy_evaluation")  # no earlier run times to go by
@@ -335,7 +339,7 @@ def test_index_lists_every_run_with_links(suite):
             "%2B", "+"
         )
     assert page.count('<tr class="failed">') == 4
-    assert "&quot;entity&quot;: &quot;baotou&quot;" in page
+    assert "entity = &quot;baotou&quot;" in page  # parameters one per line, values as JSON
 
 
 # -- refused before anything runs ---------------------------------------------------------------------
@@ -521,8 +525,8 @@ def test_cli_list_run_and_exit_codes(tmp_path, capsys, monkeypatch):
 
     seen = {}
 
-    def fake_run_reports(config, only, jobs, out, overrides):
-        seen.update(config=config, only=only, jobs=jobs, out=out, overrides=overrides)
+    def fake_run_reports(config, only, jobs, out, overrides, force):
+        seen.update(config=config, only=only, jobs=jobs, out=out, overrides=overrides, force=force)
         run = Run("failing", FAILING, {})
         error = {"cell_index": 3, "execution_count": 3, "ename": "ZeroDivisionError", "evalue": ""}
         result = RunResult(run, tmp_path, "failed", "t0", "t1", 1.0, error)
@@ -540,9 +544,10 @@ def test_cli_list_run_and_exit_codes(tmp_path, capsys, monkeypatch):
         "per_capita=true",
         "-p",
         "entities=[x, y]",
+        "--force",
     ]
     assert cli.main(argv) == 1
-    assert seen["only"] == ["a", "b"] and seen["jobs"] == 2
+    assert seen["only"] == ["a", "b"] and seen["jobs"] == 2 and seen["force"] is True
     assert seen["overrides"] == {"per_capita": True, "entities": ["x", "y"]}
     assert "ZeroDivisionError" in capsys.readouterr().out
 
@@ -640,3 +645,153 @@ def test_malformed_parameters_are_listed_together(capsys):
     )
     assert "-p 'seed': expected key=value" in err and "-p x: malformed YAML" in err
     assert err.count("\n  - ") == 3 and "Traceback" not in err
+
+
+# -- incremental runs: do not redo what is done ------------------------------------------------------
+
+
+def test_a_second_run_skips_what_is_up_to_date_and_reruns_only_what_changed(tmp_path):
+    import shutil
+    import time
+
+    notebook = tmp_path / "reads_input.ipynb"
+    shutil.copy(READS_INPUT, notebook)
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_text(PANEL_TEXT, encoding="utf-8")
+    sets = [{"panel_path": str(tmp_path / "a.csv")}, {"panel_path": str(tmp_path / "b.csv")}]
+    config = write_config(tmp_path, {"reads": {"notebook": str(notebook), "parameter_sets": sets}})
+    out = tmp_path / "site"
+    folders = [folder_of("reads", s) for s in sets]
+
+    first = run_reports(config, jobs=2, out=out, progress=False)
+    assert [first[f].status for f in folders] == ["ok", "ok"], first.summary()
+    written = (out / folders[0] / "provenance.json").stat().st_mtime_ns
+    began = time.perf_counter()
+    second = run_reports(config, jobs=2, out=out, progress=False)
+    took = time.perf_counter() - began
+    assert [second[f].status for f in folders] == ["up to date", "up to date"], second.summary()
+    assert second.ok and took < 10, took  # no kernel started: planning and hashing only
+    assert "2 up to date" in second.summary()
+    assert (out / folders[0] / "provenance.json").stat().st_mtime_ns == written  # left alone
+    # a changed input file reruns exactly the run that read it
+    (tmp_path / "b.csv").write_text(PANEL_TEXT + "贵阳市,2016年,30\n", encoding="utf-8")
+    third = run_reports(config, jobs=2, out=out, progress=False)
+    assert [third[f].status for f in folders] == ["up to date", "ok"], third.summary()
+    assert third[folders[1]].records()["n_lines"] == 4
+    # force reruns everything
+    forced = run_reports(config, jobs=2, out=out, progress=False, force=True)
+    assert [forced[f].status for f in folders] == ["ok", "ok"], forced.summary()
+
+
+def test_what_makes_a_run_stale():
+    from innostudy.run_fresh import environment_key, fingerprint, reason_to_run
+
+    shared = environment_key()
+    current = fingerprint(READS_INPUT, {"panel_path": "a.csv"}, shared)
+    data = data_hashes()
+    done = {"status": "ok", "fingerprint": current, "data_dir": "data", "data": data, "inputs": []}
+    assert reason_to_run(done, current, {}) is None
+    changes = {
+        "the last run failed": {**done, "status": "failed"},
+        "the parameters changed": {**done, "fingerprint": {**current, "parameters": {}}},
+        "the innostudy code changed": {**done, "fingerprint": {**current, "code_sha256": "0"}},
+        "package versions changed": {
+            **done,
+            "fingerprint": {**current, "packages": {**shared["packages"], "pandas": "0.1"}},
+        },
+        "the notebook changed": {**done, "fingerprint": {**current, "notebook_sha256": "0"}},
+    }
+    for reason, provenance in changes.items():
+        assert reason_to_run(provenance, current, {}) == reason
+    edited = {**done, "data": {**data, "observations.csv": "0" * 64}}
+    assert reason_to_run(edited, current, {}).startswith("data in ")
+    gone = {**done, "inputs": [{"path": "x.csv", "resolved": "/no/such/x.csv", "sha256": "0"}]}
+    assert reason_to_run(gone, current, {}) == "input file x.csv changed"
+    assert reason_to_run(None, current, {}) == "never run"
+
+
+def test_list_parameters_prints_type_default_and_help(capsys):
+    assert cli.main(["list", "--config", str(CONFIG), "--parameters"]) == 0
+    printed = capsys.readouterr().out
+    assert 'entity: str = "guiyang"  # an entity_id of data/entities.csv' in printed
+    assert "per_capita: bool = False" in printed
+    assert printed.count("parameter(s)") == len(load_config(CONFIG)["reports"])
+
+
+def test_every_report_has_a_description_and_no_reference_to_missing_files():
+    config = load_config(CONFIG)
+    assert all(spec["description"] for spec in config["reports"].values())
+    cited = re.findall(r"docs/[\w./-]+\.md", CONFIG.read_text(encoding="utf-8"))
+    assert cited and all((ROOT / path).is_file() for path in cited)
+
+
+def test_a_worker_reuses_its_kernel_with_a_clean_namespace(tmp_path):
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    notebook.cells = [
+        nbformat.v4.new_code_cell('tag = "a"', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "import os\nfrom innostudy import report\n"
+            'report.record("pid", os.getpid())\n'
+            'report.record("leftover", "marker" in dir())\n'
+            'report.record("cwd", os.getcwd())\n'
+            'report.record("count", get_ipython().execution_count)\n'
+            "marker = 1"
+        ),
+    ]
+    (tmp_path / "nb").mkdir()
+    path = tmp_path / "nb" / "probe.ipynb"
+    nbformat.write(notebook, path)
+    sets = [{"tag": "a"}, {"tag": "b"}, {"tag": "c"}]
+    config = write_config(tmp_path, {"probe": {"notebook": str(path), "parameter_sets": sets}})
+    warm = run_reports(config, jobs=1, out=tmp_path / "warm", progress=False)
+    records = [warm[folder_of("probe", s)].records() for s in sets]
+    assert warm.ok, warm.summary()
+    assert len({r["pid"] for r in records}) == 1  # one kernel for the three notebooks
+    assert not any(r["leftover"] for r in records)  # each started with an empty namespace
+    assert {r["count"] for r in records} == {records[0]["count"]}  # cells count from 1 each time
+    assert {r["cwd"] for r in records} == {str(path.parent)}
+    cold = run_reports(config, jobs=1, out=tmp_path / "cold", progress=False, warm=False)
+    assert len({cold[folder_of("probe", s)].records()["pid"] for s in sets}) == 3
+
+
+def test_the_screenshot_script_skips_cleanly_without_chromium(tmp_path, monkeypatch, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("shots", ROOT / "benchmarks" / "screenshots.py")
+    shots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shots)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no browser here
+    assert shots.main([str(tmp_path / "site"), str(tmp_path / "shots")]) == 0
+    assert capsys.readouterr().out.startswith("skipped: no Chromium found")
+    assert not (tmp_path / "shots").exists()
+    site = tmp_path / "site"
+    (site / "city_profile" / "entity-baotou").mkdir(parents=True)
+    (site / "index.html").write_text("<p>index</p>", encoding="utf-8")
+    page = site / "city_profile" / "entity-baotou" / "02_city_profile.html"
+    page.write_text("<p>page</p>", encoding="utf-8")
+    assert [shots.shot_name(site, p) for p in shots.pages(site)] == [
+        "index.png",
+        "city_profile__entity-baotou.png",
+    ]
+
+
+def test_report_pages_show_no_raw_reprs_paths_or_scientific_notation(suite):
+    """What a reader sees (issue 14): no path lists, reprs or 4.000000e+00; a way back to the index."""
+    index = (suite.out / "index.html").read_text(encoding="utf-8")
+    for result in suite.results:
+        if result.status != "ok":
+            continue
+        page = (result.path / f"{result.run.notebook.stem}.html").read_text(encoding="utf-8")
+        where = result.run.folder
+        assert "PosixPath(" not in page and "&lt;Dataset" not in page, where
+        assert not re.search(r"\d\.\d{6}e[+-]\d\d", page), where
+        assert '<a href="../../index.html">' in page, where
+        assert "innostudy-provenance" in page, where  # provenance as a short table
+    assert "SIMULATED DATA" in index and "What the curated dataset holds" in index

@@ -55,7 +55,12 @@ def _run(args: argparse.Namespace) -> int:
     args.out = _out(args, config)
     try:
         summary = run_reports(
-            config, only=args.only, jobs=args.jobs, out=args.out, overrides=_overrides(args.p)
+            config,
+            only=args.only,
+            jobs=args.jobs,
+            out=args.out,
+            overrides=_overrides(args.p),
+            force=args.force,
         )
     except Interrupted as stop:
         print(
@@ -75,6 +80,11 @@ def _list(args: argparse.Namespace) -> int:
     from innostudy.run import plan
 
     runs = plan(_config(args), only=args.only, overrides=_overrides(args.p))
+    if args.parameters:
+        from innostudy.run_plan import describe_parameters
+
+        print(describe_parameters(runs))
+        return 0
     for run in runs:
         parameters = (
             json.dumps(run.parameters, ensure_ascii=False) if run.parameters else "defaults"
@@ -199,10 +209,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_selection(run)
     run.add_argument("--jobs", type=_positive, help="notebooks at once (default: CPU count)")
     run.add_argument("--out", help="site folder (default: reports/ of the project)")
+    run.add_argument(
+        "--force", action="store_true", help="run every report, even those that are up to date"
+    )
     run.set_defaults(func=_run)
 
     listing = commands.add_parser("list", help="list the report runs without executing them")
     _add_selection(listing)
+    listing.add_argument(
+        "--parameters",
+        action="store_true",
+        help="print each notebook's parameters: name, type, default and help",
+    )
     listing.set_defaults(func=_list)
 
     extract = commands.add_parser(

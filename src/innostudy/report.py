@@ -31,6 +31,7 @@ from typing import Any
 
 from innostudy import paths
 from innostudy.errors import InnostudyError
+from innostudy.report_display import Provenance, Saved, format_number, show_table  # noqa: F401
 
 OUTPUT_ENV = "INNOSTUDY_OUTPUT_DIR"
 INVOCATION_ENV = "INNOSTUDY_INVOCATION_DIR"
@@ -149,16 +150,19 @@ def default_permissions(path: str | os.PathLike) -> None:
     os.chmod(path, (0o777 if os.path.isdir(path) else 0o666) & ~mask)
 
 
-def save_figure(fig, name: str, *, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
-    """Save a matplotlib Figure (or an Axes' figure) as ``figures/<name>.<fmt>``."""
+def save_figure(fig, name: str, *, formats: tuple[str, ...] = ("png", "svg")) -> Saved:
+    """Save a matplotlib Figure (or an Axes' figure) as ``figures/<name>.<fmt>``.
+
+    Returns the paths written, as a list that shows nothing when it is a cell's last value.
+    """
     figure = getattr(fig, "figure", fig)
-    return [
+    return Saved(
         _atomic_write(
             output_dir() / "figures" / f"{name}.{fmt}",
             lambda p, fmt=fmt: figure.savefig(p, format=fmt, bbox_inches="tight", dpi=150),
         )
         for fmt in formats
-    ]
+    )
 
 
 def save_table(table, name: str) -> Path:
@@ -175,15 +179,17 @@ def _default_index(table) -> bool:
     return isinstance(table.index, pd.RangeIndex) and table.index.name is None
 
 
-def record(name: str, value: Any) -> Any:
-    """Record a named value in ``records.json`` (JSON-serialisable) for tests and readers."""
+def record(name: str, value: Any) -> None:
+    """Record a named value in ``records.json`` (JSON-serialisable) for tests and readers.
+
+    Returns None, so a cell ending with ``record`` shows nothing.
+    """
     path = output_dir() / "records.json"
     records = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     records[name] = _plain(value)
     _atomic_write(
         path, lambda p: p.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
     )
-    return value
 
 
 def _plain(value: Any) -> Any:
@@ -224,11 +230,14 @@ def package_versions(packages: tuple[str, ...] = PROVENANCE_PACKAGES) -> dict[st
     return versions
 
 
-def provenance(parameters: dict | None = None, data_dir: str | os.PathLike | None = None) -> dict:
+def provenance(
+    parameters: dict | None = None, data_dir: str | os.PathLike | None = None
+) -> Provenance:
     """What produced this notebook's results: parameters, package versions, data hashes, git commit,
     and every file read through :func:`input_file` (``inputs``).
 
-    Saved as ``provenance_notebook.json`` beside the outputs and returned for display in the last cell;
+    Saved as ``provenance_notebook.json`` beside the outputs and returned for display in the last cell
+    (a dict that shows as a short table);
     the report runner copies its data folder and file hashes into the report's ``provenance.json``.
     """
     from innostudy.dataset import DATA_DIR, data_hashes
@@ -246,4 +255,4 @@ def provenance(parameters: dict | None = None, data_dir: str | os.PathLike | Non
         output_dir() / "provenance_notebook.json",
         lambda p: p.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n"),
     )
-    return info
+    return Provenance(info)

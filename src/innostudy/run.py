@@ -64,6 +64,7 @@ from innostudy.report import (
     repo_path,
 )
 from innostudy.results import Result, Summary, axes, check_alpha, finish
+from innostudy.run_fresh import environment_key, fingerprint, read_provenance, reason_to_run
 from innostudy.run_guard import (
     RUN_MARKER_ENV,
     STAGING_PREFIX,
@@ -73,6 +74,7 @@ from innostudy.run_guard import (
     start_worker,
     writing_problem,
 )
+from innostudy.run_kernel import keep, kernel_for
 from innostudy.run_plan import (  # noqa: F401 (the runner's public names live here too)
     DEFAULT_CONFIG,
     ConfigError,
@@ -88,6 +90,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 KERNEL = "python3"
+UP_TO_DATE = "up to date"
 START_TIMEOUT = 120  # seconds for a kernel to start on a busy machine
 
 
@@ -100,7 +103,7 @@ class RunResult(Result):
 
     run: Run
     path: Path
-    status: str  # "ok" or "failed"
+    status: str  # "ok", "failed" or "up to date" (skipped: nothing it is made from changed)
     started: str
     finished: str
     duration_s: float
@@ -151,11 +154,16 @@ class RunSummary(Result):
 
     @property
     def ok(self) -> bool:
-        return all(r.status == "ok" for r in self.results)
+        return not self.failed
 
     @property
     def failed(self) -> list[RunResult]:
-        return [r for r in self.results if r.status != "ok"]
+        return [r for r in self.results if r.status not in ("ok", UP_TO_DATE)]
+
+    @property
+    def up_to_date(self) -> list[RunResult]:
+        """The runs skipped because nothing they are made from changed since their last success."""
+        return [r for r in self.results if r.status == UP_TO_DATE]
 
     def __getitem__(self, folder: str) -> RunResult:
         for result in self.results:
@@ -168,8 +176,11 @@ class RunSummary(Result):
         return [r.run.folder for r in self.results]
 
     def _headline(self) -> str:
-        ok = len(self.results) - len(self.failed)
-        return f"{len(self.results)} run(s) in {self.duration_s:.1f} s: {ok} ok, {len(self.failed)} failed"
+        ran = len(self.results) - len(self.failed) - len(self.up_to_date)
+        return (
+            f"{len(self.results)} report run(s) in {self.duration_s:.1f} s: {ran} ok, "
+            f"{len(self.up_to_date)} up to date, {len(self.failed)} failed"
+        )
 
     def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
         """One row per run: report, folder, notebook, parameters, status, timing, error
@@ -183,8 +194,7 @@ class RunSummary(Result):
         """What ran, what failed (notebook, cell, exception), where the site is."""
         check_alpha(alpha)
         return Summary(
-            f"{len(self.results)} report run(s) in {self.duration_s:.1f} s: "
-            f"{len(self.results) - len(self.failed)} ok, {len(self.failed)} failed",
+            self._headline(),
             [
                 ("index", str(self.out / "index.html")),
                 *(("failed", r.describe()) for r in self.failed),
@@ -236,6 +246,8 @@ def run_reports(
     overrides: dict | None = None,
     *,
     progress: bool | None = None,
+    force: bool = False,
+    warm: bool = True,
 ) -> RunSummary:
     """Run the reports of ``config`` (a YAML path or :func:`load_config`'s result) into ``out``.
 
@@ -247,6 +259,11 @@ def run_reports(
     Workers are forked on Linux when the caller runs a single thread, else spawned; spawned workers
     import the caller's main module again, so a script that calls ``run_reports`` needs the usual
     ``if __name__ == "__main__":`` guard.
+
+    A run whose last run succeeded and whose notebook, parameters, code, package versions and
+    input files are unchanged is not executed again but reported as up to date
+    (:mod:`innostudy.run_fresh`); ``force=True`` executes every run. ``warm`` keeps each worker's
+    kernel from one notebook to the next, reset in between (:mod:`innostudy.run_kernel`).
     """
     began = time.perf_counter()
     invocation = os.environ.get(INVOCATION_ENV) or os.getcwd()
@@ -254,17 +271,40 @@ def run_reports(
     out = Path(out).resolve()
     with lock_out(out), signals_raise():
         clean_stale(out)
-        results = _execute_all(runs, out, jobs, invocation, progress)
+        shared, data_cache = environment_key(), {}
+        keys = {run: fingerprint(run.notebook, run.parameters, shared) for run in runs}
+        results, stale = [], []
+        for run in runs:
+            previous = read_provenance(out / run.folder)
+            if not force and reason_to_run(previous, keys[run], data_cache) is None:
+                results.append(_up_to_date(run, out, previous))
+            else:
+                stale.append(run)
+        results += _execute_all(stale, out, jobs, invocation, progress, keys, warm)
         write_index(out)
     order = {run: i for i, run in enumerate(runs)}
     results.sort(key=lambda r: order[r.run])
     return RunSummary(results, out, time.perf_counter() - began)
 
 
+def _up_to_date(run: Run, out: Path, provenance: dict) -> RunResult:
+    """The result of a run not executed again: its folder and the timing of its last run."""
+    timing = [provenance.get(k) for k in ("started", "finished")]
+    return RunResult(run, out / run.folder, UP_TO_DATE, *timing, provenance.get("duration_s", 0.0))
+
+
 def _execute_all(
-    runs: list[Run], out: Path, jobs: int | None, invocation: str, progress: bool | None
+    runs: list[Run],
+    out: Path,
+    jobs: int | None,
+    invocation: str,
+    progress: bool | None,
+    keys: dict,
+    warm: bool = True,
 ) -> list[RunResult]:
     """Execute every run in worker processes and move each finished one into place."""
+    if not runs:
+        return []
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from multiprocessing import get_context
 
@@ -287,7 +327,7 @@ def _execute_all(
         staging = {run: _staging_folder(out) for run in runs}
         longest_first = sorted(runs, key=lambda run: -_last_duration(out / run.folder))
         futures = {
-            pool.submit(_execute, run, staging[run], invocation): run for run in longest_first
+            pool.submit(_execute, run, staging[run], invocation, warm): run for run in longest_first
         }
         for future in as_completed(futures):
             run = futures[future]
@@ -296,7 +336,9 @@ def _execute_all(
             except Exception as error:  # the worker process itself failed
                 crash = {"cell_index": None, "ename": type(error).__name__}
                 outcome = _outcome(None, None, {**crash, "evalue": str(error)})
-            results.append(_finish(run, staging[run], out, outcome, common))
+            results.append(
+                _finish(run, staging[run], out, outcome, {**common, "fingerprint": keys[run]})
+            )
             bar.set_postfix_str(f"{run.folder} {outcome['status']}", refresh=False)
             bar.update()
     except BaseException:  # a signal, a full disk: stop every worker (and so its kernel) now
@@ -364,7 +406,7 @@ def _outcome(started: str | None, clock: float | None, error: dict | None) -> di
     }
 
 
-def _execute(run: Run, staging: Path, invocation: str) -> dict:
+def _execute(run: Run, staging: Path, invocation: str, warm: bool = True) -> dict:
     """Worker: execute one notebook into ``staging`` and render it as HTML without code.
 
     Runs in its own process: papermill changes the working folder and the kernel inherits this
@@ -382,8 +424,10 @@ def _execute(run: Run, staging: Path, invocation: str) -> dict:
     )
     executed = staging / run.notebook.name
     started, clock, error = _now(), time.perf_counter(), None
+    env = {name: os.environ[name] for name in (OUTPUT_ENV, INVOCATION_ENV)}
     try:
         with _logging_to(staging / "papermill.log"):
+            km = kernel_for(KERNEL, run.notebook.parent, env, warm)
             papermill.execute_notebook(
                 str(run.notebook),
                 str(executed),
@@ -394,6 +438,7 @@ def _execute(run: Run, staging: Path, invocation: str) -> dict:
                 start_timeout=START_TIMEOUT,
                 log_output=True,
                 progress_bar=False,
+                km=km,
             )
     except PapermillExecutionError as failure:
         error = {
@@ -408,6 +453,7 @@ def _execute(run: Run, staging: Path, invocation: str) -> dict:
         first_line = (str(failure).strip().splitlines() or [""])[0]
         error = {**_last_started_cell(executed), "ename": type(failure).__name__}
         error["evalue"] = first_line
+    keep(warm and error is None)
     outcome = _outcome(started, clock, error)
     if executed.exists():
         _write_html(executed, run, outcome)
@@ -482,10 +528,13 @@ def _last_started_cell(executed: Path) -> dict:
 
 
 # nbconvert's "lab" page without the scripts it loads from a CDN (require.js, MathJax, Mermaid,
-# the widget manager): a report opens the same offline. Its figures are images and its tables HTML,
-# so nothing is lost; formulas in Markdown cells show as written.
+# the widget manager): a report opens the same offline; printed text wraps. Its figures are images
+# and its tables HTML, so nothing is lost; formulas in Markdown cells show as written.
 OFFLINE_TEMPLATE = """{%- extends "index.html.j2" -%}
-{% block html_head_js %}{% endblock html_head_js %}
+{% block html_head_js %}<style>
+.jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { max-width: 40em; }
+</style>{% endblock html_head_js %}
 {% block html_head_js_mathjax %}{% endblock html_head_js_mathjax %}
 {% block html_head_js_mermaidjs %}{% endblock html_head_js_mermaidjs %}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
@@ -502,6 +551,7 @@ def _write_html(executed: Path, run: Run, outcome: dict) -> None:
     parameters = ", ".join(f"{k} = {v!r}" for k, v in run.parameters.items()) or "defaults"
     status = outcome["status"] + (f" ({_exception(outcome['error'])})" if outcome["error"] else "")
     header = (
+        '<p><a href="../../index.html">← all reports</a></p>'
         f"<p><b>{html.escape(run.report)}</b> · {html.escape(run.notebook.name)} · "
         f"parameters: {html.escape(parameters)} · status: {html.escape(status)} · "
         f"run {html.escape(outcome['started'])}, {outcome['duration_s']:.1f} s</p>"
@@ -525,6 +575,8 @@ def _finish(run: Run, staging: Path, out: Path, outcome: dict, common: dict) -> 
     kernel = _read_json(staging / "provenance_notebook.json", {})
     provenance = {
         "report": run.report,
+        "description": run.description,
+        "simulated": _read_json(staging / "records.json", {}).get("simulated"),
         "folder": run.folder,
         "notebook": repo_path(run.notebook),
         "working_dir": repo_path(run.notebook.parent),

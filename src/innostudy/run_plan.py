@@ -22,7 +22,7 @@ from innostudy.errors import InnostudyError
 
 DEFAULT_CONFIG = Path("notebooks") / "reports.yml"
 DEFAULT_TIMEOUT = 600  # seconds per cell
-REPORT_KEYS = {"notebook", "parameter_sets", "grid", "timeout"}
+REPORT_KEYS = {"notebook", "description", "parameter_sets", "grid", "timeout"}
 MAX_BYTES = 120  # of UTF-8 in a folder name; file systems allow 255
 
 
@@ -46,6 +46,7 @@ class Run:
     notebook: Path
     parameters: dict = field(hash=False)
     timeout: float = DEFAULT_TIMEOUT
+    description: str = field(default="", compare=False)  # one line, from reports.yml
 
     @property
     def folder(self) -> str:
@@ -159,8 +160,12 @@ def load_config(path: str | os.PathLike = DEFAULT_CONFIG) -> dict:
         timeout = spec.get("timeout", default_timeout)
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
             problems.append(f"{at}: timeout must be a positive number of seconds, got {timeout!r}")
+        description = spec.get("description", "")
+        if not isinstance(description, str):
+            problems.append(f"{at}: 'description' must be one line of text")
         reports[name] = {
             "notebook": notebook,
+            "description": " ".join(str(description).split()),
             "parameter_sets": sets,
             "grid": grid,
             "timeout": timeout,
@@ -362,7 +367,7 @@ def plan(
             for key, value in (overrides or {}).items():
                 if key in _declared(notebook):
                     parameters[key] = value
-            run = Run(name, notebook, parameters, spec["timeout"])
+            run = Run(name, notebook, parameters, spec["timeout"], spec.get("description", ""))
             if run not in runs:
                 runs.append(run)
     declared = set().union(*(_declared(run.notebook) for run in runs))
@@ -481,3 +486,25 @@ def _fits(node: ast.expr, value: Any) -> bool:
                 return False
             return isinstance(value, SIMPLE_TYPES[name])
     return True
+
+
+def describe_parameters(runs: list[Run]) -> str:
+    """Each notebook's parameters (``papermill.inspect_notebook``): name, type, default and help.
+
+    One block per report, in the order of the runs.
+    """
+    blocks, seen = [], set()
+    for run in runs:
+        if run.report in seen:
+            continue
+        seen.add(run.report)
+        declared = _declared(run.notebook)
+        lines = [f"{run.report} ({run.notebook.name}): {len(declared)} parameter(s)"]
+        for name, parameter in declared.items():
+            kind = _expected_type(parameter) or "any"
+            line = f"  {name}: {kind} = {parameter['default']}"
+            if parameter.get("help"):
+                line += f"  # {parameter['help']}"
+            lines.append(line)
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

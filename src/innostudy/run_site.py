@@ -124,24 +124,46 @@ def _index_row(out: Path, folder: Path, p: dict) -> str:
         )
         if (folder / name).exists()
     ]
-    outputs = [link(folder / "figures" / n, n) for n in p["outputs"]["figures"]]
-    outputs += [link(folder / "tables" / n, n) for n in p["outputs"]["tables"]]
-    parameters = json.dumps(p["parameters"], ensure_ascii=False) if p["parameters"] else "defaults"
+    outputs = _grouped(link, folder / "figures", p["outputs"]["figures"], "figures")
+    outputs += _grouped(link, folder / "tables", p["outputs"]["tables"], "tables")
+    parameters = (
+        "<br>".join(
+            f"{html.escape(k)} = {html.escape(json.dumps(v, ensure_ascii=False))}"
+            for k, v in p["parameters"].items()
+        )
+        or "defaults"
+    )
+    flag = {True: "SIMULATED DATA", "partly": "PARTLY SIMULATED"}.get(p.get("simulated"))
+    simulated = f' <span class="simulated">{flag}</span>' if flag else ""
+    description = f'<br><span class="what">{html.escape(p.get("description") or "")}</span>'
     status = p.get("unreadable") or p["status"]
     if p.get("error"):
         status += f": {_where(p['error'])}: {_exception(p['error'])}"
     dirty = " (dirty)" if (p.get("git") or {}).get("dirty") else ""
     return (
         f'<tr class="{html.escape(p["status"])}">'
-        f"<td>{html.escape(p['report'])}</td>"
-        f"<td>{html.escape(p['notebook'])}</td>"
-        f"<td><code>{html.escape(parameters)}</code></td>"
+        f"<td><strong>{html.escape(p['report'])}</strong>{simulated}{description}"
+        f"<br><small>{html.escape(p['notebook'])}</small></td>"
+        f"<td><code>{parameters}</code></td>"
         f"<td>{html.escape(status)}</td>"
-        f"<td>{html.escape(p['started'])}<br>{p['duration_s']:.1f} s"
+        f"<td>{html.escape(p['started'][:16].replace('T', ' '))}<br>{p['duration_s']:.1f} s"
         f"<br>{html.escape(((p.get('git') or {}).get('commit') or 'no commit')[:12] + dirty)}</td>"
         f"<td>{' · '.join(links)}</td>"
         f"<td>{'<br>'.join(outputs)}</td></tr>"
     )
+
+
+def _grouped(link, folder: Path, names: list[str], what: str) -> list[str]:
+    """One line per output of a kind: ``figures: coverage (png · svg), qualifiers (png · svg)``."""
+    stems: dict[str, list[str]] = {}
+    for name in names:
+        stem, _, suffix = name.rpartition(".")
+        stems.setdefault(stem or name, []).append(name)
+    items = [
+        f"{html.escape(stem)} ({' · '.join(link(folder / n, n.rpartition('.')[2]) for n in files)})"
+        for stem, files in stems.items()
+    ]
+    return [f"<strong>{what}</strong>: " + ", ".join(items)] if items else []
 
 
 INDEX_TEMPLATE = """<!DOCTYPE html>
@@ -153,12 +175,16 @@ table {{ border-collapse: collapse; }}
 td, th {{ border: 1px solid #ccc; padding: 0.3em 0.6em; vertical-align: top; text-align: left; }}
 tr.failed td, tr.unreadable td {{ background: #fde8e8; }}
 code {{ font-size: 0.9em; }}
+.what {{ color: #444; font-size: 0.9em; }}
+.simulated {{ color: crimson; font-weight: bold; font-size: 0.8em; border: 1px solid crimson;
+  padding: 0 0.3em; }}
+td {{ max-width: 30em; }}
 </style></head>
 <body>
 <h1>innostudy reports</h1>
 <p>{count} report(s), {failed} failed; code version {commits}; index written {written}.</p>
 <table>
-<tr><th>report</th><th>notebook</th><th>parameters</th><th>status</th><th>run</th>
+<tr><th>report</th><th>parameters</th><th>status</th><th>run</th>
 <th>links</th><th>figures and tables</th></tr>
 {rows}
 </table>
