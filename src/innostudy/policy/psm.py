@@ -202,7 +202,7 @@ def psm_did(panel: Panel, y: str, covariates, *, method: str = "nearest",
     >>> from innostudy.policy import Panel, psm_did, simulate_panel
     >>> panel = Panel(simulate_panel(seed=1), "unit", "year", "cohort")
     >>> fit = psm_did(panel, "y", ["x"], caliper=0.05)
-    >>> fit.balance()["smd_after"].abs().max() < 0.25
+    >>> bool(fit.balance()["smd_after"].abs().max() < 0.25)
     True
     """
     covariates, controls = list(covariates), list(controls)
