@@ -37,7 +37,7 @@ def region_of(entity_ids) -> pd.Series:
     provinces, central 6, west 12, north-east 3; provinces from :mod:`innostudy.entities`.
     Cities with no known province (or Hong Kong, Macao, Taiwan) get NaN.
 
-    >>> region_of(["jiaxing", "wuhu", "chengdu", "harbin_heilongjiang"]).tolist()
+    >>> region_of(["jiaxing", "wuhu", "chengdu", "haerbin"]).tolist()
     ['east', 'central', 'west', 'north-east']
     """
     from innostudy.entities import gazetteer
