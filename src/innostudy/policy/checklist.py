@@ -168,7 +168,7 @@ def checklist(panel: Panel, y: str, *, controls=(), covariates=(), by=None, chan
         "competing_policies": (lambda: twfe(panel, y, controls, other_policies=other_policies))
         if other_policies is not None else "no other programmes given (other_policies=...)",
         "callaway_santanna": lambda: att_gt(panel, y, control=control_group,
-                                            covariates=controls or None),
+                                            covariates=controls),
         "bacon": lambda: bacon(panel, y),
     }  # fmt: skip
     results, skipped = {}, {}
