@@ -132,3 +132,22 @@ def test_event_study_rows_and_refusals(fits):
         table(fits, lang="fr")
     with pytest.raises(ValueError, match="2 labels for 4 results"):
         table(fits, labels=["a", "b"])
+
+
+def test_report_saves_a_table_as_html_tex_docx_and_csv(fits, tmp_path, monkeypatch):
+    from innostudy import report
+
+    monkeypatch.setenv(report.OUTPUT_ENV, str(tmp_path))
+    t = table(fits[:2])
+    report.save_table(t, "table_baseline")
+    folder = tmp_path / "tables"
+    assert (folder / "table_baseline.tex").read_text(encoding="utf-8") == t.to_latex()
+    assert (folder / "table_baseline.html").read_text(encoding="utf-8") == t.to_html()
+    cells = pd.read_csv(folder / "table_baseline.csv", index_col=0, keep_default_na=False)
+    assert cells.to_numpy().tolist() == t.cells.to_numpy().tolist()
+    from docx import Document
+
+    assert (
+        Document(str(folder / "table_baseline.docx")).tables[0].cell(2, 1).text
+        == t.cells.iloc[0, 0]
+    )
