@@ -107,7 +107,7 @@ def _balance(frame: pd.DataFrame, treated: np.ndarray, weights: np.ndarray, cova
         scale = np.sqrt((vt + vc) / 2)
         mc_after = np.average(x, weights=wc) if wc.sum() > 0 else np.nan
         vc_after = np.average((x - mc_after) ** 2, weights=wc) if wc.sum() > 0 else np.nan
-        mt_after, vt_after = x[after_t].mean(), x[after_t].var(ddof=1)
+        mt_after, vt_after = x[after_t].mean(), x[after_t].var()  # weighted: no ddof either
         rows.append({
             "covariate": name, "mean_treated": x[t].mean(), "mean_control": x[c].mean(),
             "smd_before": (x[t].mean() - x[c].mean()) / scale, "var_ratio_before": vt / vc,
