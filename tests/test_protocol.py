@@ -115,7 +115,19 @@ def _simulated_city_panel() -> pd.DataFrame:
 def _builders():
     """One small instance of every public result class, keyed by class name."""
     from innostudy import divisions, entities
-    from innostudy.policy import Panel, att_gt, bacon, event_study, placebo, simulate_panel, twfe
+    from innostudy.policy import (
+        Panel,
+        att_gt,
+        bacon,
+        checklist,
+        event_study,
+        heterogeneity,
+        mechanisms,
+        placebo,
+        psm_did,
+        simulate_panel,
+        twfe,
+    )  # fmt: skip
     from innostudy.policy.designations import read_designations
     from innostudy.policy.readers import read_panel
     from innostudy.profile import compare, entity_profile
@@ -126,6 +138,8 @@ def _builders():
     panel = Panel(simulate_panel(n_units=60, years=range(2012, 2021), cohorts=cohorts, seed=2),
                   "unit", "year", "cohort")  # fmt: skip
     cs = att_gt(panel, "y")
+    grouped = Panel(panel.data.assign(half=panel.data["unit"].str[-1].isin(list("01234"))),
+                    "unit", "year", "cohort")  # fmt: skip
     city = _simulated_city_panel()
     city["year"] = city["年份"].str[:4].astype(int)
     city["entity_id"] = entities.resolve_many(city["城市"], year=city["year"])["entity_id"]
@@ -151,6 +165,11 @@ def _builders():
         "Aggregate": lambda: cs.aggregate("dynamic"),
         "BaconResult": lambda: bacon(panel, "y"),
         "PlaceboResult": lambda: placebo(panel, "y", n=50),
+        "TimePlaceboResult": lambda: placebo(panel, "y", kind="time", shift=2),
+        "PSMResult": lambda: psm_did(panel, "y", ["x"], caliper=0.1),
+        "HeterogeneityResult": lambda: heterogeneity(grouped, "y", "half"),
+        "MechanismResult": lambda: mechanisms(panel, ["y", "x"]),
+        "Checklist": lambda: checklist(panel, "y", controls=["x"], placebo_draws=20),
         "EntityProfile": lambda: entity_profile(ds, "guiyang"),
         "Comparison": lambda: compare(ds, ["guiyang", "baotou"]),
         "Dataset": lambda: ds,

@@ -8,6 +8,9 @@
 >>> cs.aggregate("dynamic").tidy()                    # doctest: +SKIP
 >>> bacon(panel, "y").by_type()                       # doctest: +SKIP
 >>> placebo(panel, "y", n=1000).pvalue                # doctest: +SKIP
+>>> psm_did(panel, "y", ["x"], caliper=0.05)           # doctest: +SKIP
+>>> table([fit, es]).to_latex()                       # doctest: +SKIP
+>>> checklist(panel, "y", controls=["x"]).tables()    # doctest: +SKIP
 
 Every result follows the results protocol (:mod:`innostudy.results`, docs/results.md): a one-line
 repr, ``.tidy(alpha)`` (DataFrame), ``.summary(alpha)`` (text that renders as tables in JupyterLab)
@@ -45,25 +48,47 @@ pyfixest and linearmodels stay in the ``dev`` extra as test oracles.
 
 from innostudy.policy.bacon import BaconResult, bacon
 from innostudy.policy.callaway import Aggregate, ATTgtResult, att_gt
+from innostudy.policy.checklist import Checklist, checklist
+from innostudy.policy.heterogeneity import (
+    HeterogeneityResult,
+    MechanismResult,
+    heterogeneity,
+    mechanisms,
+    region_of,
+)
 from innostudy.policy.panel import Panel, PanelError
-from innostudy.policy.placebo import PlaceboResult, placebo
+from innostudy.policy.placebo import PlaceboResult, TimePlaceboResult, placebo
+from innostudy.policy.psm import PSMResult, psm_did
 from innostudy.policy.regression import SSC, EventStudyResult, TWFEResult, event_study, twfe
 from innostudy.policy.simulate import simulate_panel
+from innostudy.policy.tables import RegressionTable, table
 
 __all__ = [
     "ATTgtResult",
     "Aggregate",
     "BaconResult",
+    "Checklist",
     "EventStudyResult",
+    "HeterogeneityResult",
+    "MechanismResult",
+    "PSMResult",
     "Panel",
     "PanelError",
     "PlaceboResult",
+    "RegressionTable",
     "SSC",
     "TWFEResult",
+    "TimePlaceboResult",
     "att_gt",
     "bacon",
+    "checklist",
     "event_study",
+    "heterogeneity",
+    "mechanisms",
     "placebo",
+    "psm_did",
+    "region_of",
     "simulate_panel",
+    "table",
     "twfe",
 ]

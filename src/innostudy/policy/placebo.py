@@ -8,7 +8,14 @@ out the controls (an orthonormal basis ``Q`` of their demeaned columns). ``My`` 
 each draw only needs the demeaned ``D`` and ``Q'D``, done for a chunk of draws at once.
 
 The p-value is two-sided, ``(1 + #{|b_draw| >= |b|}) / (1 + n)`` (it counts the observed
-assignment as one of the draws, so it is never zero).
+assignment as one of the draws, so it is never zero). Each draw also gets its own clustered
+t-test p-value (``draw_pvalues``: CRV1 by unit with Stata's ``xtreg, fe`` correction, the
+score of the partialled-out treatment, equal to :func:`~innostudy.policy.twfe`'s by FWL), drawn
+as points in the field's figure.
+
+``kind="time"`` is the other placebo of the literature: a fake designation ``shift`` years
+before the real one, estimated on the pre-treatment years only (treated unit-years dropped);
+an effect there signals anticipation or diverging trends (:class:`TimePlaceboResult`).
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import pandas as pd
 from innostudy.policy._results import Result
 from innostudy.policy.panel import Panel, PanelError
 from innostudy.policy.regression import within_design
-from innostudy.results import Summary, axes, check_alpha, count, finish, format_value
+from innostudy.results import Summary, axes, check_alpha, count, finish, format_value, intervals
 
 
 class PlaceboResult(Result):
@@ -29,9 +36,9 @@ class PlaceboResult(Result):
     so any draw can be checked by refitting :func:`twfe` on it.
     """
 
-    def __init__(self, estimate, draws, assignments, *, y, seed, simulated):
+    def __init__(self, estimate, draws, assignments, *, y, seed, simulated, draw_pvalues=None):
         self.estimate, self.draws, self.y, self.seed = estimate, draws, y, seed
-        self.assignments, self.simulated = assignments, simulated
+        self.assignments, self.simulated, self.draw_pvalues = assignments, simulated, draw_pvalues
         exceed = np.abs(draws) >= np.abs(estimate) - 1e-12 * max(1.0, abs(estimate))
         self.pvalue = float((1 + exceed.sum()) / (1 + len(draws)))
 
@@ -62,21 +69,35 @@ class PlaceboResult(Result):
         )  # fmt: skip
 
     def plot(self, ax=None, *, title: str | None = None):
-        """Histogram of the reassigned estimates with the observed one marked."""
+        """As the field draws it: the kernel density of the reassigned estimates, the estimate
+        of the real assignment marked, and each draw's p-value as a point (right axis)."""
+        from scipy.stats import gaussian_kde
+
         ax = axes(ax)
-        ax.hist(self.draws, bins=40, color="lightgrey", edgecolor="grey")
+        low = min(self.draws.min(), self.estimate)
+        high = max(self.draws.max(), self.estimate)
+        grid = np.linspace(low - 0.1 * (high - low), high + 0.1 * (high - low), 300)
+        if np.ptp(self.draws) > 0:
+            ax.plot(grid, gaussian_kde(self.draws)(grid), color="C0", label="density of draws")
         ax.axvline(self.estimate, color="crimson", lw=2,
                    label=f"estimate {format_value(self.estimate)}")  # fmt: skip
-        ax.set(xlabel="TWFE estimate under random reassignment", ylabel="draws")
-        ax.legend(fontsize=8)
+        ax.set(xlabel="TWFE estimate under random reassignment", ylabel="density")
+        if self.draw_pvalues is not None:
+            right = ax.twinx()
+            right.scatter(self.draws, self.draw_pvalues, s=6, color="grey", alpha=0.5)
+            right.axhline(0.1, color="grey", ls=":", lw=0.8)
+            right.set(ylabel="p-value of each draw", ylim=(0, 1))
+        ax.legend(fontsize=8, loc="upper left")
         title = (f"Placebo test: {self.y} (p = {format_value(self.pvalue)})"
                  if title is None else title)  # fmt: skip
         return finish(ax, title, self.simulated)
 
 
 def placebo(panel: Panel, y: str, n: int = 1000, controls=(), seed: int = 0,
-            chunk: int = 250) -> PlaceboResult:  # fmt: skip
-    """Randomisation inference: ``n`` random reassignments of the cohorts across units.
+            chunk: int = 250, *, kind: str = "space", shift: int = 1):  # fmt: skip
+    """Randomisation inference: ``n`` random reassignments of the cohorts across units
+    (``kind="space"``), or a fake date ``shift`` years early (``kind="time"``, see
+    :func:`time_placebo`).
 
     The observed estimate equals :func:`twfe`'s coefficient with the same ``controls``, and
     the design is checked by the same code as :func:`twfe`'s: collinear controls, or a
@@ -90,6 +111,10 @@ def placebo(panel: Panel, y: str, n: int = 1000, controls=(), seed: int = 0,
     >>> ri.pvalue < 0.05
     True
     """
+    if kind not in ("space", "time"):
+        raise ValueError(f"kind must be 'space' or 'time', got {kind!r}")
+    if kind == "time":
+        return time_placebo(panel, y, shift=shift, controls=controls)
     if panel.cohort_column is None:
         raise PanelError("a placebo test needs a panel with a cohort column")
     if int(n) != n or n < 1:
@@ -107,15 +132,33 @@ def placebo(panel: Panel, y: str, n: int = 1000, controls=(), seed: int = 0,
     y_resid = yw - q @ (q.T @ yw)
     years = sample.years.astype(float)
 
+    from scipy import stats
+
+    from innostudy.policy.fe import indicator
+    from innostudy.policy.regression import SSC
+
+    clusters = indicator(codes, sample.n_units)
+    n_year = len(sample.periods) - 1
+    factor = SSC().factor(sample.nobs, 1 + len(controls) + n_year, sample.n_units, n_year,
+                          sample.n_units)  # fmt: skip
+    pvalues = []
+
     def estimates(unit_cohorts: np.ndarray) -> np.ndarray:
-        """TWFE coefficients for the assignments in the columns of ``unit_cohorts``."""
+        """TWFE coefficients for the assignments in the columns of ``unit_cohorts``; their
+        clustered p-values are appended to ``pvalues``."""
         d = (years[:, None] >= unit_cohorts[codes]).astype(float)
         wd = fe.demean(d)
-        denominator = np.einsum("ij,ij->j", wd, wd) - np.sum((q.T @ wd) ** 2, axis=0)
+        wd -= q @ (q.T @ wd)
+        denominator = np.einsum("ij,ij->j", wd, wd)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (y_resid @ d) / denominator
+            b = (y_resid @ wd) / denominator
+            scores = clusters @ (wd * (y_resid[:, None] - wd * b))
+            se = np.sqrt(factor * np.einsum("ij,ij->j", scores, scores)) / denominator
+            pvalues.append(2 * stats.t.sf(np.abs(b / se), sample.n_units - 1))
+        return b
 
     observed = float(estimates(sample.cohort[:, None])[0])
+    pvalues.clear()
     if not np.isfinite(observed):
         raise PanelError("the treatment is collinear with the fixed effects; nothing to test")
     rng = np.random.default_rng(seed)
@@ -125,5 +168,81 @@ def placebo(panel: Panel, y: str, n: int = 1000, controls=(), seed: int = 0,
     )
     assignments = pd.DataFrame(np.where(np.isinf(assignments), 0, assignments).astype(int),
                                columns=sample.unit_labels)  # fmt: skip
-    return PlaceboResult(observed, draws, assignments, y=y, seed=seed,
-                         simulated=panel.simulated)  # fmt: skip
+    return PlaceboResult(observed, draws, assignments, y=y, seed=seed, simulated=panel.simulated,
+                         draw_pvalues=np.concatenate(pvalues))  # fmt: skip
+
+
+class TimePlaceboResult(Result):
+    """Result of :func:`time_placebo`: fake designation dates 1..shift years early."""
+
+    def __init__(self, table: pd.DataFrame, shift: int, *, y, nobs, simulated):
+        self.table, self.shift, self.y, self.nobs, self.simulated = table, shift, y, nobs, simulated
+        row = table.set_index("shift").loc[shift]
+        self.estimate, self.pvalue = float(row["estimate"]), float(row["p_value"])
+
+    def _headline(self) -> str:
+        return (f"fake date {self.shift} year(s) early: {self.estimate:.3f} "
+                f"(p = {self.pvalue:.3f}) on {count(self.nobs, 'pre-treatment obs')}")  # fmt: skip
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row per shift: the TWFE estimate of the fake treatment, clustered by unit."""
+        table = intervals(self.table[["term", "estimate", "std_error", "df"]], alpha,
+                          int(self.table["df"].iloc[0]))  # fmt: skip
+        return self._label(table.assign(shift=self.table["shift"].to_numpy()).drop(columns="df"))
+
+    def summary(self, alpha: float = 0.05) -> Summary:
+        return Summary(
+            f"Time placebo for {self.y}: designation dated earlier than it was",
+            [("sample", "pre-treatment unit-years only (treated unit-years dropped)"),
+             ("observations", self.nobs), (f"estimate at {self.shift} year(s) early", self.estimate),
+             ("p-value", self.pvalue)],
+            [self.tidy(alpha).drop(columns="simulated", errors="ignore")],
+            ["an effect at a fake date signals anticipation or diverging pre-trends"],
+            simulated=self.simulated,
+        )  # fmt: skip
+
+    def plot(self, ax=None, *, title: str | None = None, alpha: float = 0.05):
+        """The fake-date estimates with intervals, by years early."""
+        from innostudy.policy._results import coefficient_plot
+
+        return coefficient_plot(self.tidy(alpha), "shift", ax, xlabel="fake date: years early",
+                                title=f"Time placebo: {self.y}" if title is None else title,
+                                simulated=self.simulated)  # fmt: skip
+
+
+def time_placebo(panel: Panel, y: str, shift: int = 1, controls=()) -> TimePlaceboResult:
+    """TWFE on the pre-treatment unit-years with each cohort moved 1, ..., ``shift`` years
+    earlier; a cohort left with no year before its fake date drops out of that fit.
+
+    >>> from innostudy.policy import Panel, placebo, simulate_panel
+    >>> panel = Panel(simulate_panel(seed=1), "unit", "year", "cohort")
+    >>> fake = placebo(panel, "y", kind="time", shift=2)
+    >>> fake.table["shift"].tolist(), fake.pvalue > 0.01
+    ([1, 2], True)
+    """
+    from innostudy.policy.regression import twfe
+
+    if int(shift) != shift or shift < 1:
+        raise ValueError(f"shift (years earlier) must be a whole number >= 1, got {shift!r}")
+    if panel.cohort_column is None:
+        raise PanelError("a placebo test needs a panel with a cohort column")
+    data = panel.data
+    cohort = pd.to_numeric(data[panel.cohort_column]).fillna(0)
+    year = pd.to_numeric(data[panel.time])
+    before = data[(cohort == 0) | (year < cohort)]
+    rows, nobs = [], 0
+    for k in range(1, int(shift) + 1):
+        fake = pd.to_numeric(before[panel.cohort_column]).fillna(0)
+        fake = fake.where(fake == 0, fake - k)
+        first = pd.to_numeric(before[panel.time]).groupby(before[panel.unit]).transform("min")
+        fake = fake.where((fake == 0) | (fake > first), 0)  # no year before the fake date
+        rows_k = before.assign(_fake=fake.astype(int)).reset_index(drop=True)
+        fit = twfe(Panel(rows_k, panel.unit, panel.time, "_fake"), y, controls)
+        first_row = fit.table.iloc[0]
+        rows.append({"term": f"fake_{k}", "shift": k, "estimate": first_row.estimate,
+                     "std_error": first_row.std_error, "df": fit.n_clusters - 1})  # fmt: skip
+        nobs = fit.nobs
+    table = pd.DataFrame(rows)
+    table["p_value"] = intervals(table[["term", "estimate", "std_error"]], 0.05,
+                                 int(table["df"].iloc[0]))["p_value"].to_numpy()  # fmt: skip
+    return TimePlaceboResult(table, int(shift), y=y, nobs=nobs, simulated=panel.simulated)

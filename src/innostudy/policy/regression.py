@@ -178,6 +178,8 @@ class Fit:
     n_clusters: int
     k: int  # K used in (N-1)/(N-K)
     ssc: SSC
+    r2: float = np.nan  # 1 - RSS / TSS around the mean, fixed effects included (reghdfe's R²)
+    r2_within: float = np.nan  # with the fixed effects projected out (xtreg, fe's within R²)
 
     @property
     def bse(self) -> np.ndarray:
@@ -199,15 +201,22 @@ def fe_ols(sample: Sample, y: np.ndarray, regressors: np.ndarray, names: list[st
     k = design.X.shape[1] + n_year
     factor = ssc.factor(sample.nobs, k, sample.n_units, n_year, n_clusters)
     vcov = design.cluster_vcov(resid, codes, factor)
-    return Fit(params, vcov, n_clusters, ssc.k(k, sample.n_units, n_year), ssc)
+    rss, yd = float(resid @ resid), design.fe.demean(y)
+    r2 = 1 - rss / float(((y - y.mean()) ** 2).sum())
+    return Fit(params, vcov, n_clusters, ssc.k(k, sample.n_units, n_year), ssc, r2,
+               1 - rss / float(yd @ yd))  # fmt: skip
 
 
 class TWFEResult(Result):
     """Result of :func:`twfe`: coefficients with cluster-robust standard errors."""
 
-    def __init__(self, table, fit: Fit, *, y, sample, time_effects, warnings):
+    def __init__(self, table, fit: Fit, *, y, sample, time_effects, warnings, controls=(),
+                 other_policies=None):  # fmt: skip
         k = len(table)
         self.table, self.vcov, self.y = table, fit.vcov[:k, :k], y
+        self.r2, self.r2_within = fit.r2, fit.r2_within
+        self.outcome_mean = float(sample.column(y).mean())
+        self.controls, self.other_policies = list(controls), dict(other_policies or {})
         self.nobs, self.n_units, self.n_clusters = sample.nobs, sample.n_units, fit.n_clusters
         self.k, self.ssc, self.warnings = fit.k, fit.ssc, warnings
         self.note, self.time_effects = sample.note(), time_effects
@@ -237,7 +246,8 @@ class TWFEResult(Result):
             f"TWFE regression of {self.y} ({effects} fixed effects)",
             [("sample", self.note), ("observations", self.nobs), ("units", self.n_units),
              ("clusters", self.n_clusters), ("K", self.k), ("correction", str(self.ssc)),
-             ("inference", f"t with G-1 df; {1 - alpha:.0%} intervals")],
+             ("inference", f"t with G-1 df; {1 - alpha:.0%} intervals"),
+             *_competing(self.other_policies)],
             [intervals(self.table[["term", "estimate", "std_error"]], alpha, self.n_clusters - 1)],
             [f"warning: {w}" for w in self.warnings],
             simulated=self.simulated,
@@ -260,7 +270,8 @@ class TWFEResult(Result):
 
 
 def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects: bool = True,
-         alpha: float = 0.05, ssc: SSC | dict | None = None) -> TWFEResult:  # fmt: skip
+         alpha: float = 0.05, ssc: SSC | dict | None = None,
+         other_policies=None) -> TWFEResult:  # fmt: skip
     """Two-way fixed-effects estimate of the effect of treatment (``year >= cohort``) on ``y``.
 
     Parameters
@@ -277,6 +288,9 @@ def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects:
     ssc : SSC or dict, optional
         Small-sample correction; default ``SSC()``, Stata's ``xtreg, fe vce(cluster)`` and
         fixest's default. ``ssc=dict(fixef_k="full")`` is Stata's ``areg``.
+    other_policies : optional
+        Competing programmes, one DiD term each (``other_<programme>``): see
+        :func:`other_policy_cohorts`. ``.other_policies`` and the summary say which.
 
     When the panel has no cohort column the regression has no treatment term: a plain
     fixed-effects regression of ``y`` on ``controls``.
@@ -291,8 +305,11 @@ def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects:
     has_treatment = panel.cohort_column is not None
     if has_treatment and not sample.treated.any():
         raise PanelError("no treated unit-years in the sample: every cohort is 0 or missing")
-    columns = ([sample.treated] if has_treatment else []) + [sample.column(c) for c in controls]
-    names = (["treated"] if has_treatment else []) + controls
+    others = other_policy_cohorts(panel, other_policies)
+    other_columns, other_names = _other_terms(sample, others)
+    columns = ([sample.treated] if has_treatment else []) + other_columns
+    columns += [sample.column(c) for c in controls]
+    names = (["treated"] if has_treatment else []) + other_names + controls
     if not names:
         raise PanelError("nothing to estimate: the panel has no cohort and no controls were given")
     fit = fe_ols(sample, sample.column(y), np.column_stack(columns), names, cluster,
@@ -300,7 +317,8 @@ def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects:
     found = design_warnings(fit.n_clusters, _cohorts(sample) if has_treatment else {})
     k = len(names)
     table = coefficient_table(names, fit.params[:k], fit.bse[:k], fit.n_clusters - 1, alpha)
-    return TWFEResult(table, fit, y=y, sample=sample, time_effects=time_effects, warnings=found)
+    return TWFEResult(table, fit, y=y, sample=sample, time_effects=time_effects, warnings=found,
+                      controls=controls, other_policies=_described(others))  # fmt: skip
 
 
 def _cohorts(sample: Sample) -> dict[int, int]:
@@ -313,8 +331,12 @@ def _cohorts(sample: Sample) -> dict[int, int]:
 class EventStudyResult(Result):
     """Result of :func:`event_study`: dynamic effects by year relative to treatment."""
 
-    def __init__(self, table, vcov, pretrend, *, y, base, sample, fit: Fit, warnings):
+    def __init__(self, table, vcov, pretrend, *, y, base, sample, fit: Fit, warnings,
+                 controls=(), other_policies=None):  # fmt: skip
         self.table, self.vcov, self.pretrend, self.y, self.base = table, vcov, pretrend, y, base
+        self.r2, self.outcome_mean = fit.r2, float(sample.column(y).mean())
+        self.controls, self.other_policies = list(controls), dict(other_policies or {})
+        self.time_effects = True
         self.note, self.n_clusters, self.ssc = sample.note(), fit.n_clusters, fit.ssc
         self.warnings, self.simulated, self.nobs = warnings, sample.panel.simulated, sample.nobs
 
@@ -335,7 +357,7 @@ class EventStudyResult(Result):
             [("sample", self.note), ("observations", self.nobs), ("clusters", self.n_clusters),
              ("correction", str(self.ssc)),
              ("inference", f"t with G-1 df; {1 - alpha:.0%} intervals"),
-             ("joint pre-trend test (all leads = 0)", test)],
+             ("joint pre-trend test (all leads = 0)", test), *_competing(self.other_policies)],
             [self.tidy(alpha).drop(columns="simulated", errors="ignore")],
             [f"warning: {w}" for w in self.warnings],
             simulated=self.simulated,
@@ -358,7 +380,8 @@ class EventStudyResult(Result):
 
 def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: int = -1,
                 bin_ends: bool = True, controls=(), cluster: str = "unit",
-                alpha: float = 0.05, ssc: SSC | dict | None = None) -> EventStudyResult:  # fmt: skip
+                alpha: float = 0.05, ssc: SSC | dict | None = None,
+                other_policies=None) -> EventStudyResult:  # fmt: skip
     """Event-study regression: unit and year effects plus one term per year relative to treatment.
 
     ``window`` bounds the relative years reported and plotted; ``base`` is the omitted reference
@@ -367,7 +390,8 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
     years in the window with no observations appear with a missing estimate. ``.pretrend`` is the
     joint Wald test (F with G-1 denominator df) that every lead in the window is zero; when
     their covariance is singular (its rank is at most G - 1: e.g. more leads than clusters - 1)
-    it says "not testable (rank r of k)" instead of a statistic. ``ssc`` as in :func:`twfe`.
+    it says "not testable (rank r of k)" instead of a statistic. ``ssc`` and
+    ``other_policies`` (one DiD term per competing programme) as in :func:`twfe`.
 
     >>> from innostudy.policy import Panel, event_study, simulate_panel
     >>> panel = Panel(simulate_panel(seed=1), "unit", "year", "cohort")
@@ -394,11 +418,14 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
     terms = sorted(observed - {base})
     in_window = [lo <= r <= hi for r in terms]
     names = [f"rel_{r}" for r in terms]
-    regressors = np.empty((sample.nobs, len(terms) + len(controls)))
+    others = other_policy_cohorts(panel, other_policies)
+    other_columns, other_names = _other_terms(sample, others)
+    regressors = np.empty((sample.nobs, len(terms) + len(controls) + len(other_names)))
     regressors[:, : len(terms)] = (rel[:, None] == np.array(terms)[None, :]) & treated_rows[:, None]
-    for j, c in enumerate(controls):
-        regressors[:, len(terms) + j] = sample.column(c)
-    fit = fe_ols(sample, sample.column(y), regressors, names + controls, cluster, True, ssc)
+    for j, column in enumerate([sample.column(c) for c in controls] + other_columns):
+        regressors[:, len(terms) + j] = column
+    fit = fe_ols(sample, sample.column(y), regressors, names + controls + other_names, cluster,
+                 True, ssc)  # fmt: skip
     found = design_warnings(fit.n_clusters, _cohorts(sample))
     k = len(terms)
     table = coefficient_table(names, fit.params[:k], fit.bse[:k], fit.n_clusters - 1, alpha)
@@ -424,4 +451,74 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
         else None
     )
     return EventStudyResult(table, vcov, pretrend, y=y, base=base, sample=sample, fit=fit,
-                            warnings=found)  # fmt: skip
+                            warnings=found, controls=controls,
+                            other_policies=_described(others))  # fmt: skip
+
+
+def other_policy_cohorts(panel: Panel, other_policies) -> dict[str, tuple[pd.Series, str]]:
+    """Each competing programme's first year per unit, and where it came from.
+
+    ``other_policies`` is one of: a programme name or list of names of ``data/designations.csv``
+    (``"hub_city"``; the panel's units must be entity ids); a pilot list in the format of
+    :func:`~innostudy.policy.designations.read_designations` (path or DataFrame with columns
+    city, programme, year, ...), one term per programme in it; or a dict ``{programme: {unit:
+    first year}}`` with the panel's own unit labels.
+
+    >>> from innostudy.policy import Panel, simulate_panel
+    >>> panel = Panel(simulate_panel(n_units=20, cohorts={2018: 5}, seed=1), "unit", "year", "cohort")
+    >>> cohorts = other_policy_cohorts(panel, {"smart": {"sim01": 2016, "sim02": 2019}})
+    >>> cohorts["smart"][0].to_dict(), cohorts["smart"][1]
+    ({'sim01': 2016, 'sim02': 2019}, 'given as a mapping (2 units)')
+    """
+    if other_policies is None:
+        return {}
+    if isinstance(other_policies, dict):
+        return {str(name): (pd.Series(units, dtype=float).astype(int),
+                            f"given as a mapping ({len(units)} units)")
+                for name, units in other_policies.items()}  # fmt: skip
+    import innostudy
+    from innostudy.policy.designations import PROGRAMMES, curated_cohorts, read_designations
+
+    names = [other_policies] if isinstance(other_policies, str) else other_policies
+    if isinstance(names, list | tuple) and all(isinstance(n, str) for n in names):
+        if all(n in PROGRAMMES for n in names):
+            out = {}
+            for name in names:
+                table, _ = curated_cohorts(innostudy.load_dataset(), name)
+                out[name] = (table.set_index("entity_id")["cohort"],
+                             f"data/designations.csv ({len(table)} dated members)")  # fmt: skip
+            return out
+        if isinstance(other_policies, str) and not other_policies.endswith(
+            (".csv", ".xlsx", ".xls", ".parquet", ".dta")
+        ):
+            raise PanelError(f"other_policies {other_policies!r} is not a programme of "
+                             f"data/designations.csv ({', '.join(PROGRAMMES)}) nor a file")  # fmt: skip
+    pilots = read_designations(other_policies, innostudy.load_dataset())
+    return {str(name): (group.set_index("entity_id")["cohort"],
+                        f"{pilots.name} ({len(group)} cities)")
+            for name, group in pilots.table.groupby("programme")}  # fmt: skip
+
+
+def _other_terms(sample: Sample, others: dict) -> tuple[list[np.ndarray], list[str]]:
+    """One DiD column per competing programme: the unit's row year at or after its first year."""
+    columns, names = [], []
+    for name, (cohorts, _) in others.items():
+        first = cohorts.reindex(sample.unit_labels).to_numpy(float)[sample.unit_codes]
+        column = (sample.years >= np.nan_to_num(first, nan=np.inf)).astype(float)
+        if not column.any():
+            raise PanelError(f"other policy {name!r}: none of its units is treated in the "
+                             "sample (are the panel's units entity ids?)")  # fmt: skip
+        columns.append(column)
+        names.append(f"other_{name}")
+    return columns, names
+
+
+def _described(others: dict) -> dict[str, str]:
+    return {f"other_{name}": source for name, (_, source) in others.items()}
+
+
+def _competing(others: dict) -> list[tuple[str, str]]:
+    if not others:
+        return [("other policies", "none controlled for")]
+    return [("other policies controlled for (one DiD term each)",
+             "; ".join(f"{t}: {s}" for t, s in others.items()))]  # fmt: skip
