@@ -414,8 +414,8 @@ class CompositeIndex(Result):
         ``index.rebuild(weights="pca")`` recomputes weights, aggregation and ranks only. Equal to
         ``build(index.data, index.spec.replace(**changes))``.
         """
-        spec = self.spec.replace(**changes)
         needed = first_step(changes) if changes else "rank"
+        spec = self.spec.replace(**changes)
         start = from_step or needed
         if start not in STEPS:
             raise CompositeInputError(f"from_step={start!r} is not one of {_names(STEPS)}")

@@ -21,14 +21,15 @@ from innostudy.composite.treatment import IMPUTATIONS, OUTLIER_RULES
 from innostudy.composite.weights import WEIGHTINGS
 
 STEPS = ("screen", "impute", "outliers", "normalise", "weights", "aggregate", "rank")
-# The choices each step reads; a step must be replayed when any of them changes.
+# The choices each step reads first; a step must be replayed when any of them changes. The
+# aggregation belongs to normalise: TOPSIS and VIKOR take the treated values unnormalised.
 STEP_FIELDS = {
     "screen": ("min_coverage", "year", "across_years"),
     "impute": ("impute", "groups"),
     "outliers": ("outliers", "winmax", "skew_threshold", "kurt_threshold"),
-    "normalise": ("normalise", "minmax_range", "goalposts", "directions"),
+    "normalise": ("normalise", "minmax_range", "goalposts", "directions", "aggregate"),
     "weights": ("weights", "pillars", "pillar_weights"),
-    "aggregate": ("aggregate", "topsis_normalise", "vikor_v"),
+    "aggregate": ("topsis_normalise", "vikor_v"),
     "rank": (),
 }
 
