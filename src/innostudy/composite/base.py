@@ -228,16 +228,29 @@ def _rank_rows(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rank every row of a draws x units score matrix: 1 = highest, ties share the best rank.
 
     A tie is a score within ``RANK_RTOL`` x the row's largest absolute score of the one ranked just
-    before it (so a run of such scores shares one rank). One sort per row. Returns ``order`` (units
-    by rank) and ``ranks`` (the rank of ``order``'s unit).
+    before it (so a run of such scores shares one rank). One sort per row, of the scores rounded to
+    float32 (twice as fast); a row whose exact scores are then out of order is sorted again
+    exactly, so the ranks are those of an exact sort. Returns ``order`` (units by rank) and
+    ``ranks`` (the rank of ``order``'s unit).
     """
-    if not np.isfinite(scores).all():
-        raise CompositeInputError("scores are not finite in some draws")
     units = scores.shape[1]
-    order = np.argsort(-scores, axis=1)
+    with np.errstate(over="ignore"):  # beyond float32's range: sorted exactly below
+        approximate = scores.astype(np.float32)  # sorts twice as fast; checked on exact scores
+    np.negative(approximate, out=approximate)
+    exact = not np.isfinite(approximate).all()
+    order = np.argsort(-scores if exact else approximate, axis=1)
     ordered = np.take_along_axis(scores, order, axis=1)
-    tolerance = RANK_RTOL * np.abs(scores).max(axis=1, keepdims=True)
-    tied = ordered[:, :-1] - ordered[:, 1:] <= tolerance
+    gaps = ordered[:, :-1] - ordered[:, 1:]
+    unsorted = np.flatnonzero((gaps < 0).any(axis=1))  # float32 could not tell them apart
+    if len(unsorted):
+        order[unsorted] = np.argsort(-scores[unsorted], axis=1)
+        ordered[unsorted] = np.take_along_axis(scores[unsorted], order[unsorted], axis=1)
+        gaps[unsorted] = ordered[unsorted, :-1] - ordered[unsorted, 1:]
+    ends = ordered[:, [0, -1]]  # the largest and smallest (NaN sorts last, -inf just before it)
+    if not np.isfinite(ends).all():
+        raise CompositeInputError("scores are not finite in some draws")
+    tolerance = RANK_RTOL * np.abs(ends).max(axis=1, keepdims=True)
+    tied = gaps <= tolerance
     ranks = np.broadcast_to(np.arange(1, units + 1), scores.shape)
     if tied.any():
         rows = np.flatnonzero(tied.any(axis=1))

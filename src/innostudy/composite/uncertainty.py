@@ -39,6 +39,7 @@ from innostudy.composite.treatment import IMPUTATIONS
 from innostudy.results import Result, Summary, axes, check_alpha, finish
 
 CHUNK_CELLS = 4_000_000  # scores held at once (draws x units): 32 MB of float64
+COUNT_CELLS = 1_000_000  # rank counts held at once (units x ranks): 8 MB of int64
 KERNELS = Registry("aggregation scored by matrix products in the Monte Carlo")
 
 
@@ -222,13 +223,38 @@ class _Engine:
         return out
 
 
-def _quantiles(rank_draws: np.ndarray, qs: Sequence[float]) -> list[np.ndarray]:
-    """Per unit (row), the inverted-CDF quantiles of its ranks over the draws: an observed rank,
-    the k-th smallest with k = ceil(q x draws), found by one partial sort per row."""
-    n = rank_draws.shape[1]
-    ks = [min(n, max(1, math.ceil(q * n - 1e-9))) - 1 for q in qs]
-    part = np.partition(rank_draws, sorted(set(ks)), axis=1)
-    return [part[:, k].astype(np.int64) for k in ks]
+def _rank_counts(by_draw: np.ndarray, columns: slice) -> np.ndarray:
+    """For the units in ``columns`` of a draws x units rank matrix: how many draws gave each rank
+    (one row per unit, column r = rank r, column 0 empty)."""
+    block = by_draw[:, columns]
+    width = by_draw.shape[1] + 1
+    offsets = np.arange(block.shape[1], dtype=np.int64) * width
+    counts = np.bincount((block + offsets).ravel(), minlength=block.shape[1] * width)
+    return counts.reshape(block.shape[1], width)
+
+
+def _blocks(by_draw: np.ndarray) -> list[slice]:
+    """Slices of units whose draws fit in ``CHUNK_CELLS`` cells and rank counts in
+    ``COUNT_CELLS`` at once."""
+    draws, units = by_draw.shape
+    size = max(1, min(CHUNK_CELLS // draws, COUNT_CELLS // (units + 1)))
+    return [slice(start, start + size) for start in range(0, units, size)]
+
+
+def _quantiles(by_draw: np.ndarray, qs: Sequence[float], counts=None) -> list[np.ndarray]:
+    """Per unit, the inverted-CDF quantiles of its ranks over the draws: an observed rank, the
+    smallest that k = ceil(q x draws) draws reach; from per-unit rank histograms (``counts`` when
+    they were kept, else counted a block of units at a time: memory linear in units)."""
+    n = by_draw.shape[0]
+    ks = [min(n, max(1, math.ceil(q * n - 1e-9))) for q in qs]
+    out = [np.empty(by_draw.shape[1], dtype=np.int64) for _ in qs]
+    blocks = [slice(None)] if counts is not None else _blocks(by_draw)
+    for columns in blocks:
+        held = counts if counts is not None else _rank_counts(by_draw, columns)
+        cumulative = held.cumsum(axis=1)
+        for values, k in zip(out, ks, strict=True):
+            values[columns] = np.argmax(cumulative >= k, axis=1)
+    return out
 
 
 def _percent(q: float) -> str:
@@ -244,20 +270,29 @@ class Uncertainty(Result):
     units squared); ``draws``: each draw's weights, choices and mean absolute rank shift.
     """
 
-    def __init__(self, units, nominal_ranks, rank_draws, draws, settings, simulated=False):
-        self.units, self.rank_draws, self.draws = units, rank_draws, draws
+    def __init__(self, units, nominal_ranks, by_draw, draws, settings, simulated=False,
+                 counts=None):  # fmt: skip
+        self.units, self._by_draw, self.draws, self._counts = units, by_draw, draws, counts
         self.settings, self.simulated = settings, simulated
         self.nominal_ranks = np.asarray(nominal_ranks)
         self.ranks = self.tidy(0.1).set_index("entity_id")
 
     @property
+    def rank_draws(self) -> np.ndarray:
+        """Each unit's rank in each draw, units x draws (a view of the draws x units matrix)."""
+        return self._by_draw.T
+
+    @property
     def frequencies(self) -> pd.DataFrame:
-        """Units x ranks: how many draws put each unit at each rank."""
+        """Units x ranks: how many draws put each unit at each rank (units squared cells: ask for
+        it only where that fits)."""
         units = len(self.units)
-        offsets = (np.arange(units, dtype=np.int64) * units)[:, None]
-        counts = np.bincount((self.rank_draws - 1 + offsets).ravel(), minlength=units * units)
-        return pd.DataFrame(counts.reshape(units, units), index=self.units,
-                            columns=pd.RangeIndex(1, units + 1, name="rank"))  # fmt: skip
+        counts = (
+            self._counts if self._counts is not None else _rank_counts(self._by_draw, slice(None))
+        )
+        counts = counts[:, 1:]
+        columns = pd.RangeIndex(1, units + 1, name="rank")
+        return pd.DataFrame(counts, index=self.units, columns=columns)
 
     def _headline(self) -> str:
         width = self.ranks["p95_rank"] - self.ranks["p05_rank"]
@@ -272,7 +307,7 @@ class Uncertainty(Result):
         p05_rank and p95_rank, ``alpha=0.05`` p2.5_rank and p97.5_rank."""
         alpha = check_alpha(alpha)
         qs = (0.5, alpha / 2, 1 - alpha / 2)
-        median, low, high = _quantiles(self.rank_draws, qs)
+        median, low, high = _quantiles(self._by_draw, qs, self._counts)
         return pd.DataFrame(
             {"entity_id": self.units, "nominal_rank": self.nominal_ranks, "median_rank": median,
              _percent(qs[1]): low, _percent(qs[2]): high}
@@ -357,8 +392,12 @@ def uncertainty(
     rng = np.random.default_rng(seed)
     units = len(engine.units)
     chunk_size = max(1, min(chunk_size, CHUNK_CELLS // units))
-    rank_draws = np.empty((units, n), dtype=np.uint16 if units < 2**16 else np.uint32)
+    by_draw = np.empty((n, units), dtype=np.uint16 if units < 2**16 else np.uint32)
     shift = np.empty(n)
+    # Few units: every unit's rank histogram fits in COUNT_CELLS, so count while the ranks are hot.
+    counted = units * (units + 1) <= COUNT_CELLS
+    counts = np.zeros(units * (units + 1), dtype=np.int64) if counted else None
+    offsets = np.arange(units, dtype=np.int64) * (units + 1)
     all_weights = np.empty((n, len(engine.w0)))
     all_codes = np.empty((n, 3), dtype=np.int64)
     for start in range(0, n, chunk_size):
@@ -366,10 +405,11 @@ def uncertainty(
         codes, w, scores = engine.score(rng.random((size, engine.dim)))
         order, ranks = _rank_rows(scores)
         del scores
-        by_unit = np.empty(order.shape, dtype=rank_draws.dtype)
-        np.put_along_axis(by_unit, order, ranks, axis=1)
-        rank_draws[:, start : start + size] = by_unit.T
-        shift[start : start + size] = np.abs(ranks - engine.nominal_ranks[order]).mean(axis=1)
+        block = by_draw[start : start + size]
+        np.put_along_axis(block, order, ranks, axis=1)
+        shift[start : start + size] = np.abs(block - engine.nominal_ranks).mean(axis=1)
+        if counted:
+            counts += np.bincount((block + offsets).ravel(), minlength=len(counts))
         all_weights[start : start + size], all_codes[start : start + size] = w, codes
     draws = pd.DataFrame(all_weights, columns=engine.indicators)
     for slot, (name, options) in enumerate(
@@ -386,8 +426,10 @@ def uncertainty(
         "normalisations": engine.normalisations, "aggregations": engine.aggregations,
         "imputations": engine.imputations,
     }  # fmt: skip
-    return Uncertainty(engine.units, engine.nominal_ranks, rank_draws, draws, settings,
-                       simulated=engine.nominal.simulated)  # fmt: skip
+    if counted:
+        counts = counts.reshape(units, units + 1)
+    return Uncertainty(engine.units, engine.nominal_ranks, by_draw, draws, settings,
+                       simulated=engine.nominal.simulated, counts=counts)  # fmt: skip
 
 
 def sobol_indices(
