@@ -18,7 +18,7 @@ Every choice lives in an immutable :class:`IndexSpec`; change one with ``spec.re
 ``index.rebuild(...)``, which replays the steps from the first one the change affects (the log is a
 recipe). Methods are found by name in registries, one module per step: ``spec``, ``treatment``
 (imputation, outliers), ``normalisation``, ``weights``, ``aggregation``, ``pipeline`` (build,
-CompositeIndex, remove-one sensitivity), ``uncertainty`` (Monte Carlo, Sobol), ``tables``
+CompositeIndex), ``removal`` (remove-one sensitivity), ``uncertainty`` (Monte Carlo, Sobol), ``tables``
 (a researcher's own table, simulated tables). A new normalisation is one function and one
 decorator, ``@normalisation("name")``; likewise ``@weighting``, ``@aggregation``, ``@imputation``,
 ``@outlier_rule``. A panel (a ``year`` column) is built year by year, or with ``across_years=True``
@@ -58,7 +58,8 @@ from innostudy.composite.aggregation import (
 )
 from innostudy.composite.base import RANK_RTOL, CompositeInputError, Registry, rank_scores
 from innostudy.composite.normalisation import NORMALISATIONS, normalisation, normalise
-from innostudy.composite.pipeline import CompositeIndex, RemoveOne, build
+from innostudy.composite.pipeline import CompositeIndex, build
+from innostudy.composite.removal import RemoveOne
 from innostudy.composite.spec import STEPS, IndexSpec
 from innostudy.composite.tables import UserTable, read_table, simulated_table
 from innostudy.composite.treatment import (

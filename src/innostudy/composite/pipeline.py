@@ -3,6 +3,7 @@ an entity x indicator table and returns a :class:`CompositeIndex` that keeps eve
 and its log. The log is a recipe: ``index.recipe`` lists each step with the choices it read, and
 ``index.rebuild(from_step=..., **changes)`` replays the steps from the first one a change affects,
 reusing the outputs of the steps before it (the result equals a fresh build of the changed spec).
+``index.remove_one()`` (in :mod:`innostudy.composite.removal`) drops each indicator in turn.
 
 >>> t = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0]}, index=["x", "y", "z"])
 >>> index = build(t, directions={"a": 1, "b": 1}, outliers="none")
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,6 +38,9 @@ from innostudy.composite.spec import STEP_FIELDS, STEPS, IndexSpec, first_step
 from innostudy.composite.treatment import IMPUTATIONS, OUTLIER_RULES
 from innostudy.composite.weights import WEIGHTINGS
 from innostudy.results import Result, Summary, axes, check_alpha, finish
+
+if TYPE_CHECKING:
+    from innostudy.composite.removal import RemoveOne
 
 logger = logging.getLogger(__name__)
 LOG_COLUMNS = ["year", "step", "target", "action", "detail"]
@@ -595,83 +600,7 @@ class CompositeIndex(Result):
     def remove_one(self, level: str = "indicator") -> RemoveOne:
         """How ranks move when each indicator (or pillar) is dropped and the index rebuilt with the
         same choices (COINr's remove-one sensitivity): a :class:`RemoveOne` result."""
+        from innostudy.composite.removal import remove_one
+
         self._single("remove_one()")
-        pillar_of = _pillar_of(self.spec, self.normalised.columns)
-        if level == "indicator":
-            groups = {name: [name] for name in self.normalised.columns}
-        elif level == "pillar" and self.spec.pillars:
-            groups = {p: list(cols.index) for p, cols in pillar_of.groupby(pillar_of, sort=False)}
-        else:
-            raise CompositeInputError(
-                f"level={level!r}: use 'indicator', or 'pillar' for an index with pillars"
-            )
-        if len(groups) < 2:
-            raise CompositeInputError(f"only one {level}: nothing is left when it is removed")
-        rows = []
-        for removed, columns in groups.items():
-            kept = [c for c in self.data.columns if c not in columns]
-            ranks = build(self.data[kept], _without(self.spec, columns)).ranks
-            ranks = ranks.reindex(self.ranks.index)
-            rows.append(pd.DataFrame({"unit": self.ranks.index, "removed": removed,
-                                      "rank": ranks.to_numpy(),
-                                      "rank_shift": (ranks - self.ranks).to_numpy()}))  # fmt: skip
-        tidy = pd.concat(rows, ignore_index=True)
-        return RemoveOne(tidy=tidy, level=level, simulated=self.simulated)
-
-
-def _without(spec: IndexSpec, columns) -> IndexSpec:
-    """The spec with the choices keyed by the removed indicators (and emptied pillars) dropped."""
-    changes = {}
-    if isinstance(spec.weights, dict):
-        changes["weights"] = {k: v for k, v in spec.weights.items() if k not in columns}
-    if spec.pillars:
-        changes["pillars"] = {k: v for k, v in spec.pillars.items() if k not in columns}
-        if spec.pillar_weights:
-            left = set(changes["pillars"].values())
-            changes["pillar_weights"] = {k: v for k, v in spec.pillar_weights.items() if k in left}
-    return spec.replace(**changes)
-
-
-class RemoveOne(Result):
-    """Ranks after removing each indicator (or pillar) in turn: ``tidy()`` has one row per unit and
-    removal (unit, removed, rank, rank_shift: positive = a worse rank than the full index);
-    ``shifts`` the mean absolute rank shift per removal, largest first."""
-
-    def __init__(self, tidy: pd.DataFrame, level: str, simulated: bool = False):
-        self._tidy, self.level, self.simulated = tidy, level, simulated
-        self.shifts = (
-            tidy.assign(abs_shift=tidy["rank_shift"].abs())
-            .groupby("removed", sort=False)["abs_shift"]
-            .mean()
-            .rename("mean_abs_rank_shift")
-            .sort_values(ascending=False, kind="stable")
-            .reset_index()
-        )
-
-    def _headline(self) -> str:
-        top = self.shifts.iloc[0]
-        return (
-            f"{len(self.shifts)} {self.level}s removed one at a time; largest mean absolute rank "
-            f"shift {top['mean_abs_rank_shift']:.2f} places ({top['removed']})"
-        )
-
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
-        check_alpha(alpha)
-        return self._tidy.copy()
-
-    def summary(self, alpha: float = 0.05) -> Summary:
-        check_alpha(alpha)
-        units = self._tidy["unit"].nunique()
-        title = f"Remove-one sensitivity: {len(self.shifts)} {self.level}s, {units} units"
-        return Summary(title, [("level", self.level)], [("mean absolute rank shift", self.shifts)],
-                       ["rank_shift = rank without it - rank of the full index"],
-                       simulated=self.simulated)  # fmt: skip
-
-    def plot(self, ax=None, *, title: str | None = None):
-        """Mean absolute rank shift per removal, as horizontal bars. Returns the Axes."""
-        ax = axes(ax, figsize=(6, 0.3 * len(self.shifts) + 1.5))
-        ax.barh(self.shifts["removed"].astype(str), self.shifts["mean_abs_rank_shift"])
-        ax.invert_yaxis()
-        ax.set_xlabel(f"mean absolute rank shift when the {self.level} is removed")
-        default = f"Remove one {self.level} at a time"
-        return finish(ax, default if title is None else title, self.simulated)
+        return remove_one(self, level)
