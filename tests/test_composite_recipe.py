@@ -291,10 +291,17 @@ def test_rank_intervals_equal_the_frequency_table_route(simulated, monkeypatch):
     wide = result.tidy(alpha=0.05)
     assert list(wide.columns[-2:]) == ["p2.5_rank", "p97.5_rank"]
     assert (wide["p2.5_rank"] <= result.ranks["p05_rank"].to_numpy()).all()
-    # small chunks (as many units force) give the same draws and intervals
-    monkeypatch.setattr(sys.modules["innostudy.composite.uncertainty"], "CHUNK_CELLS", 30 * 7)
+    # small chunks (as many units force) give the same draws and intervals; so do rank histograms
+    # counted a block of units at a time after the loop (the route for many units)
+    module = sys.modules["innostudy.composite.uncertainty"]
+    monkeypatch.setattr(module, "CHUNK_CELLS", 30 * 7)
     chunked = cp.uncertainty(table, spec, n=n, seed=5, weights="dirichlet")
     assert chunked.ranks.equals(result.ranks) and (chunked.rank_draws == result.rank_draws).all()
+    monkeypatch.setattr(module, "COUNT_CELLS", 31 * 4)
+    blocked = cp.uncertainty(table, spec, n=n, seed=5, weights="dirichlet")
+    assert blocked._counts is None and len(module._blocks(blocked._by_draw)) > 1
+    assert blocked.ranks.equals(result.ranks) and (blocked.frequencies == counts).all().all()
+    assert blocked.tidy(alpha=0.05).equals(wide)
 
 
 def _peak_bytes(units: int, draws: int) -> int:

@@ -14,6 +14,7 @@ frequency table would need 800 MB (and its cumulative sum as much again).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 
@@ -241,13 +242,13 @@ def _blocks(by_draw: np.ndarray) -> list[slice]:
     return [slice(start, start + size) for start in range(0, units, size)]
 
 
-def _quantiles(by_draw: np.ndarray, qs: Sequence[float], counts=None) -> list[np.ndarray]:
+def _quantiles(by_draw, qs: Sequence[float], n: int, counts=None) -> list[np.ndarray]:
     """Per unit, the inverted-CDF quantiles of its ranks over the draws: an observed rank, the
     smallest that k = ceil(q x draws) draws reach; from per-unit rank histograms (``counts`` when
     they were kept, else counted a block of units at a time: memory linear in units)."""
-    n = by_draw.shape[0]
     ks = [min(n, max(1, math.ceil(q * n - 1e-9))) for q in qs]
-    out = [np.empty(by_draw.shape[1], dtype=np.int64) for _ in qs]
+    units = len(counts) if counts is not None else by_draw.shape[1]
+    out = [np.empty(units, dtype=np.int64) for _ in qs]
     blocks = [slice(None)] if counts is not None else _blocks(by_draw)
     for columns in blocks:
         held = counts if counts is not None else _rank_counts(by_draw, columns)
@@ -270,12 +271,23 @@ class Uncertainty(Result):
     units squared); ``draws``: each draw's weights, choices and mean absolute rank shift.
     """
 
-    def __init__(self, units, nominal_ranks, by_draw, draws, settings, simulated=False,
-                 counts=None):  # fmt: skip
-        self.units, self._by_draw, self.draws, self._counts = units, by_draw, draws, counts
+    def __init__(self, units, nominal_ranks, draws, settings, simulated=False, *, by_draw=None,
+                 sorted_draws=None, counts=None):  # fmt: skip
+        self.units, self.draws, self._counts = units, draws, counts
+        self._given, self._sorted_draws = by_draw, sorted_draws
         self.settings, self.simulated = settings, simulated
         self.nominal_ranks = np.asarray(nominal_ranks)
         self.ranks = self.tidy(0.1).set_index("entity_id")
+
+    @functools.cached_property
+    def _by_draw(self) -> np.ndarray:
+        """Draws x units ranks; kept as (units by rank, their ranks) when counted in the loop."""
+        if self._given is not None:
+            return self._given
+        order, ranks = self._sorted_draws
+        by_draw = np.empty_like(order)
+        np.put_along_axis(by_draw, order.astype(np.intp), ranks, axis=1)
+        return by_draw
 
     @property
     def rank_draws(self) -> np.ndarray:
@@ -307,7 +319,8 @@ class Uncertainty(Result):
         p05_rank and p95_rank, ``alpha=0.05`` p2.5_rank and p97.5_rank."""
         alpha = check_alpha(alpha)
         qs = (0.5, alpha / 2, 1 - alpha / 2)
-        median, low, high = _quantiles(self._by_draw, qs, self._counts)
+        by_draw = self._by_draw if self._counts is None else None
+        median, low, high = _quantiles(by_draw, qs, len(self.draws), self._counts)
         return pd.DataFrame(
             {"entity_id": self.units, "nominal_rank": self.nominal_ranks, "median_rank": median,
              _percent(qs[1]): low, _percent(qs[2]): high}
@@ -392,12 +405,17 @@ def uncertainty(
     rng = np.random.default_rng(seed)
     units = len(engine.units)
     chunk_size = max(1, min(chunk_size, CHUNK_CELLS // units))
-    by_draw = np.empty((n, units), dtype=np.uint16 if units < 2**16 else np.uint32)
+    dtype = np.uint16 if units < 2**16 else np.uint32
     shift = np.empty(n)
-    # Few units: every unit's rank histogram fits in COUNT_CELLS, so count while the ranks are hot.
+    # Few units: every unit's rank histogram fits in COUNT_CELLS, so count while the ranks are hot
+    # and keep each draw's order and ranks as sorted (units by rank); many units: keep each unit's
+    # rank per draw, and count a block of units at a time at the end.
     counted = units * (units + 1) <= COUNT_CELLS
-    counts = np.zeros(units * (units + 1), dtype=np.int64) if counted else None
-    offsets = np.arange(units, dtype=np.int64) * (units + 1)
+    if counted:
+        counts = np.zeros(units * (units + 1), dtype=np.int64)
+        orders, sorted_ranks = np.empty((n, units), dtype), np.empty((n, units), dtype)
+    else:
+        by_draw = np.empty((n, units), dtype)
     all_weights = np.empty((n, len(engine.w0)))
     all_codes = np.empty((n, 3), dtype=np.int64)
     for start in range(0, n, chunk_size):
@@ -405,11 +423,14 @@ def uncertainty(
         codes, w, scores = engine.score(rng.random((size, engine.dim)))
         order, ranks = _rank_rows(scores)
         del scores
-        block = by_draw[start : start + size]
-        np.put_along_axis(block, order, ranks, axis=1)
-        shift[start : start + size] = np.abs(block - engine.nominal_ranks).mean(axis=1)
         if counted:
-            counts += np.bincount((block + offsets).ravel(), minlength=len(counts))
+            orders[start : start + size], sorted_ranks[start : start + size] = order, ranks
+            counts += np.bincount((order * (units + 1) + ranks).ravel(), minlength=len(counts))
+            shift[start : start + size] = np.abs(ranks - engine.nominal_ranks[order]).mean(axis=1)
+        else:
+            block = by_draw[start : start + size]
+            np.put_along_axis(block, order, ranks, axis=1)
+            shift[start : start + size] = np.abs(block - engine.nominal_ranks).mean(axis=1)
         all_weights[start : start + size], all_codes[start : start + size] = w, codes
     draws = pd.DataFrame(all_weights, columns=engine.indicators)
     for slot, (name, options) in enumerate(
@@ -426,10 +447,13 @@ def uncertainty(
         "normalisations": engine.normalisations, "aggregations": engine.aggregations,
         "imputations": engine.imputations,
     }  # fmt: skip
-    if counted:
-        counts = counts.reshape(units, units + 1)
-    return Uncertainty(engine.units, engine.nominal_ranks, by_draw, draws, settings,
-                       simulated=engine.nominal.simulated, counts=counts)  # fmt: skip
+    kept = (
+        {"counts": counts.reshape(units, units + 1), "sorted_draws": (orders, sorted_ranks)}
+        if counted
+        else {"by_draw": by_draw}
+    )
+    return Uncertainty(engine.units, engine.nominal_ranks, draws, settings,
+                       simulated=engine.nominal.simulated, **kept)  # fmt: skip
 
 
 def sobol_indices(
