@@ -1,0 +1,606 @@
+"""The pipeline: :func:`build` runs the named steps of :data:`~innostudy.composite.spec.STEPS` over
+an entity x indicator table and returns a :class:`CompositeIndex` that keeps every step's output
+and its log. The log is a recipe: ``index.recipe`` lists each step with the choices it read, and
+``index.rebuild(from_step=..., **changes)`` replays the steps from the first one a change affects,
+reusing the outputs of the steps before it (the result equals a fresh build of the changed spec).
+``index.remove_one()`` (in :mod:`innostudy.composite.removal`) drops each indicator in turn.
+
+>>> t = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0]}, index=["x", "y", "z"])
+>>> index = build(t, directions={"a": 1, "b": 1}, outliers="none")
+>>> index.rebuild(from_step="weights", weights={"a": 3, "b": 1}).ranks.to_dict()
+{'x': 3, 'y': 2, 'z': 1}
+>>> index.recipe.loc[4].tolist()
+['weights', {'weights': 'equal', 'pillars': None, 'pillar_weights': None}]
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from innostudy.composite.aggregation import AGGREGATIONS, cronbach_alpha
+from innostudy.composite.base import (
+    CompositeInputError,
+    _direction_problems,
+    _fail,
+    _infinite_problems,
+    _names,
+    _weight_problems,
+    rank_scores,
+)
+from innostudy.composite.normalisation import normalise
+from innostudy.composite.spec import STEP_FIELDS, STEPS, IndexSpec, first_step
+from innostudy.composite.treatment import IMPUTATIONS, OUTLIER_RULES
+from innostudy.composite.weights import WEIGHTINGS
+from innostudy.results import Result, Summary, axes, check_alpha, finish
+
+if TYPE_CHECKING:
+    from innostudy.composite.removal import RemoveOne
+
+logger = logging.getLogger(__name__)
+LOG_COLUMNS = ["year", "step", "target", "action", "detail"]
+
+
+class _Log:
+    """Collects what each step did, as rows (year, step, target, action, detail)."""
+
+    def __init__(self, year=None, rows=None):
+        self.year, self.rows = year, rows if rows is not None else []
+
+    def add(self, step: str, target, action: str, detail: str = "") -> None:
+        self.rows.append(
+            {"year": self.year, "step": step, "target": str(target), "action": action,
+             "detail": detail}
+        )  # fmt: skip
+        logger.info("%s %s: %s %s", step, target, action, detail)
+
+
+def _check_table(table: pd.DataFrame, spec: IndexSpec) -> None:
+    """Every structural problem of the table and spec, reported at once."""
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(
+            f"a composite index needs a DataFrame (units x indicators), not {type(table).__name__}"
+        )
+    panel = spec.year in table.columns
+    data = table.drop(columns=spec.year) if panel else table
+    problems = []
+    if data.shape[1] == 0 or len(data) < 2:
+        problems.append(f"need at least 2 units and 1 indicator; got {len(data)} x {data.shape[1]}")
+    text = [
+        c
+        for c in data.columns
+        if not pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c])
+    ]
+    if text:
+        problems.append(f"indicator column(s) {_names(text)} are not numeric")
+    keys = pd.MultiIndex.from_arrays([table[spec.year], table.index]) if panel else table.index
+    if keys.has_duplicates:
+        problems.append(
+            f"unit(s) appear more than once: {_names(keys[keys.duplicated()].unique())}"
+        )
+    numeric = data.drop(columns=text)
+    problems += _infinite_problems(numeric)
+    indicators = list(data.columns)
+    problems += _direction_problems(spec.directions or {}, indicators)
+    if isinstance(spec.weights, dict):
+        problems += _weight_problems(spec.weights, indicators)
+    if spec.pillars is not None:
+        missing = [name for name in indicators if name not in spec.pillars]
+        unknown = [name for name in spec.pillars if name not in indicators]
+        if missing:
+            problems.append(f"no pillar for indicator(s) {_names(missing)}")
+        if unknown:
+            problems.append(f"pillars name indicator(s) not in the table: {_names(unknown)}")
+    if spec.pillar_weights is not None:
+        pillars = sorted(set((spec.pillars or {}).values()))
+        problems += _weight_problems(spec.pillar_weights, pillars, "pillar")
+    if spec.impute == "group_mean":
+        ungrouped = [unit for unit in table.index.unique() if unit not in (spec.groups or {})]
+        if ungrouped:
+            problems.append(f"impute='group_mean' but no group for unit(s) {_names(ungrouped)}")
+    if not text:
+        for year, frame in (
+            numeric.groupby(table[spec.year].to_numpy()) if panel else [(None, numeric)]
+        ):
+            where = f" in {year}" if panel else ""
+            empty_indicators = list(frame.columns[frame.isna().all()])
+            if empty_indicators:
+                problems.append(f"indicator(s) {_names(empty_indicators)} have no value{where}")
+            empty_units = list(frame.index[frame.isna().all(axis=1)])
+            if empty_units and spec.min_coverage == 0:
+                problems.append(
+                    f"unit(s) {_names(empty_units)} have no value{where} (drop them, or screen "
+                    "them out with min_coverage > 0)"
+                )
+    _fail(problems)
+
+
+def _screen(table: pd.DataFrame, spec: IndexSpec, log: _Log) -> pd.DataFrame:
+    coverage = table.notna().mean(axis=1)
+    dropped = coverage[coverage < spec.min_coverage]
+    for unit, share in dropped.items():
+        log.add(
+            "screen",
+            unit,
+            "dropped",
+            f"{share:.0%} of indicators available < {spec.min_coverage:.0%}",
+        )
+    if dropped.empty:
+        detail = (
+            f">= {spec.min_coverage:.0%} of indicators"
+            if spec.min_coverage
+            else "no screening (min_coverage=0)"
+        )
+        log.add("screen", "all units", "kept", f"all {len(table)} units: {detail}")
+    kept = table.drop(index=dropped.index)
+    if len(kept) < 2:
+        raise CompositeInputError(
+            f"screening with min_coverage={spec.min_coverage} leaves {len(kept)} unit(s)"
+        )
+    return kept
+
+
+def _impute(table: pd.DataFrame, spec: IndexSpec, log: _Log) -> pd.DataFrame:
+    if not table.isna().any().any():
+        log.add("impute", "all indicators", "none needed", "no missing values")
+        return table
+    return IMPUTATIONS.get(spec.impute)(table, spec, log)
+
+
+def _normalised(treated: pd.DataFrame, spec: IndexSpec, log: _Log) -> pd.DataFrame:
+    """Normalise as the spec says (TOPSIS and VIKOR normalise themselves: treated values pass on)."""
+    if AGGREGATIONS.get(spec.aggregate).own_normalisation:
+        detail = f"{spec.topsis_normalise}, inside TOPSIS" if spec.aggregate == "topsis" else ""
+        log.add("normalise", "all indicators", f"by {spec.aggregate.upper()}", detail)
+        return treated
+    normalised = normalise(
+        treated,
+        spec.normalise,
+        spec.directions,
+        minmax_range=spec.minmax_range,
+        goalposts=spec.goalposts,
+    )
+    lost = normalised.isna() & treated.notna()
+    _fail(
+        [f"indicator {c} for {_names(treated.index[lost[c]])}" for c in lost.columns[lost.any()]],
+        f"{spec.normalise} normalisation gave no number (NaN) from a value",
+    )
+    detail = f"range {spec.minmax_range}" if spec.normalise == "minmax" else ""
+    log.add("normalise", "all indicators", spec.normalise, detail)
+    if spec.normalise == "goalposts":
+        for column in treated.columns:
+            low, high = spec.goalposts[column]
+            outside = treated.index[(treated[column] < low) | (treated[column] > high)]
+            if len(outside):
+                log.add(
+                    "normalise",
+                    column,
+                    "capped",
+                    f"{_names(outside)} outside goalposts ({low}, {high})",
+                )
+    return normalised
+
+
+def _pillar_of(spec: IndexSpec, indicators) -> pd.Series:
+    if spec.pillars is None:
+        return pd.Series("index", index=indicators, name="pillar")
+    return pd.Series({name: spec.pillars[name] for name in indicators}, name="pillar")
+
+
+def _within_weights(treated: pd.DataFrame, spec: IndexSpec) -> pd.Series:
+    """Weights of the indicators within their pillar (each pillar sums to one)."""
+    if isinstance(spec.weights, dict):
+        return pd.Series({name: float(spec.weights[name]) for name in treated.columns})
+    method = "equal" if treated.shape[1] == 1 else spec.weights
+    return WEIGHTINGS.get(method)(treated, spec)
+
+
+def _weights_step(treated: pd.DataFrame, spec: IndexSpec, log: _Log) -> tuple[pd.Series, pd.Series]:
+    """(effective indicator weights summing to one, pillar weights)."""
+    pillar_of = _pillar_of(spec, treated.columns)
+    within = pd.concat(
+        [
+            _within_weights(treated[cols.index], spec)
+            for _, cols in pillar_of.groupby(pillar_of, sort=False)
+        ]
+    )
+    within = within[treated.columns]
+    totals = within.groupby(pillar_of).transform("sum")
+    empty = sorted(set(pillar_of[totals == 0]))
+    _fail([f"the weights within pillar(s) {_names(empty)} sum to zero"] if empty else [])
+    within = within / totals
+    pillars = list(dict.fromkeys(pillar_of))
+    raw = spec.pillar_weights or dict.fromkeys(pillars, 1.0)
+    pillar_weights = pd.Series({p: float(raw[p]) for p in pillars}, name="weight")
+    pillar_weights = pillar_weights / pillar_weights.sum()
+    effective = (within * pillar_of.map(pillar_weights)).rename("weight")
+    method = spec.weights if isinstance(spec.weights, str) else "manual"
+    for name in treated.columns:
+        share = f" ({within[name]:.3f} within {pillar_of[name]})" if spec.pillars else ""
+        log.add("weights", name, method, f"{effective[name]:.4f}{share}")
+    return effective, pillar_weights
+
+
+def _aggregate_step(treated, normalised, spec, weights, log) -> tuple[pd.Series, pd.DataFrame]:
+    """(index scores, pillar scores)."""
+    pillar_of = _pillar_of(spec, normalised.columns)
+    method = AGGREGATIONS.get(spec.aggregate)
+
+    def score(columns, rows=slice(None)):
+        chosen = treated.loc[rows, columns], normalised.loc[rows, columns]
+        return method(*chosen, weights[columns], spec)
+
+    def pillar_score(pillar, columns):
+        covered = normalised[columns].notna().any(axis=1)
+        if covered.all():
+            return score(columns)
+        units = _names(normalised.index[~covered])
+        log.add("aggregate", pillar, "no score", f"{units}: no indicator of this pillar")
+        return score(columns, covered)
+
+    scores = score(list(normalised.columns)).rename("score")
+    pillar_scores = pd.DataFrame(
+        {
+            pillar: pillar_score(pillar, list(cols.index))
+            for pillar, cols in pillar_of.groupby(pillar_of, sort=False)
+            if spec.pillars
+        },
+        index=scores.index,
+    )
+    detail = {"topsis": f"TOPSIS ({spec.topsis_normalise})", "vikor": f"1 - Q (v={spec.vikor_v})",
+              "copeland": "wins - losses"}.get(spec.aggregate, "weighted mean")  # fmt: skip
+    log.add(
+        "aggregate",
+        "index",
+        spec.aggregate,
+        f"{detail} of {normalised.shape[1]} indicators with effective weights",
+    )
+    return scores, pillar_scores
+
+
+def _rank_step(scores: pd.Series, log: _Log) -> pd.Series:
+    """Ranks within each year (the first index level) of a pooled panel, else over all units."""
+    if scores.index.nlevels > 1:
+        ranks = scores.groupby(level=0, group_keys=False).apply(rank_scores)
+    else:
+        ranks = rank_scores(scores)
+    log.add("rank", "index", "min", f"{len(ranks)} units, {len(ranks) - ranks.nunique()} tied")
+    return ranks
+
+
+# Each step: (state, spec, log) -> its output; state holds the outputs of the steps before it.
+_STEP_FUNCTIONS = {
+    "screen": lambda s, spec, log: _screen(s["data"], spec, log),
+    "impute": lambda s, spec, log: _impute(s["screen"], spec, log),
+    "outliers": lambda s, spec, log: OUTLIER_RULES.get(spec.outliers)(s["impute"], spec, log),
+    "normalise": lambda s, spec, log: _normalised(s["outliers"], spec, log),
+    "weights": lambda s, spec, log: _weights_step(s["outliers"], spec, log),
+    "aggregate": lambda s, spec, log: _aggregate_step(
+        s["outliers"], s["normalise"], spec, s["weights"][0], log
+    ),
+    "rank": lambda s, spec, log: _rank_step(s["aggregate"][0], log),
+}
+
+
+def _run(state: dict, spec: IndexSpec, year, steps) -> dict:
+    """``state`` with ``steps`` (re)run, their old outputs and log rows replaced."""
+    steps = list(steps)
+    state = {k: v for k, v in state.items() if k not in steps}
+    state["log"] = [row for row in state.get("log", []) if row["step"] not in steps]
+    log = _Log(year, state["log"])
+    for step in steps:
+        state[step] = _STEP_FUNCTIONS[step](state, spec, log)
+    return state
+
+
+def _replay(parts: dict, spec: IndexSpec, start: str) -> dict:
+    """Run the steps from ``start`` on every year's state (and the pooled one, across years)."""
+    later = STEPS[STEPS.index(start) :]
+    pooled = spec.across_years and None not in parts["years"]
+    per_year = [s for s in later if not pooled or s in ("screen", "impute")]
+    years = {year: _run(state, spec, year, per_year) for year, state in parts["years"].items()}
+    if not pooled:
+        return {"years": years, "pooled": None}
+    if per_year or parts["pooled"] is None:
+        keys = list(years)
+        imputed = pd.concat([years[y]["impute"] for y in keys], keys=keys, names=[spec.year])
+        state = {"impute": imputed, "log": []}
+        rest = STEPS[STEPS.index("outliers") :]
+    else:
+        state, rest = parts["pooled"], later
+    return {"years": years, "pooled": _run(state, spec, "all years", rest)}
+
+
+def build(table: pd.DataFrame, spec: IndexSpec | None = None, **changes) -> CompositeIndex:
+    """Build a composite index from a units x indicators table; keyword arguments change the spec.
+
+    A table with a ``spec.year`` column is a panel: each year is built separately, or with
+    ``across_years=True`` normalised (and weighted, aggregated) over all years together.
+
+    >>> t = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0]}, index=["x", "y", "z"])
+    >>> build(t, directions={"a": 1, "b": 1}).ranks.to_dict()
+    {'x': 2, 'y': 3, 'z': 1}
+    """
+    spec = (spec or IndexSpec()).replace(**changes)
+    _check_table(table, spec)
+    if spec.year in table.columns:
+        years = {
+            year: {"data": frame.drop(columns=spec.year)}
+            for year, frame in table.groupby(spec.year, sort=True)
+        }
+    else:
+        years = {None: {"data": table}}
+    parts = _replay({"years": years, "pooled": None}, spec, "screen")
+    return CompositeIndex._assemble(spec, table, parts)
+
+
+_OUTPUTS = (
+    "treated",
+    "normalised",
+    "weights",
+    "pillar_weights",
+    "pillar_scores",
+    "scores",
+    "ranks",
+)
+
+
+def _outputs(state: dict) -> dict:
+    weights, pillar_weights = state["weights"]
+    scores, pillar_scores = state["aggregate"]
+    return {"treated": state["outliers"], "normalised": state["normalise"], "weights": weights,
+            "pillar_weights": pillar_weights, "pillar_scores": pillar_scores, "scores": scores,
+            "ranks": state["rank"]}  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class CompositeIndex(Result):
+    """A built composite index: every intermediate table, the weights, scores, ranks and the log.
+
+    For a panel, each table's index starts with the year; ``for_year(y)`` gives one year's index.
+    """
+
+    spec: IndexSpec
+    data: pd.DataFrame
+    treated: pd.DataFrame
+    normalised: pd.DataFrame
+    weights: pd.Series
+    pillar_weights: pd.Series
+    pillar_scores: pd.DataFrame
+    scores: pd.Series
+    ranks: pd.Series
+    log: pd.DataFrame
+    simulated: bool = False
+    _parts: dict | None = field(default=None, compare=False)
+
+    @classmethod
+    def _assemble(cls, spec: IndexSpec, table: pd.DataFrame, parts: dict) -> CompositeIndex:
+        years, pooled = parts["years"], parts["pooled"]
+        rows = [row for state in years.values() for row in state["log"]]
+        rows += pooled["log"] if pooled else []
+        log = pd.DataFrame(rows, columns=LOG_COLUMNS)
+        if None in years:
+            out = _outputs(years[None])
+            log = log.drop(columns="year")
+        elif pooled:
+            out = _outputs(pooled)
+            for name in ("weights", "pillar_weights"):  # one set for every year
+                out[name] = pd.concat(dict.fromkeys(years, out[name]), names=[spec.year])
+        else:
+            each = {year: _outputs(state) for year, state in years.items()}
+            out = {
+                name: pd.concat({year: o[name] for year, o in each.items()}, names=[spec.year])
+                for name in _OUTPUTS
+            }
+        simulated = bool(table.attrs.get("simulated", False))
+        return cls(spec=spec, data=table.copy(), log=log, simulated=simulated, _parts=parts, **out)
+
+    @property
+    def is_panel(self) -> bool:
+        return self.spec.year in self.data.columns
+
+    @property
+    def recipe(self) -> pd.DataFrame:
+        """The steps in order, each with the choices it read (what :meth:`rebuild` replays)."""
+        spec = self.spec
+        return pd.DataFrame(
+            {"step": list(STEPS),
+             "parameters": [{f: getattr(spec, f) for f in STEP_FIELDS[s]} for s in STEPS]}
+        )  # fmt: skip
+
+    def rebuild(self, from_step: str | None = None, **changes) -> CompositeIndex:
+        """The index with some choices changed, replaying the steps from ``from_step`` (by default
+        the first step a change affects) and reusing the outputs of the steps before it:
+        ``index.rebuild(weights="pca")`` recomputes weights, aggregation and ranks only. Equal to
+        ``build(index.data, index.spec.replace(**changes))``.
+        """
+        needed = first_step(changes) if changes else "rank"
+        spec = self.spec.replace(**changes)
+        start = from_step or needed
+        if start not in STEPS:
+            raise CompositeInputError(f"from_step={start!r} is not one of {_names(STEPS)}")
+        if STEPS.index(start) > STEPS.index(needed):
+            raise CompositeInputError(
+                f"changing {_names(sorted(changes))} needs a replay from {needed!r}: from_step="
+                f"{start!r} would reuse outputs that depend on it"
+            )
+        if start == "screen" or self._parts is None:
+            return build(self.data, spec)
+        _check_table(self.data, spec)
+        return CompositeIndex._assemble(spec, self.data, _replay(self._parts, spec, start))
+
+    def for_year(self, year) -> CompositeIndex:
+        """One year of a panel index (without rebuilding: the same numbers)."""
+        if not self.is_panel:
+            raise CompositeInputError("for_year() needs a panel index (a table with a year column)")
+        if year not in self.scores.index.get_level_values(0):
+            raise CompositeInputError(
+                f"no year {year!r}; years are {_names(self.scores.index.unique(0))}"
+            )
+        data = self.data[self.data[self.spec.year] == year].drop(columns=self.spec.year)
+        parts = {name: getattr(self, name).xs(year, level=0) for name in _OUTPUTS}
+        log = self.log[self.log["year"] == year].drop(columns="year").reset_index(drop=True)
+        return CompositeIndex(spec=self.spec, data=data, log=log, simulated=self.simulated, **parts)
+
+    def _single(self, what: str) -> None:
+        if self.is_panel:
+            raise CompositeInputError(f"{what} works on one year: use index.for_year(year).{what}")
+
+    def _headline(self) -> str:
+        units = self.scores.index.get_level_values(-1).nunique()
+        years = f" x {self.scores.index.nunique() // max(units, 1)} years" if self.is_panel else ""
+        weights = self.spec.weights if isinstance(self.spec.weights, str) else "manual"
+        return (
+            f"{units} units{years} x {self.normalised.shape[1]} indicators, "
+            f"{self.spec.normalise}, {weights} weights, {self.spec.aggregate}"
+        )
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row per unit and component ("index" or a pillar): score and rank (1 = best).
+        ``alpha`` is accepted for the protocol; a built index has no intervals (see uncertainty)."""
+        check_alpha(alpha)
+        levels = ([self.spec.year] if self.is_panel else []) + ["entity_id"]
+        frames = [self.scores.rename("score").to_frame().assign(component="index", rank=self.ranks)]
+        for pillar in self.pillar_scores.columns:
+            scores = self.pillar_scores[pillar]
+            present = scores.dropna()
+            ranks = (
+                present.groupby(level=0, group_keys=False).apply(rank_scores)
+                if self.is_panel
+                else rank_scores(present)
+            )
+            frames.append(
+                scores.rename("score")
+                .to_frame()
+                .assign(component=pillar, rank=ranks.reindex(scores.index).astype("Int64"))
+            )
+        tidy = pd.concat(frames).rename_axis(levels).reset_index()
+        return tidy[[*levels, "component", "score", "rank"]]
+
+    def summary(self, alpha: float = 0.05) -> Summary:
+        """The choices, what the steps did, and the ranking (top 20 rows)."""
+        check_alpha(alpha)
+        s = self.spec
+        n_pillars = self.pillar_weights.index.get_level_values(-1).nunique()
+        units = self.scores.index.get_level_values(-1).nunique()
+        title = (
+            f"Composite index: {units} units x {self.normalised.shape[1]} indicators"
+            + (f" in {n_pillars} pillars" if s.pillars else "")
+            + (f", years {_names(self.scores.index.unique(0))}" if self.is_panel else "")
+        )
+        header = [
+            ("impute", s.impute), ("outliers", s.outliers), ("normalise", s.normalise),
+            ("weights", s.weights if isinstance(s.weights, str) else "manual"),
+            ("aggregate", s.aggregate),
+        ]  # fmt: skip
+        if self.is_panel:
+            header.append(("normalised", "across years" if s.across_years else "within each year"))
+        counts = self.log.groupby(["step", "action"], sort=False).size()
+        steps = pd.DataFrame(
+            [(step, action, n) for (step, action), n in counts.items()],
+            columns=["step", "action", "count"],
+        )
+        ranked = (
+            self.tidy(alpha)
+            .query("component == 'index'")
+            .sort_values([*([s.year] if self.is_panel else []), "rank"])
+            .drop(columns="component")
+        )
+        tables = [("what the steps did", steps), ("ranking (first 20 rows)", ranked.head(20))]
+        return Summary(title, header, tables, simulated=self.simulated)
+
+    def contributions(self) -> pd.DataFrame:
+        """Each pillar's (or, for a flat index, each indicator's) share of an arithmetic score."""
+        self._single("contributions()")
+        if self.spec.aggregate != "arithmetic":
+            raise CompositeInputError(
+                "contributions add up to the score only for arithmetic aggregation, "
+                f"not {self.spec.aggregate}"
+            )
+        x = self.normalised
+        weighted = (
+            x.mul(self.weights).div(x.notna().mul(self.weights).sum(axis=1), axis=0).fillna(0.0)
+        )
+        if not self.spec.pillars:
+            return weighted
+        return (
+            weighted.T.groupby(_pillar_of(self.spec, x.columns))
+            .sum()
+            .T[list(self.pillar_weights.index)]
+        )
+
+    def correlations(self) -> pd.DataFrame:
+        """Pearson correlations of the normalised indicators, pillar scores and the index score."""
+        self._single("correlations()")
+        return pd.concat(
+            [self.normalised, self.pillar_scores, self.scores.rename("index")], axis=1
+        ).corr()
+
+    def cronbach_alpha(self) -> pd.DataFrame:
+        """Cronbach's alpha per pillar (and for all indicators), on the normalised values of units
+        with complete data; a pillar of one indicator has none."""
+        self._single("cronbach_alpha()")
+        pillar_of = _pillar_of(self.spec, self.normalised.columns)
+        groups = [("all indicators", list(self.normalised.columns))] + (
+            [
+                (pillar, list(cols.index))
+                for pillar, cols in pillar_of.groupby(pillar_of, sort=False)
+            ]
+            if self.spec.pillars
+            else []
+        )
+        rows = []
+        for name, columns in groups:
+            complete = self.normalised[columns].dropna()
+            alpha = cronbach_alpha(complete) if len(columns) > 1 and len(complete) > 1 else math.nan
+            rows.append(
+                {
+                    "component": name,
+                    "indicators": len(columns),
+                    "units": len(complete),
+                    "alpha": alpha,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def plot(self, ax=None, *, kind: str | None = None, top: int | None = None, title=None):
+        """Bar chart of the index: stacked contributions by pillar ("contributions", the default for
+        arithmetic aggregation) or the scores ("scores"). Returns the matplotlib Axes."""
+        import seaborn as sns
+
+        self._single("plot()")
+        kind = kind or ("contributions" if self.spec.aggregate == "arithmetic" else "scores")
+        if kind not in ("contributions", "scores"):
+            raise CompositeInputError(f"kind={kind!r} is not 'contributions' or 'scores'")
+        order = self.ranks.sort_values(kind="stable").index[:top]
+        ax = axes(ax, figsize=(7, 0.25 * len(order) + 1.5))
+        if kind == "scores":
+            data = pd.DataFrame({"unit": order, "score": self.scores[order].to_numpy()})
+            sns.barplot(data=data, y="unit", x="score", color=sns.color_palette()[0], ax=ax)
+        else:
+            parts = self.contributions().loc[order]
+            left = np.zeros(len(parts))
+            colours = sns.color_palette(n_colors=parts.shape[1])
+            for colour, column in zip(colours, parts.columns, strict=True):
+                values = parts[column].to_numpy()
+                ax.barh(list(order.astype(str)), values, left=left, color=colour, label=column)
+                left += values
+            ax.invert_yaxis()
+            ax.legend(title="pillar" if self.spec.pillars else "indicator", fontsize="small",
+                      loc="lower right")  # fmt: skip
+            ax.set_xlabel("contribution to the score")
+        ax.set_ylabel("")
+        return finish(ax, "Composite index" if title is None else title, self.simulated)
+
+    def remove_one(self, level: str = "indicator") -> RemoveOne:
+        """How ranks move when each indicator (or pillar) is dropped and the index rebuilt with the
+        same choices (COINr's remove-one sensitivity): a :class:`RemoveOne` result."""
+        from innostudy.composite.removal import remove_one
+
+        self._single("remove_one()")
+        return remove_one(self, level)
