@@ -116,3 +116,18 @@ def test_report_helpers_leave_nothing_to_show_as_a_cell_value(fresh_inputs):
     assert report.record("n", 3) is None
     shown = report.provenance({"entity": "guiyang"})._repr_html_()
     assert "<table" in shown and "entity = &#x27;guiyang&#x27;" in shown and "{" not in shown
+
+
+def test_record_writes_valid_json_for_nan_and_inf(tmp_path, monkeypatch):
+    import json
+
+    import numpy as np
+
+    from innostudy import report
+
+    monkeypatch.setenv(report.OUTPUT_ENV, str(tmp_path))
+    report.record("pretrend_pvalue", float("nan"))  # a test that was "not testable"
+    report.record("bounds", [np.float64(np.inf), 1.5, {"low": -np.inf}])
+    text = (tmp_path / "records.json").read_text(encoding="utf-8")
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text) == {"pretrend_pvalue": None, "bounds": [None, 1.5, {"low": None}]}

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -196,14 +197,20 @@ def record(name: str, value: Any) -> None:
     records = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     records[name] = _plain(value)
     _atomic_write(
-        path, lambda p: p.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+        path,
+        lambda p: p.write_text(
+            json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        ),
     )
 
 
 def _plain(value: Any) -> Any:
-    """numpy/pandas scalars and containers -> plain JSON types."""
+    """numpy/pandas scalars and containers -> plain JSON types; NaN and ±inf -> null (JSON has
+    no such numbers: a test that is "not testable" records null, never an invalid file)."""
     if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
