@@ -124,6 +124,6 @@ def test_plots_draw_one_row_per_fact_and_one_panel_per_comparable_group(ds):
 
     matplotlib.use("Agg")
     profile = entity_profile(ds, "baotou")
-    assert len(profile.plot().axes[0].get_yticklabels()) == len(profile.facts)
+    assert len(profile.plot().get_yticklabels()) == len(profile.facts)
     comparison = compare(ds, ["guiyang", "baotou"])
-    assert len(comparison.plot().axes) == len(comparison.comparable_groups)
+    assert len(comparison.plot().child_axes) == len(comparison.comparable_groups)

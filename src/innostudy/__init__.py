@@ -15,12 +15,13 @@ imports statsmodels only when asked for:
 import importlib
 
 from innostudy.dataset import Dataset, ValidationError, load_dataset
+from innostudy.errors import InnostudyError
 
 SUBMODULES = (
     "clean", "composite", "dataset", "divisions", "entities", "extract", "files", "indicators",
     "paths", "plots", "policy", "profile", "report", "run",
 )  # fmt: skip
-__all__ = ["Dataset", "ValidationError", "load_dataset", "__version__", *SUBMODULES]
+__all__ = ["Dataset", "InnostudyError", "ValidationError", "load_dataset", "__version__", *SUBMODULES]
 __version__ = "0.1.0"
 
 

@@ -62,10 +62,12 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from innostudy.errors import InnostudyError
+
 QUALIFIERS = ("exact", "about", "more_than", "at_least", "at_most", "less_than")
 
 
-class ParseError(ValueError):
+class ParseError(InnostudyError, ValueError):
     """Text that is not the figure it should be; the message quotes it and says what was expected."""
 
     def __init__(self, text: str, expected: str, reason: str = ""):

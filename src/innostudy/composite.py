@@ -49,6 +49,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from innostudy.errors import InnostudyError
+
 logger = logging.getLogger(__name__)
 
 IMPUTATIONS = ("none", "mean", "median", "group_mean")
@@ -61,7 +63,7 @@ ENTROPY_VARIANTS = ("proportions", "minmax")
 RANK_RTOL = 1e-12  # scores closer than this x the largest absolute score share a rank
 
 
-class CompositeInputError(ValueError):
+class CompositeInputError(InnostudyError, ValueError):
     """Input a composite index cannot be built from; the message names every offending item."""
 
 

@@ -32,6 +32,8 @@ from innostudy.clean import QUALIFIERS, interval
 from innostudy.divisions import COLUMNS as DIVISION_COLUMNS
 from innostudy.divisions import FIRST_YEAR as DIVISIONS_FROM
 from innostudy.divisions import KINDS as DIVISION_KINDS
+from innostudy.errors import InnostudyError
+from innostudy.results import Result, Summary, check_alpha, finish
 
 DATA_DIR = paths.data_dir()  # the checkout's data/, else the copy inside the package
 
@@ -98,7 +100,7 @@ class Problem:
         return f"{where}: {self.reason}"
 
 
-class ValidationError(ValueError):
+class ValidationError(InnostudyError, ValueError):
     """Every problem found in a data folder, raised together."""
 
     def __init__(self, problems: list[Problem]):
@@ -141,7 +143,10 @@ def data_hashes(path: str | Path | None = None) -> dict[str, str]:
     }
 
 
-class Dataset:
+TABLES_SHOWN = ("sources", "entities", "indicators", "observations", "designations")
+
+
+class Dataset(Result):
     """The validated tables, with tidy and wide views, conflicts and citations."""
 
     def __init__(self, path: Path, tables: dict[str, pd.DataFrame]):
@@ -153,12 +158,36 @@ class Dataset:
         self.divisions = tables["divisions"]
         self._observations = tables["observations"]
 
-    def __repr__(self) -> str:
-        counts = ", ".join(
-            f"{len(getattr(self, name))} {name}"
-            for name in ("sources", "entities", "indicators", "observations", "designations")
-        )
-        return f"<Dataset {self.path}: {counts}>"
+    def _headline(self) -> str:
+        counts = ", ".join(f"{len(getattr(self, name)):,} {name}" for name in TABLES_SHOWN)
+        return f"{counts} (from {self.path.name}/)"
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """The facts, one row each (:attr:`observations`); ``alpha`` is checked and otherwise
+        unused (the dataset holds figures, not estimates)."""
+        check_alpha(alpha)
+        return self.observations
+
+    def summary(self, alpha: float = 0.05) -> Summary:
+        """The size of each table and how the facts are qualified."""
+        check_alpha(alpha)
+        sizes = pd.DataFrame({"table": TABLES_SHOWN,
+                              "rows": [len(getattr(self, t)) for t in TABLES_SHOWN]})  # fmt: skip
+        qualifiers = self._observations["qualifier"].value_counts().rename_axis("qualifier")
+        return Summary(
+            "innostudy dataset",
+            [("folder", str(self.path)),
+             ("entities with facts", self._observations["entity_id"].nunique())],
+            [("tables", sizes), ("facts by qualifier", qualifiers.reset_index(name="facts"))],
+            simulated=self.simulated,
+        )  # fmt: skip
+
+    def plot(self, ax=None, *, title: str | None = None):
+        """Heatmap of how many facts each entity has per indicator (:meth:`coverage`)."""
+        from innostudy.plots import coverage_heatmap
+
+        ax = coverage_heatmap(self.coverage(), ax=ax, title=title)
+        return finish(ax, ax.get_title(), self.simulated)
 
     @cached_property
     def observations(self) -> pd.DataFrame:

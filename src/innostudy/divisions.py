@@ -34,6 +34,8 @@ from pathlib import Path
 import pandas as pd
 
 from innostudy import paths
+from innostudy.errors import InnostudyError
+from innostudy.results import Result, Summary, axes, check_alpha, finish
 
 DIVISIONS_CSV = paths.PACKAGE_DATA / "divisions.csv"
 COLUMNS = (
@@ -49,7 +51,7 @@ ACTIONS = ("kept", "dropped", "summed_into")
 FIRST_YEAR = 2000  # the table covers changes from this year on
 
 
-class DivisionsError(ValueError):
+class DivisionsError(InnostudyError, ValueError):
     """A panel that cannot be harmonised as asked (missing columns, repeated keys, bad years)."""
 
 
@@ -75,8 +77,8 @@ def changes(since: int | None = None) -> pd.DataFrame:
 # --- harmonising a panel ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Harmonised:
+@dataclass(frozen=True, repr=False)
+class Harmonised(Result):
     """A panel on one map: ``data`` (the new frame), ``changes`` (one row per unit and action:
     entity_id, name, change, years, rows, action, reason) and the ``vintage`` it is on."""
 
@@ -85,28 +87,50 @@ class Harmonised:
     vintage: int
     rows_in: int
 
-    def __repr__(self) -> str:
-        return (
-            f"<Harmonised to the {self.vintage} map: {self.rows_in} rows in, {len(self.data)} out, "
-            f"{len(self.changes)} unit change(s)>"
-        )
+    @property
+    def simulated(self) -> bool:
+        """True when the panel carries a ``simulated`` column that is True."""
+        return "simulated" in self.data.columns and bool(self.data["simulated"].any())
 
-    def _repr_html_(self) -> str:
-        return f"<p>{self.summary().splitlines()[0]}</p>" + self.changes.to_html(index=False)
+    def _headline(self) -> str:
+        return (f"to the {self.vintage} map, {self.rows_in:,} rows in, {len(self.data):,} out, "
+                f"{len(self.changes)} unit change(s)")  # fmt: skip
 
-    def summary(self) -> str:
-        """What was done, as text: the row counts, then one line per unit changed."""
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row per unit and action (:attr:`changes`); ``alpha`` is checked, otherwise unused."""
+        check_alpha(alpha)
+        return self.changes.reset_index(drop=True)
+
+    def summary(self, alpha: float = 0.05) -> Summary:
+        """What was done: the row counts, then one row per unit changed."""
+        check_alpha(alpha)
         rows = self.changes.groupby("action")["rows"].sum()
-        head = (
+        columns = ["entity_id", "name", "years", "action", "rows", "change", "reason"]
+        return Summary(
             f"Harmonised to the {self.vintage} map: {self.rows_in} rows in, {len(self.data)} out "
             f"({rows.get('dropped', 0)} dropped, {rows.get('summed_into', 0)} summed into "
-            "successors)."
+            "successors).",
+            [],
+            [("units changed", self.changes[columns])],
+            simulated=self.simulated,
         )
-        lines = [
-            f"- {c.entity_id} ({c.name}), {c.years}: {c.action}, {c.rows} rows: {c.reason}"
-            for c in self.changes.itertuples()
-        ]
-        return "\n".join([head, *lines])
+
+    def plot(self, ax=None, *, title: str | None = None):
+        """Rows per unit changed, one bar each, coloured by what was done with them."""
+        table = self.changes.reset_index(drop=True)
+        ax = axes(ax, figsize=(7, 0.35 * len(table) + 1.2))
+        colours = {action: f"C{i}" for i, action in enumerate(ACTIONS)}
+        for action in ACTIONS:
+            part = table[table["action"] == action]
+            if len(part):
+                ax.barh(part.index, part["rows"], color=colours[action], label=action)
+        ax.set_yticks(range(len(table)), table["entity_id"] + " (" + table["years"] + ")")
+        ax.invert_yaxis()
+        ax.set_xlabel("rows")
+        if len(table):
+            ax.legend(fontsize=8)
+        title = f"Harmonised to the {self.vintage} map" if title is None else title
+        return finish(ax, title, self.simulated)
 
 
 def harmonise(

@@ -42,17 +42,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from innostudy.errors import InnostudyError
+
 MAX_TABLE_BYTES = 256 * 2**20  # a data table; the curated tables are a few kB
 LOCK_NAME = ".innostudy.lock"
 JOURNAL_NAME = ".innostudy-journal"
 
 
-class InputError(ValueError):
+class InputError(InnostudyError, ValueError):
     """A file that cannot be read as input: missing, not a regular file, too large, unreadable or
     not UTF-8. The message names the file and the cause."""
 
 
-class FolderBusyError(ValueError):
+class FolderBusyError(InnostudyError, ValueError):
     """Another process holds the lock of a data folder."""
 
 

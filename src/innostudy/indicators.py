@@ -24,6 +24,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from innostudy.errors import InnostudyError
+
 # Rank qualifiers turn around when a rank becomes a percentile: "at most 10th" -> "at least ...".
 _REVERSED = {
     "exact": "exact",
@@ -36,7 +38,7 @@ _REVERSED = {
 _NOT_PER_CAPITA = ("percent", "rank", "year")
 
 
-class IndicatorError(ValueError):
+class IndicatorError(InnostudyError, ValueError):
     """Observations a derived indicator cannot be computed from; the message names each one."""
 
 

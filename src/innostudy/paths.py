@@ -29,6 +29,8 @@ import re
 import shutil
 from pathlib import Path
 
+from innostudy.errors import InnostudyError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PACKAGE_DATA = PACKAGE_DIR / "data"
 PACKAGED_DATASET = PACKAGE_DATA / "dataset"
@@ -37,7 +39,7 @@ REPORTS_CONFIG = Path("notebooks") / "reports.yml"
 _NAMES_INNOSTUDY = re.compile(r'^\s*name\s*=\s*["\']innostudy["\']', re.MULTILINE)
 
 
-class ProjectNotFoundError(ValueError, FileNotFoundError):
+class ProjectNotFoundError(InnostudyError, ValueError, FileNotFoundError):
     """No innostudy project around the working folder (and none was named)."""
 
     def __str__(self) -> str:

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from innostudy.dataset import Dataset
+from innostudy.results import Result, Summary, axes, check_alpha, finish, whole
 
 POPULATION = "resident_population"
 PER = 10_000  # per-capita figures are per 10,000 residents, as in innostudy.indicators
@@ -182,8 +183,8 @@ def _derived_frame(facts: pd.DataFrame, kind: str) -> pd.DataFrame:
 # -- one entity -----------------------------------------------------------------------------------
 
 
-@dataclass
-class EntityProfile:
+@dataclass(repr=False)
+class EntityProfile(Result):
     """Every fact about one entity, with its source, and the figures derived from them."""
 
     entity: pd.Series  # the entity's row of ds.entities
@@ -191,46 +192,56 @@ class EntityProfile:
     derived: pd.DataFrame  # DERIVED_COLUMNS, one row per attempt (NaN value + reason if impossible)
     lookalikes: pd.DataFrame  # indicators that share a unit but not a group
 
-    def tidy(self) -> pd.DataFrame:
-        """The facts, one row each, with their citations."""
+    def _headline(self) -> str:
+        facts = self.facts
+        return (f"{self.entity['name_en']} ({self.entity['entity_id']}), {len(facts):,} facts on "
+                f"{facts['indicator_id'].nunique():,} indicators from "
+                f"{facts['source_id'].nunique():,} sources")  # fmt: skip
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """The facts, one row each, with their citations (facts have no intervals to choose:
+        ``alpha`` is checked and otherwise unused)."""
+        check_alpha(alpha)
         return self.facts.reset_index(drop=True)
 
-    def summary(self) -> str:
-        """A few plain sentences: how many facts, from which sources, what could be derived."""
+    def summary(self, alpha: float = 0.05) -> Summary:
+        """How many facts from which sources, each fact, and what could be derived."""
+        check_alpha(alpha)
         facts, derived = self.facts, self.derived
         done = derived[derived["value"].notna()]
         span = f"{facts['as_of'].min()} to {facts['as_of'].max()}" if len(facts) else "no dates"
-        lines = [
-            f"{self.entity['name_en']} ({self.entity['entity_id']}, {self.entity['kind']}): "
-            f"{len(facts)} facts on {facts['indicator_id'].nunique()} indicators from "
-            f"{facts['source_id'].nunique()} sources, as of {span}. "
-            f"Intervals or approximate figures: {int(facts['qualifier'].ne('exact').sum())}.",
-        ]
-        for kind in ("per_capita", "rank_percentile", "growth"):
-            rows = derived[derived["derived"] == kind]
-            got = int(rows["value"].notna().sum())
-            lines.append(f"{kind.replace('_', ' ')}: {got} of {len(rows)} derived.")
+        attempts = derived.groupby("derived", sort=False)["value"].agg(["count", "size"])
+        notes = []
         if not (done["derived"] == "growth").any():
-            lines.append(
+            notes.append(
                 "No growth can be derived: no comparability group has figures at two dates."
             )
         if len(self.lookalikes):
-            lines.append(
+            notes.append(
                 f"{len(self.lookalikes)} pairs of indicators share a unit but not a "
                 "comparability group; they must not be compared with each other."
             )
-        return "\n".join(lines)
+        shown = facts[["indicator_label", "value", "unit", "qualifier", "as_of", "source_id"]]
+        return Summary(
+            f"{self.entity['name_en']} ({self.entity['entity_id']}, {self.entity['kind']})",
+            [("facts", f"{len(facts)} facts on {facts['indicator_id'].nunique()} indicators "
+                       f"from {facts['source_id'].nunique()} sources, as of {span}"),
+             ("intervals or approximate figures", int(facts["qualifier"].ne("exact").sum()))]
+            + [(f"{kind.replace('_', ' ')} derived", f"{row['count']} of {row['size']}")
+               for kind, row in attempts.iterrows()],
+            [("facts", shown.assign(value=whole(shown["value"])))],
+            notes,
+            simulated=self.simulated,
+        )  # fmt: skip
 
-    def plot(self, ax=None):
+    def plot(self, ax=None, *, title: str | None = None):
         """Every fact on a log scale, one row each, intervals as bars and open ends as arrows.
 
         Zero or negative figures cannot sit on a log scale; their rows stay labelled but empty.
         """
-        import matplotlib.pyplot as plt
-
         facts = self.facts.sort_values(["as_of_date", "indicator_id"]).reset_index(drop=True)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(11, 0.35 * len(facts) + 1.2))
+        fresh = ax is None
+        ax = axes(ax, figsize=(11, 0.35 * len(facts) + 1.2))
         ax.set_xscale("log")
         drawable = facts[facts["value"] > 0]
         _draw_intervals(ax, drawable, positions=drawable.index.tolist(), log=True)
@@ -238,9 +249,11 @@ class EntityProfile:
         ax.set_yticks(range(len(facts)), labels, fontsize=8)
         ax.invert_yaxis()
         ax.set_xlabel("value (log scale; each row in its own unit)")
-        ax.set_title(f"Every fact about {self.entity['name_en']}")
-        ax.figure.tight_layout()
-        return ax.figure
+        finish(ax, f"Every fact about {self.entity['name_en']}" if title is None else title,
+               self.simulated)  # fmt: skip
+        if fresh:
+            ax.figure.tight_layout()
+        return ax
 
 
 def entity_profile(ds: Dataset, entity: str) -> EntityProfile:
@@ -262,8 +275,8 @@ def entity_profile(ds: Dataset, entity: str) -> EntityProfile:
 # -- several entities -----------------------------------------------------------------------------
 
 
-@dataclass
-class Comparison:
+@dataclass(repr=False)
+class Comparison(Result):
     """Entities side by side on the comparability groups they all have a figure in."""
 
     entities: list[str]
@@ -277,8 +290,15 @@ class Comparison:
     def comparable_groups(self) -> list[str]:
         return sorted(self.groups.loc[self.groups["comparable"], "group"])
 
-    def tidy(self) -> pd.DataFrame:
-        """One row per entity and comparable group: the figure shown (per capita where asked)."""
+    def _headline(self) -> str:
+        groups = self.groups
+        return (f"{', '.join(self.entities)}: comparable on {int(groups['comparable'].sum())} "
+                f"indicator group(s), {int((~groups['comparable']).sum())} not")  # fmt: skip
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row per entity and comparable group: the figure shown (per capita where asked);
+        ``alpha`` is checked and otherwise unused (figures, not estimates)."""
+        check_alpha(alpha)
         shown = self.facts[self.facts["comparable"]]
         return shown.sort_values(["group", "entity_id"]).reset_index(drop=True)
 
@@ -286,43 +306,44 @@ class Comparison:
         """Groups that only some of the entities have a figure in, with the reason in words."""
         return self.groups[~self.groups["comparable"]].reset_index(drop=True)
 
-    def summary(self) -> str:
+    def summary(self, alpha: float = 0.05) -> Summary:
         groups = self.groups
-        names = ", ".join(self.entities)
-        lines = [
-            f"{names}: comparable on {int(groups['comparable'].sum())} indicator group(s) "
-            f"({', '.join(self.comparable_groups) or 'none'}); "
-            f"{int((~groups['comparable']).sum())} cannot be compared."
-        ]
-        lines += [f"  - {row.label}: {row.reason}" for row in self.not_comparable().itertuples()]
-        return "\n".join(lines)
+        shown = self.tidy(alpha)[["group", "entity_id", "shown_value", "shown_unit", "qualifier",
+                                  "as_of"]]  # fmt: skip
+        return Summary(
+            f"{', '.join(self.entities)}: comparable on {int(groups['comparable'].sum())} "
+            f"indicator group(s) ({', '.join(self.comparable_groups) or 'none'}); "
+            f"{int((~groups['comparable']).sum())} cannot be compared.",
+            [("per capita", "yes, where every entity of a group allows it" if self.per_capita
+              else "no")],
+            [("compared", shown.assign(shown_value=whole(shown["shown_value"]))),
+             ("not comparable", self.not_comparable()[["group", "label", "reason"]])],
+            simulated=self.simulated,
+        )  # fmt: skip
 
-    def plot(self):
-        """One panel per comparable group; intervals as bars, open ends as arrows."""
-        import matplotlib.pyplot as plt
-
+    def plot(self, ax=None, *, title: str | None = None):
+        """One panel per comparable group, inside ``ax`` (returned, holding the title);
+        intervals as bars, open ends as arrows."""
         shown = self.tidy()
         groups = list(dict.fromkeys(shown["group"]))
         if not groups:
             raise ValueError(f"{', '.join(self.entities)} have no comparability group in common")
-        fig, axes = plt.subplots(
-            len(groups),
-            1,
-            figsize=(8, 0.4 + (0.8 + 0.4 * len(self.entities)) * len(groups)),
-            squeeze=False,
-        )
-        for ax, group in zip(axes[:, 0], groups, strict=True):
+        ax = axes(ax, figsize=(8, 0.7 + (0.8 + 0.4 * len(self.entities)) * len(groups)))
+        ax.axis("off")
+        slot = 1 / len(groups)
+        for i, group in enumerate(groups):
+            panel = ax.inset_axes((0.22, 1 - (i + 1) * slot + 0.08 * slot, 0.78, 0.62 * slot))
             rows = shown[shown["group"] == group].set_index("entity_id").loc[self.entities]
             frame = rows.reset_index()
-            _draw_intervals(ax, frame, positions=list(range(len(frame))))
-            ax.set_yticks(range(len(frame)), frame["entity_id"] + " (" + frame["as_of"] + ")")
-            ax.set_ylim(len(frame) - 0.5, -0.9)  # top to bottom, room for the value labels
-            title = f"{frame['indicator_label'].iloc[0]} [{frame['shown_unit'].iloc[0]}]"
+            _draw_intervals(panel, frame, positions=list(range(len(frame))))
+            panel.set_yticks(range(len(frame)), frame["entity_id"] + " (" + frame["as_of"] + ")")
+            panel.set_ylim(len(frame) - 0.5, -0.9)  # top to bottom, room for the value labels
+            label = f"{frame['indicator_label'].iloc[0]} [{frame['shown_unit'].iloc[0]}]"
             if (frame["unit"] == "rank").all():
-                title += " (1 = best)"
-            ax.set_title(title, fontsize=9, loc="left")
-        fig.tight_layout()
-        return fig
+                label += " (1 = best)"
+            panel.set_title(label, fontsize=9, loc="left")
+        default = f"{', '.join(self.entities)}: comparable figures"
+        return finish(ax, default if title is None else title, self.simulated)
 
 
 def compare(

@@ -30,12 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from innostudy import paths
+from innostudy.errors import InnostudyError
 
 OUTPUT_ENV = "INNOSTUDY_OUTPUT_DIR"
 INVOCATION_ENV = "INNOSTUDY_INVOCATION_DIR"
 
 
-class ReportError(ValueError):
+class ReportError(InnostudyError, ValueError):
     """A notebook's report could not read or write what it was asked to."""
 
 

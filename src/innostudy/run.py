@@ -63,6 +63,7 @@ from innostudy.report import (
     package_versions,
     repo_path,
 )
+from innostudy.results import Result, Summary, axes, check_alpha, finish
 from innostudy.run_guard import (
     RUN_MARKER_ENV,
     STAGING_PREFIX,
@@ -93,8 +94,8 @@ START_TIMEOUT = 120  # seconds for a kernel to start on a busy machine
 # -- running --------------------------------------------------------------------------------------
 
 
-@dataclass
-class RunResult:
+@dataclass(repr=False)
+class RunResult(Result):
     """How one run went and where its outputs are."""
 
     run: Run
@@ -117,9 +118,31 @@ class RunResult:
             line += f": {self.run.notebook.name}, {_where(self.error)}: {_exception(self.error)}"
         return line
 
+    def _headline(self) -> str:
+        return self.describe()
 
-@dataclass
-class RunSummary:
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row: report, folder, notebook, parameters, status, timing, error (``alpha`` is
+        checked and otherwise unused)."""
+        import pandas as pd
+
+        check_alpha(alpha)
+        return pd.DataFrame([_row(self)])
+
+    def summary(self, alpha: float = 0.05) -> Summary:
+        """The run's parameters, status and timing; for a failure the cell and exception."""
+        check_alpha(alpha)
+        return Summary(f"Run of {self.run.folder}: {self.status}",
+                       [("parameters", json.dumps(self.run.parameters, ensure_ascii=False))],
+                       [_brief([self])])  # fmt: skip
+
+    def plot(self, ax=None, *, title: str | None = None):
+        """The run's duration as one bar (comparable with :meth:`RunSummary.plot`)."""
+        return _duration_plot([self], ax, title or f"Run of {self.run.folder}")
+
+
+@dataclass(repr=False)
+class RunSummary(Result):
     """Every run of one ``run_reports`` call, the site folder and the time it all took."""
 
     results: list[RunResult]
@@ -144,31 +167,65 @@ class RunSummary:
     def folders(self) -> list[str]:
         return [r.run.folder for r in self.results]
 
-    def tidy(self) -> pd.DataFrame:
-        """One row per run: report, folder, notebook, parameters, status, timing, error."""
+    def _headline(self) -> str:
+        ok = len(self.results) - len(self.failed)
+        return f"{len(self.results)} run(s) in {self.duration_s:.1f} s: {ok} ok, {len(self.failed)} failed"
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row per run: report, folder, notebook, parameters, status, timing, error
+        (``alpha`` is checked and otherwise unused)."""
         import pandas as pd
 
-        return pd.DataFrame(
-            {
-                "report": r.run.report,
-                "folder": r.run.folder,
-                "notebook": r.run.notebook.name,
-                "parameters": json.dumps(r.run.parameters, ensure_ascii=False),
-                "status": r.status,
-                "duration_s": r.duration_s,
-                "error": _exception(r.error) if r.error else None,
-            }
-            for r in self.results
+        check_alpha(alpha)
+        return pd.DataFrame([_row(r) for r in self.results])
+
+    def summary(self, alpha: float = 0.05) -> Summary:
+        """What ran, what failed (notebook, cell, exception), where the site is."""
+        check_alpha(alpha)
+        return Summary(
+            f"{len(self.results)} report run(s) in {self.duration_s:.1f} s: "
+            f"{len(self.results) - len(self.failed)} ok, {len(self.failed)} failed",
+            [
+                ("index", str(self.out / "index.html")),
+                *(("failed", r.describe()) for r in self.failed),
+            ],
+            [_brief(self.results)],
         )
 
-    def summary(self) -> str:
-        """What ran, what failed (notebook, cell, exception), where the site is."""
-        head = (
-            f"{len(self.results)} report run(s) in {self.duration_s:.1f} s: "
-            f"{len(self.results) - len(self.failed)} ok, {len(self.failed)} failed; "
-            f"index: {self.out / 'index.html'}"
-        )
-        return "\n".join([head, *(r.describe() for r in self.results)])
+    def plot(self, ax=None, *, title: str | None = None):
+        """Duration of each run, failures in red."""
+        return _duration_plot(self.results, ax, title or "Report runs")
+
+
+def _row(r: RunResult) -> dict:
+    return {
+        "report": r.run.report,
+        "folder": r.run.folder,
+        "notebook": r.run.notebook.name,
+        "parameters": json.dumps(r.run.parameters, ensure_ascii=False),
+        "status": r.status,
+        "duration_s": r.duration_s,
+        "error": _exception(r.error) if r.error else None,
+    }
+
+
+def _brief(results: list[RunResult]) -> pd.DataFrame:
+    """The columns a reader of a run summary needs: folder, notebook, status, seconds, error."""
+    import pandas as pd
+
+    return pd.DataFrame([{**{k: _row(r)[k] for k in ("folder", "notebook", "status")},
+                          "seconds": f"{r.duration_s:.1f}", "error": _row(r)["error"]}
+                         for r in results])  # fmt: skip
+
+
+def _duration_plot(results: list[RunResult], ax, title: str):
+    ax = axes(ax, figsize=(7, 0.4 * len(results) + 1.2))
+    colours = ["C0" if r.status == "ok" else "crimson" for r in results]
+    ax.barh(range(len(results)), [r.duration_s for r in results], color=colours)
+    ax.set_yticks(range(len(results)), [r.run.folder for r in results])
+    ax.invert_yaxis()
+    ax.set_xlabel("seconds (red: failed)")
+    return finish(ax, title, False)
 
 
 def run_reports(

@@ -23,12 +23,14 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from innostudy.errors import InnostudyError
+
 STAGING_PREFIX = ".staging-"
 LOCK_NAME = ".innostudy-run.lock"
 RUN_MARKER_ENV = "INNOSTUDY_RUN_ID"  # set in workers and kernels: which run they belong to
 
 
-class RunError(ValueError):
+class RunError(InnostudyError, ValueError):
     """The runner cannot do its work in ``--out`` (not writable, in use, disk full, unreadable)."""
 
 

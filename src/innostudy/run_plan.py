@@ -18,13 +18,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from innostudy.errors import InnostudyError
+
 DEFAULT_CONFIG = Path("notebooks") / "reports.yml"
 DEFAULT_TIMEOUT = 600  # seconds per cell
 REPORT_KEYS = {"notebook", "parameter_sets", "grid", "timeout"}
 MAX_BYTES = 120  # of UTF-8 in a folder name; file systems allow 255
 
 
-class ConfigError(ValueError):
+class ConfigError(InnostudyError, ValueError):
     """Every problem found in a reports configuration or its parameters, raised together."""
 
     def __init__(self, problems: list[str]):

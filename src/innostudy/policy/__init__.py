@@ -9,9 +9,11 @@
 >>> bacon(panel, "y").by_type()                       # doctest: +SKIP
 >>> placebo(panel, "y", n=1000).pvalue                # doctest: +SKIP
 
-Every result has ``.tidy()`` (DataFrame), ``.summary()`` (str) and ``.plot()`` (matplotlib, never
-shown); results from simulated data say so in all three. ``Panel.from_designations`` builds the
-panel from the curated designations and a user's outcome file.
+Every result follows the results protocol (:mod:`innostudy.results`, docs/results.md): a one-line
+repr, ``.tidy(alpha)`` (DataFrame), ``.summary(alpha)`` (text that renders as tables in JupyterLab)
+and ``.plot(ax, title=)`` (an Axes, never shown); results from simulated data say so in all of
+them. ``Panel.from_designations`` builds the panel from the curated designations and a user's
+outcome file.
 
 Which implementation, and why (evaluated November 2026 on R did's ``mpdta``):
 

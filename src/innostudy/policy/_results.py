@@ -1,4 +1,4 @@
-"""Pieces every policy result shares: the coefficient table, the Wald test, the simulated banner."""
+"""Pieces every policy result shares: the coefficient table, the Wald test, the simulated mark."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-SIMULATED = "SIMULATED DATA"
+from innostudy import results as protocol
 
 
 def coefficient_table(terms, estimate, se, df_resid: float | None = None, alpha: float = 0.05):
@@ -139,44 +139,21 @@ def design_warnings(n_clusters: int | None, cohorts: dict) -> list[str]:
     return found
 
 
-class Result:
-    """Base of the result objects: knows whether its data were simulated and labels outputs."""
-
-    simulated: bool = False
+class Result(protocol.Result, abstract=True):
+    """Base of the policy results: the protocol of :mod:`innostudy.results`, and the
+    ``simulated`` column of their tidy tables."""
 
     def _label(self, table: pd.DataFrame) -> pd.DataFrame:
-        if self.simulated:
-            table = table.assign(simulated=True)
-        return table
-
-    def _title(self, title: str) -> str:
-        return f"{title} [{SIMULATED}]" if self.simulated else title
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-    def summary(self) -> str:  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
-
-
-def banner(ax, simulated: bool) -> None:
-    """Stamp "SIMULATED DATA" across the top of the figure holding ``ax`` when simulated."""
-    if simulated:
-        ax.figure.text(0.5, 0.995, SIMULATED, ha="center", va="top", color="crimson",
-                       fontsize=11, fontweight="bold")  # fmt: skip
+        return protocol.labelled(table, self.simulated)
 
 
 def coefficient_plot(table: pd.DataFrame, x: str, ax=None, *, xlabel: str, title: str,
                      simulated: bool, reference: float | None = 0.0):  # fmt: skip
     """Point estimates with confidence intervals against ``x`` (a numeric column of ``table``)."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
+    ax = protocol.axes(ax)
     err = np.vstack([table["estimate"] - table["conf_low"], table["conf_high"] - table["estimate"]])
     ax.errorbar(table[x], table["estimate"], yerr=err, fmt="o", capsize=3, color="C0")
     if reference is not None:
         ax.axhline(reference, color="grey", lw=0.8)
-    ax.set(xlabel=xlabel, ylabel="estimate", title=title)
-    banner(ax, simulated)
-    return ax
+    ax.set(xlabel=xlabel, ylabel="estimate")
+    return protocol.finish(ax, title, simulated)

@@ -18,8 +18,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from innostudy.policy._results import Result, banner
+from innostudy.policy._results import Result
 from innostudy.policy.panel import Panel, PanelError, _listing
+from innostudy.results import Summary, axes, check_alpha, finish, format_value, in_order
 
 TYPES = ("treated vs never treated", "earlier vs later treated", "later vs earlier treated")
 
@@ -42,36 +43,45 @@ class BaconResult(Result):
         grouped["estimate"] = grouped.pop("product") / grouped["weight"]
         return self._label(grouped.reset_index())
 
-    def tidy(self) -> pd.DataFrame:
-        return self._label(self.table.copy())
+    def _headline(self) -> str:
+        return (f"TWFE {self.estimate:.3f} of {self.y} = weighted mean of "
+                f"{len(self.table)} 2×2 comparisons")  # fmt: skip
 
-    def summary(self) -> str:
-        return "\n".join([
-            self._title(f"Goodman-Bacon decomposition of the TWFE estimate for {self.y}"),
-            f"TWFE estimate: {self.estimate:.4f} = sum of weight × 2×2 estimate",
-            *(
-                [f"balanced subset: {len(self.dropped)} unit(s) not observed every year dropped: "
-                 f"{_listing(map(repr, self.dropped))}"] if self.dropped else []
-            ),
-            self.by_type().to_string(index=False, float_format=lambda v: f"{v:.4f}"),
-        ])  # fmt: skip
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row per 2×2 comparison (``term`` names it); no standard errors, so no intervals
+        (``alpha`` is checked and otherwise unused)."""
+        check_alpha(alpha)
+        t = self.table
+        terms = t["type"] + ": " + t["treated"].astype(str) + " vs " + t["control"].astype(str)
+        return self._label(in_order(self.table.assign(term=terms)))
 
-    def plot(self, ax=None):
+    def summary(self, alpha: float = 0.05) -> Summary:
+        check_alpha(alpha)
+        notes = (
+            [f"balanced subset: {len(self.dropped)} unit(s) not observed every year dropped: "
+             f"{_listing(map(repr, self.dropped))}"] if self.dropped else []
+        )  # fmt: skip
+        return Summary(
+            f"Goodman-Bacon decomposition of the TWFE estimate for {self.y}",
+            [("TWFE estimate", f"{format_value(self.estimate)} = sum of weight × 2×2 estimate")],
+            [("by type", self.by_type().drop(columns="simulated", errors="ignore"))],
+            notes,
+            simulated=self.simulated,
+        )
+
+    def plot(self, ax=None, *, title: str | None = None):
         """Each 2×2 estimate against its weight, coloured by type; TWFE as a dashed line."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        ax = axes(ax)
         for i, kind in enumerate(TYPES):
             part = self.table[self.table["type"] == kind]
             if len(part):
                 ax.scatter(part.weight, part.estimate, label=kind, color=f"C{i}")
-        ax.axhline(self.estimate, color="grey", ls="--", lw=1, label=f"TWFE {self.estimate:.3f}")
-        ax.set(xlabel="weight", ylabel="2×2 estimate",
-               title=self._title(f"Bacon decomposition: {self.y}"))  # fmt: skip
+        ax.axhline(self.estimate, color="grey", ls="--", lw=1,
+                   label=f"TWFE {format_value(self.estimate)}")  # fmt: skip
+        ax.set(xlabel="weight", ylabel="2×2 estimate")
         ax.legend(fontsize=8)
-        banner(ax, self.simulated)
-        return ax
+        title = f"Bacon decomposition: {self.y}" if title is None else title
+        return finish(ax, title, self.simulated)
 
 
 def bacon(panel: Panel, y: str, balance: bool = True) -> BaconResult:

@@ -27,11 +27,11 @@ import pandas as pd
 from innostudy.policy._results import (
     Result,
     WaldTest,
-    banner,
     coefficient_plot,
     design_warnings,
 )
 from innostudy.policy.panel import Panel, PanelError
+from innostudy.results import Summary, axes, count, finish, format_value, intervals
 
 CONTROLS = {"never": "never treated", "notyet": "not yet treated"}
 METHODS = {
@@ -344,51 +344,61 @@ class ATTgtResult(Result):
             return None
         return WaldTest.of(self.att[pre], self.vcov[np.ix_(pre, pre)])
 
-    def tidy(self) -> pd.DataFrame:
-        return self._label(self.table.copy())
+    def _headline(self) -> str:
+        simple = self.aggregate("simple")
+        return (f"{len(self.att)} ATT(g,t) cells, {len(np.unique(self.groups))} cohorts, "
+                f"{count(self.n, 'units')}; simple ATT {simple.att:.3f} (se {simple.se:.3f})")  # fmt: skip
 
-    def summary(self) -> str:
-        lines = [
-            self._title(f"Callaway-Sant'Anna ATT(g,t) of {self.y}"),
-            f"comparison: {CONTROLS[self.control]}; method: {METHODS[self.method]}; "
-            f"covariates: {self.covariates or 'none'}; SEs: analytic (influence functions)",
-            f"sample: {self.note}; units used: {self.n}; anticipation: {self.anticipation}",
-            *[f"warning: {w}" for w in self.warnings],
-        ]
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row per cell ``ATT(g,t)``; normal intervals from the influence-function SEs."""
+        labels = ["group", "time", "rel_time", "post", "n_treated", "n_control"]
+        table = self.table[["estimate", "std_error", *labels]]
+        terms = [f"ATT({g},{t})" for g, t in zip(self.groups, self.times, strict=True)]
+        return self._label(intervals(table.assign(term=terms), alpha))
+
+    def summary(self, alpha: float = 0.05) -> Summary:
+        header = [
+            ("comparison", CONTROLS[self.control]), ("method", METHODS[self.method]),
+            ("covariates", ", ".join(self.covariates or []) or "none"),
+            ("SEs", f"analytic (influence functions); normal {1 - alpha:.0%} intervals"),
+            ("sample", self.note), ("units used", self.n), ("anticipation", self.anticipation),
+            ("pre-treatment test (all pre-period ATT(g,t) = 0)", str(self.pretrend)),
+        ]  # fmt: skip
+        notes = [f"warning: {w}" for w in self.warnings]
         if self.dropped_cohorts:
-            lines.append(
+            notes.append(
                 f"cohorts dropped (no year before treatment; cohort: units): {self.dropped_cohorts}"
             )
         if self.failed:
-            lines.append(f"cells not estimated: {self.failed}")
+            notes.append(f"cells not estimated: {self.failed}")
         if self.dropped_units:
-            lines.append(f"left out (not observed every year): {len(self.dropped_units)} units")
+            notes.append(f"left out (not observed every year): {len(self.dropped_units)} units")
         if self.skipped:
-            lines.append(f"cells with no comparison units (not estimated): {self.skipped}")
-        lines.append(f"pre-treatment test (all pre-period ATT(g,t) = 0): {self.pretrend}")
-        lines.append(self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-        return "\n".join(lines)
+            notes.append(f"cells with no comparison units (not estimated): {self.skipped}")
+        table = self.tidy(alpha).drop(columns="simulated", errors="ignore")
+        return Summary(f"Callaway-Sant'Anna ATT(g,t) of {self.y}", header, [table], notes,
+                       simulated=self.simulated)  # fmt: skip
 
-    def plot(self):
-        """One panel per cohort: ATT(g, t) over the years, pre-treatment cells in grey."""
-        import matplotlib.pyplot as plt
-
+    def plot(self, ax=None, *, title: str | None = None, alpha: float = 0.05):
+        """ATT(g, t) over the years, one colour per cohort; pre-treatment cells hollow."""
+        table = self.tidy(alpha)
         cohorts = np.unique(self.groups)
-        fig, axes = plt.subplots(len(cohorts), 1, figsize=(7, 2.2 * len(cohorts) + 0.6),
-                                 sharex=True, squeeze=False)  # fmt: skip
-        for ax, g in zip(axes[:, 0], cohorts, strict=True):
-            part = self.table[self.table["group"] == g]
-            for post, colour in ((False, "grey"), (True, "C0")):
-                rows = part[part["post"] == post]
-                err = np.vstack([rows.estimate - rows.conf_low, rows.conf_high - rows.estimate])
-                ax.errorbar(rows.time, rows.estimate, yerr=err, fmt="o", capsize=3, color=colour)
-            ax.axhline(0, color="grey", lw=0.8)
-            ax.set(ylabel="ATT", title=f"cohort {g}")
-        axes[-1, 0].set_xlabel("year")
-        fig.suptitle(self._title(f"ATT(g,t): {self.y}"), y=0.98 if not self.simulated else 0.955)
-        banner(axes[0, 0], self.simulated)
-        fig.tight_layout(rect=(0, 0, 1, 0.96))
-        return fig
+        ax = axes(ax, figsize=(7, 4))
+        width = 0.3 / max(len(cohorts) - 1, 1)
+        for i, g in enumerate(cohorts):
+            part = table[table["group"] == g]
+            x = part["time"] + (i - (len(cohorts) - 1) / 2) * width
+            err = np.vstack([part.estimate - part.conf_low, part.conf_high - part.estimate])
+            ax.errorbar(x, part.estimate, yerr=err, fmt="none", capsize=2, color=f"C{i}")
+            for post, face in ((False, "white"), (True, f"C{i}")):
+                rows = part["post"] == post
+                ax.plot(x[rows], part.estimate[rows], "o", color=f"C{i}", mfc=face,
+                        label=f"cohort {g}" if post else None)  # fmt: skip
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set(xlabel="year (hollow: before treatment)",
+               ylabel=f"ATT(g,t) ({1 - alpha:.0%} interval)")  # fmt: skip
+        ax.legend(fontsize=8, loc="best")
+        return finish(ax, f"ATT(g,t): {self.y}" if title is None else title, self.simulated)
 
     def aggregate(self, kind: str = "simple") -> Aggregate:
         """Summarise the ATT(g, t): ``"simple"``, ``"group"``, ``"dynamic"`` or ``"calendar"``.
@@ -479,37 +489,47 @@ class Aggregate(Result):
         indicator = (unit_cohort[:, None] == cell_group[keep][None, :]).astype(float) - pk
         return indicator / pk.sum() - np.outer(indicator.sum(axis=1), pk / pk.sum() ** 2)
 
-    def tidy(self) -> pd.DataFrame:
+    def _headline(self) -> str:
+        return f"{self.kind} ATT {self.att:.3f} (se {self.se:.3f}) of {self.result.y}"
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
         """The overall row first, then one row per level (cohort, relative year or year)."""
+        overall = self.overall[["term", "estimate", "std_error"]]
         if self.kind == "simple":
-            return self._label(self.overall.copy())
-        level = self.table.rename(columns={self.table.columns[0]: "level"}).assign(
-            term=self.table.columns[0]
-        )
-        table = pd.concat([self.overall.assign(level=np.nan), level], ignore_index=True)
-        return self._label(table[["term", "level", *self.overall.columns[1:]]])
+            return self._label(intervals(overall, alpha))
+        name = self.table.columns[0]
+        level = self.table[[name, "estimate", "std_error"]].rename(columns={name: "level"})
+        table = pd.concat([overall.assign(level=np.nan), level.assign(term=name)],
+                          ignore_index=True)  # fmt: skip
+        return self._label(intervals(table, alpha))
 
-    def summary(self) -> str:
+    def summary(self, alpha: float = 0.05) -> Summary:
         r = self.result
-        lines = [
-            self._title(f"Aggregated ATT ({self.kind}) of {r.y}"),
-            f"comparison: {CONTROLS[r.control]}; method: {METHODS[r.method]}; analytic SEs",
-            f"overall ATT = {self.att:.4f} (SE {self.se:.4f})",
-        ]
-        if self.kind != "simple":
-            lines.append(self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-        return "\n".join(lines)
+        header = [
+            ("comparison", CONTROLS[r.control]), ("method", METHODS[r.method]),
+            ("SEs", f"analytic; normal {1 - alpha:.0%} intervals"),
+            ("overall ATT", f"{format_value(self.att)} (SE {format_value(self.se)})"),
+        ]  # fmt: skip
+        notes = {"dynamic": ["overall: the mean of the effects at e >= 0 years since treatment"],
+                 "calendar": ["overall: the mean of the yearly effects"],
+                 "group": ["overall: the cohort-size-weighted mean of the cohort effects"]}  # fmt: skip
+        table = self.tidy(alpha).drop(columns="simulated", errors="ignore")
+        return Summary(f"Aggregated ATT ({self.kind}) of {r.y}", header, [table],
+                       notes.get(self.kind, []), simulated=self.simulated)  # fmt: skip
 
-    def plot(self, ax=None):
+    def plot(self, ax=None, *, title: str | None = None, alpha: float = 0.05):
         """Estimates with confidence intervals by level; the overall ATT as a dashed line."""
         labels = {"group": "cohort", "dynamic": "years since treatment", "calendar": "year",
                   "simple": ""}  # fmt: skip
-        table = self.table if self.kind != "simple" else self.overall.assign(level=0)
-        x = table.columns[0] if self.kind != "simple" else "level"
-        ax = coefficient_plot(table, x, ax, xlabel=labels[self.kind],
-                              title=self._title(f"ATT by {labels[self.kind] or 'all cells'}: "
-                                                f"{self.result.y}"),
+        table = self.tidy(alpha)
+        table = table.iloc[1:] if self.kind != "simple" else table.assign(level=0)
+        title = (f"ATT by {labels[self.kind] or 'all cells'}: {self.result.y}"
+                 if title is None else title)  # fmt: skip
+        ax = coefficient_plot(table, "level", ax, xlabel=labels[self.kind], title=title,
                               simulated=self.simulated)  # fmt: skip
-        ax.axhline(self.att, color="C1", ls="--", lw=1, label=f"overall {self.att:.3f}")
+        overall = {"simple": "overall", "group": "cohort-size-weighted mean",
+                   "dynamic": "mean over e >= 0", "calendar": "mean over years"}[self.kind]  # fmt: skip
+        ax.axhline(self.att, color="C1", ls="--", lw=1,
+                   label=f"{overall} {format_value(self.att)}")  # fmt: skip
         ax.legend(loc="best", fontsize=8)
         return ax

@@ -21,11 +21,13 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from innostudy.dataset import PROGRAMMES, Problem
 from innostudy.policy.panel import PanelError, _listing
 from innostudy.policy.readers import InputError, match_units, parse_years, read_panel, read_table
+from innostudy.results import Result, Summary, axes, check_alpha, finish
 
 # Which entities of data/ stand for each programme (their ``members`` facts), and which indicator
 # gives the size of the field a programme's members were ranked in.
@@ -78,13 +80,51 @@ def published_size(dataset, programme: str) -> PublishedSize:
     return PublishedSize(programme, n, about, tuple(sorted(used["obs_id"])))
 
 
-@dataclass
-class PilotList:
+@dataclass(repr=False)
+class PilotList(Result):
     """A researcher's validated pilot list: one row per city and programme, and how names matched."""
 
     table: pd.DataFrame  # entity_id, name, programme, cohort, batch, source, locator, note, line
     matching: pd.DataFrame
     name: str
+
+    def _headline(self) -> str:
+        return (f"{self.name}: {len(self.table):,} pilot(s) in "
+                f"{self.table['cohort'].nunique()} cohort(s)")  # fmt: skip
+
+    def _per_cohort(self) -> pd.DataFrame:
+        return self.table.groupby(["programme", "cohort"]).size().reset_index(name="cities")
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row per city and programme (a list, no estimates: ``alpha`` is only checked)."""
+        check_alpha(alpha)
+        return self.table.reset_index(drop=True)
+
+    def summary(self, alpha: float = 0.05) -> Summary:
+        """Cities per programme and cohort, then the list and how each name matched."""
+        check_alpha(alpha)
+        listed = self.table[["entity_id", "name", "programme", "cohort", "line"]]
+        return Summary(
+            f"Pilot list read from {self.name}",
+            [("cities", self.table["entity_id"].nunique())],
+            [("cities per programme and cohort", self._per_cohort()), ("pilots", listed),
+             ("names matched", self.matching)],
+            simulated=self.simulated,
+        )  # fmt: skip
+
+    def plot(self, ax=None, *, title: str | None = None):
+        """Cities per cohort, one bar colour per programme."""
+        counts = self._per_cohort().pivot(index="cohort", columns="programme", values="cities")
+        ax = axes(ax)
+        bottom = np.zeros(len(counts))
+        for i, programme in enumerate(counts.columns):
+            values = counts[programme].fillna(0).to_numpy()
+            ax.bar(counts.index, values, bottom=bottom, color=f"C{i}", label=programme)
+            bottom += values
+        ax.set(xlabel="cohort (first year designated)", ylabel="cities")
+        ax.legend(fontsize=8)
+        return finish(ax, f"Pilot list read from {self.name}" if title is None else title,
+                      self.simulated)  # fmt: skip
 
 
 def read_designations(source, dataset) -> PilotList:

@@ -20,11 +20,14 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from innostudy.errors import InnostudyError
+from innostudy.results import Result, Summary, axes, check_alpha, finish, labelled
+
 NEVER = np.inf  # internal cohort of never-treated units: "treated from year +inf"
 _SHOW = 10  # how many offending rows/units an error message lists
 
 
-class PanelError(ValueError):
+class PanelError(InnostudyError, ValueError):
     """Bad panel input; the message lists every problem found, naming the rows or units."""
 
 
@@ -61,7 +64,7 @@ def _listing(items) -> str:
     return shown + (f" … (+{len(items) - _SHOW} more)" if len(items) > _SHOW else "")
 
 
-class Panel:
+class Panel(Result):
     """A long panel: one row per ``unit`` and ``time`` (whole years), optional ``cohort``.
 
     Parameters
@@ -307,51 +310,65 @@ class Panel:
         """True when the data carry a ``simulated`` column that is True."""
         return "simulated" in self.data.columns and bool(self.data["simulated"].any())
 
-    def summary(self) -> str:
+    def _headline(self) -> str:
         years = self.periods
-        shape = "balanced" if self.balanced else f"unbalanced ({len(self.data)} rows)"
-        lines = [
-            f"Panel{' [SIMULATED DATA]' if self.simulated else ''}: {self.n_units} units × "
-            f"{len(years)} years ({years[0]}-{years[-1]}), {shape}",
-            f"cohorts: {self.cohorts or 'none'}; never treated: {self.n_never}",
-        ]
+        return (f"{self.n_units:,} units × {len(years)} years ({years[0]}-{years[-1]}), "
+                f"{len(self.cohorts)} cohorts, {self.n_never:,} never treated")  # fmt: skip
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row per unit: its cohort (NaN: never treated), years observed, first and last
+        (``alpha`` is checked and otherwise unused: a panel has no intervals)."""
+        check_alpha(alpha)
+        years = pd.to_numeric(self.data[self.time]).groupby(self.data[self.unit], sort=False)
+        span = years.agg(n_years="count", first_year="min", last_year="max")
+        table = pd.DataFrame({
+            "unit": self._unit_cohort.index,
+            "cohort": self._unit_cohort.replace(NEVER, np.nan).to_numpy(),
+        }).join(span, on="unit")  # fmt: skip
+        return labelled(table, self.simulated)
+
+    def summary(self, alpha: float = 0.05) -> Summary:
+        check_alpha(alpha)
+        years = self.periods
+        shape = "balanced" if self.balanced else f"unbalanced ({len(self.data):,} rows)"
+        header = [
+            ("units × years", f"{self.n_units:,} × {len(years)} ({years[0]}-{years[-1]}), {shape}"),
+            ("cohorts", str(self.cohorts or "none")), ("never treated", self.n_never),
+        ]  # fmt: skip
+        notes = []
         if self.dropped_units:
-            lines.append(f"dropped (no year before the cohort): {_listing(self.dropped_units)}")
+            notes.append(f"dropped (no year before the cohort): {_listing(self.dropped_units)}")
         if self.designations is not None:
             used = self.designations[self.designations["in_panel"]]
             for cohort, group in used.groupby("cohort"):
-                lines.append(
+                notes.append(
                     f"treated from {cohort}: {len(group)} ({_listing(group['entity_id'])})"
                 )
             sources = used["source"].str.replace(r" line \d+", "", regex=True).value_counts()
-            lines.append(
+            notes.append(
                 "designations from: " + "; ".join(f"{s} ({n})" for s, n in sources.items())
             )
         if self.input is not None:
-            lines.append(f"read from {self.input.name}; {self.input.harmonised.splitlines()[0]}")
-        lines += [f"caution: {c}" for c in self.caveats]
-        return "\n".join(lines)
+            notes.append(f"read from {self.input.name}; {self.input.harmonised.splitlines()[0]}")
+        notes += [f"caution: {c}" for c in self.caveats]
+        cohorts = pd.DataFrame(
+            {"cohort": list(self.cohorts) + ["never"],
+             "units": list(self.cohorts.values()) + [self.n_never]}
+        )  # fmt: skip
+        return Summary("Panel", header, [("units per cohort", cohorts)], notes,
+                       simulated=self.simulated)  # fmt: skip
 
-    def __repr__(self) -> str:
-        return self.summary()
-
-    def plot(self, ax=None):
+    def plot(self, ax=None, *, title: str | None = None):
         """Treatment roll-out: one row per unit (sorted by cohort), shaded from its cohort on."""
-        import matplotlib.pyplot as plt
-
-        from innostudy.policy._results import banner
-
         years = np.array(self.periods)
         cohort = self._unit_cohort.sort_values(kind="stable")
         treated = (years[None, :] >= cohort.to_numpy()[:, None]).astype(float)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        ax = axes(ax)
         ax.imshow(treated, aspect="auto", cmap="Greys", interpolation="nearest", vmin=0, vmax=1.5,
                   extent=(years[0] - 0.5, years[-1] + 0.5, len(cohort), 0))  # fmt: skip
-        ax.set(xlabel=self.time, ylabel=f"{self.unit} (sorted by cohort)",
-               title="Treatment roll-out (shaded: treated)")  # fmt: skip
-        banner(ax, self.simulated)
-        return ax
+        ax.set(xlabel=self.time, ylabel=f"{self.unit} (sorted by cohort)")
+        title = "Treatment roll-out (shaded: treated)" if title is None else title
+        return finish(ax, title, self.simulated)
 
     # ------------------------------------------------------------------ estimation sample
     def sample(self, y: str | None, columns=(), cluster: str | None = None) -> Sample:

@@ -16,9 +16,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from innostudy.policy._results import Result, banner
+from innostudy.policy._results import Result
 from innostudy.policy.panel import Panel, PanelError
 from innostudy.policy.regression import within_design
+from innostudy.results import Summary, axes, check_alpha, count, finish, format_value
 
 
 class PlaceboResult(Result):
@@ -34,35 +35,43 @@ class PlaceboResult(Result):
         exceed = np.abs(draws) >= np.abs(estimate) - 1e-12 * max(1.0, abs(estimate))
         self.pvalue = float((1 + exceed.sum()) / (1 + len(draws)))
 
-    def tidy(self) -> pd.DataFrame:
-        """One row: the estimate, the p-value and the reassignment distribution's summary."""
-        q = np.quantile(self.draws, [0.025, 0.975])
+    def _headline(self) -> str:
+        return (f"estimate {self.estimate:.3f} of {self.y}, randomisation p = {self.pvalue:.3f} "
+                f"over {count(len(self.draws), 'draws')}")  # fmt: skip
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row: the estimate, the p-value and the reassignment distribution's summary, with
+        its ``alpha/2`` and ``1 - alpha/2`` quantiles (``draws_low``, ``draws_high``)."""
+        q = np.quantile(self.draws, [check_alpha(alpha) / 2, 1 - alpha / 2])
         return self._label(pd.DataFrame({
             "term": ["treated"], "estimate": [self.estimate], "p_value": [self.pvalue],
             "n_draws": [len(self.draws)], "draws_mean": [self.draws.mean()],
-            "draws_sd": [self.draws.std(ddof=1)], "draws_q025": [q[0]], "draws_q975": [q[1]],
+            "draws_sd": [self.draws.std(ddof=1)], "draws_low": [q[0]], "draws_high": [q[1]],
         }))  # fmt: skip
 
-    def summary(self) -> str:
-        return "\n".join([
-            self._title(f"Randomisation inference for the TWFE estimate of {self.y}"),
-            f"{len(self.draws)} random reassignments of the cohorts across units (seed {self.seed})",
-            f"estimate {self.estimate:.4f}; two-sided p = {self.pvalue:.4f}",
-        ])  # fmt: skip
+    def summary(self, alpha: float = 0.05) -> Summary:
+        return Summary(
+            f"Randomisation inference for the TWFE estimate of {self.y}",
+            [("reassignments", f"{len(self.draws):,} random reassignments of the cohorts across "
+              f"units (seed {self.seed})"),
+             ("estimate", self.estimate), ("two-sided p", self.pvalue)],
+            [self.tidy(alpha).drop(columns="simulated", errors="ignore")],
+            [f"draws_low, draws_high: the {alpha / 2:g} and {1 - alpha / 2:g} quantiles of the "
+             "reassigned estimates"],
+            simulated=self.simulated,
+        )  # fmt: skip
 
-    def plot(self, ax=None):
+    def plot(self, ax=None, *, title: str | None = None):
         """Histogram of the reassigned estimates with the observed one marked."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        ax = axes(ax)
         ax.hist(self.draws, bins=40, color="lightgrey", edgecolor="grey")
-        ax.axvline(self.estimate, color="crimson", lw=2, label=f"estimate {self.estimate:.3f}")
-        ax.set(xlabel="TWFE estimate under random reassignment", ylabel="draws",
-               title=self._title(f"Placebo test: {self.y} (p = {self.pvalue:.3f})"))  # fmt: skip
+        ax.axvline(self.estimate, color="crimson", lw=2,
+                   label=f"estimate {format_value(self.estimate)}")  # fmt: skip
+        ax.set(xlabel="TWFE estimate under random reassignment", ylabel="draws")
         ax.legend(fontsize=8)
-        banner(ax, self.simulated)
-        return ax
+        title = (f"Placebo test: {self.y} (p = {format_value(self.pvalue)})"
+                 if title is None else title)  # fmt: skip
+        return finish(ax, title, self.simulated)
 
 
 def placebo(panel: Panel, y: str, n: int = 1000, controls=(), seed: int = 0,

@@ -41,6 +41,7 @@ import pandas as pd
 
 from innostudy.dataset import Problem
 from innostudy.policy.panel import PanelError
+from innostudy.results import SIMULATED, Result, Summary, axes, check_alpha, finish
 
 READERS = {".csv": "csv", ".xlsx": "excel", ".xls": "excel", ".parquet": "parquet", ".dta": "stata"}
 UNIT_COLUMNS = ("entity_id", "city", "城市", "地区", "城市名称", "name", "adcode")
@@ -74,8 +75,8 @@ class Table:
     name: str
 
 
-@dataclass
-class PanelFile:
+@dataclass(repr=False)
+class PanelFile(Result):
     """A panel read by :func:`read_panel`: long ``data`` (entity_id, the time column, one column
     per variable in base units), the ``codebook`` of conversions, the ``matching`` report of
     names, and the ``changes`` harmonising made (empty when not harmonised)."""
@@ -87,6 +88,50 @@ class PanelFile:
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     name: str = "a table"
     harmonised: str = "divisions not harmonised"
+
+    @property
+    def simulated(self) -> bool:
+        """True when the data carry a ``simulated`` column that is True."""
+        return "simulated" in self.data.columns and bool(self.data["simulated"].any())
+
+    def _harmonising(self) -> str:
+        """The first line of :attr:`harmonised`, without the simulated flag said elsewhere."""
+        return self.harmonised.splitlines()[0].removesuffix(f" [{SIMULATED}]")
+
+    def _headline(self) -> str:
+        variables = [c for c in self.data.columns if c not in ("entity_id", self.time, "simulated")]
+        return (f"{self.name}: {len(self.data):,} rows, {self.data['entity_id'].nunique():,} "
+                f"units, {len(variables)} variable(s); {self._harmonising()}")  # fmt: skip
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """The long data (figures, not estimates: ``alpha`` is checked and otherwise unused)."""
+        check_alpha(alpha)
+        return self.data
+
+    def summary(self, alpha: float = 0.05) -> Summary:
+        """The rows read, the conversions, how each name matched and what harmonising did."""
+        check_alpha(alpha)
+        years = pd.to_numeric(self.data[self.time], errors="coerce")
+        tables = [("columns converted", self.codebook), ("names matched", self.matching)]
+        if len(self.changes):
+            tables.append(("divisions harmonised", self.changes))
+        return Summary(
+            f"Panel read from {self.name}",
+            [("rows", len(self.data)), ("units", self.data["entity_id"].nunique()),
+             ("years", f"{years.min():.0f}-{years.max():.0f}" if years.notna().any() else "none"),
+             ("divisions", self._harmonising())],
+            tables,
+            simulated=self.simulated,
+        )  # fmt: skip
+
+    def plot(self, ax=None, *, title: str | None = None):
+        """Units observed in each year."""
+        per_year = self.data.groupby(self.time)["entity_id"].nunique()
+        ax = axes(ax)
+        ax.bar(per_year.index.astype(int), per_year.to_numpy(), color="C0")
+        ax.set(xlabel=self.time, ylabel="units observed")
+        return finish(ax, f"Panel read from {self.name}" if title is None else title,
+                      self.simulated)  # fmt: skip
 
 
 def read_table(source, what: str = "panel") -> Table:

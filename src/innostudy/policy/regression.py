@@ -34,13 +34,13 @@ import pandas as pd
 from innostudy.policy._results import (
     Result,
     WaldTest,
-    banner,
     coefficient_plot,
     coefficient_table,
     design_warnings,
 )
 from innostudy.policy.fe import Projected, TwoWay
 from innostudy.policy.panel import Panel, PanelError, Sample, _listing
+from innostudy.results import Summary, axes, count, finish, intervals
 
 FIXEF_K = ("nested", "full", "none")
 
@@ -221,35 +221,42 @@ class TWFEResult(Result):
     def bse(self) -> pd.Series:
         return self.table.set_index("term")["std_error"]
 
-    def tidy(self) -> pd.DataFrame:
-        return self._label(self.table.copy())
+    def _headline(self) -> str:
+        first = self.table.iloc[0]
+        return (f"{first.term} {first.estimate:.3f} (se {first.std_error:.3f}), "
+                f"{count(self.nobs, 'obs')}, {count(self.n_clusters, 'clusters')}")  # fmt: skip
 
-    def summary(self) -> str:
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Coefficients with t tests and intervals on G - 1 degrees of freedom at level 1 - alpha."""
+        table = self.table[["term", "estimate", "std_error"]]
+        return self._label(intervals(table, alpha, self.n_clusters - 1))
+
+    def summary(self, alpha: float = 0.05) -> Summary:
         effects = "unit + year" if self.time_effects else "unit"
-        head = self._title(f"TWFE regression of {self.y} ({effects} fixed effects)")
-        return "\n".join([
-            head,
-            f"sample: {self.note}",
-            f"clusters: {self.n_clusters}; K = {self.k}; correction {self.ssc}; t with G-1 df",
-            *[f"warning: {w}" for w in self.warnings],
-            self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
-        ])  # fmt: skip
+        return Summary(
+            f"TWFE regression of {self.y} ({effects} fixed effects)",
+            [("sample", self.note), ("observations", self.nobs), ("units", self.n_units),
+             ("clusters", self.n_clusters), ("K", self.k), ("correction", str(self.ssc)),
+             ("inference", f"t with G-1 df; {1 - alpha:.0%} intervals")],
+            [intervals(self.table[["term", "estimate", "std_error"]], alpha, self.n_clusters - 1)],
+            [f"warning: {w}" for w in self.warnings],
+            simulated=self.simulated,
+        )  # fmt: skip
 
-    def plot(self, ax=None):
-        """Coefficients with confidence intervals, one row per term."""
-        import matplotlib.pyplot as plt
-
-        table = self.table
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 0.6 * len(table) + 1.5))
+    def plot(self, ax=None, *, title: str | None = None, alpha: float = 0.05, terms=None):
+        """Coefficients with confidence intervals, one row per term of ``terms`` (by default the
+        treatment effect alone, when there is one: controls are on other scales)."""
+        table = self.tidy(alpha)
+        if terms is None:
+            terms = ["treated"] if "treated" in set(table["term"]) else list(table["term"])
+        table = table[table["term"].isin(terms)].reset_index(drop=True)
+        ax = axes(ax, figsize=(6, 0.6 * len(table) + 1.5))
         pos = np.arange(len(table))
         err = np.vstack([table.estimate - table.conf_low, table.conf_high - table.estimate])
         ax.errorbar(table.estimate, pos, xerr=err, fmt="o", capsize=3)
         ax.axvline(0, color="grey", lw=0.8)
-        ax.set(yticks=pos, yticklabels=table.term, xlabel="estimate",
-               title=self._title(f"TWFE: {self.y}"))  # fmt: skip
-        banner(ax, self.simulated)
-        return ax
+        ax.set(yticks=pos, yticklabels=table.term, xlabel=f"estimate ({1 - alpha:.0%} interval)")
+        return finish(ax, f"TWFE: {self.y}" if title is None else title, self.simulated)
 
 
 def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects: bool = True,
@@ -309,28 +316,38 @@ class EventStudyResult(Result):
     def __init__(self, table, vcov, pretrend, *, y, base, sample, fit: Fit, warnings):
         self.table, self.vcov, self.pretrend, self.y, self.base = table, vcov, pretrend, y, base
         self.note, self.n_clusters, self.ssc = sample.note(), fit.n_clusters, fit.ssc
-        self.warnings, self.simulated = warnings, sample.panel.simulated
+        self.warnings, self.simulated, self.nobs = warnings, sample.panel.simulated, sample.nobs
 
-    def tidy(self) -> pd.DataFrame:
-        return self._label(self.table.copy())
+    def _headline(self) -> str:
+        rel = self.table.loc[self.table["in_window"], "rel_time"]
+        return (f"{len(rel)} relative years ({rel.min()} to {rel.max()}, base {self.base}), "
+                f"pre-trend {self.pretrend or 'none'}, {count(self.nobs, 'obs')}")  # fmt: skip
 
-    def summary(self) -> str:
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row per relative year; t tests and intervals on G - 1 degrees of freedom."""
+        columns = ["term", "estimate", "std_error", "rel_time", "in_window", "binned"]
+        return self._label(intervals(self.table[columns], alpha, self.n_clusters - 1))
+
+    def summary(self, alpha: float = 0.05) -> Summary:
         test = str(self.pretrend) if self.pretrend else "no pre-treatment terms"
-        return "\n".join([
-            self._title(f"Event study of {self.y} (base period {self.base})"),
-            f"sample: {self.note}; clusters: {self.n_clusters}; correction {self.ssc}; "
-            "t with G-1 df",
-            *[f"warning: {w}" for w in self.warnings],
-            f"joint pre-trend test (all leads = 0): {test}",
-            self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
-        ])  # fmt: skip
+        return Summary(
+            f"Event study of {self.y} (base period {self.base})",
+            [("sample", self.note), ("observations", self.nobs), ("clusters", self.n_clusters),
+             ("correction", str(self.ssc)),
+             ("inference", f"t with G-1 df; {1 - alpha:.0%} intervals"),
+             ("joint pre-trend test (all leads = 0)", test)],
+            [self.tidy(alpha).drop(columns="simulated", errors="ignore")],
+            [f"warning: {w}" for w in self.warnings],
+            simulated=self.simulated,
+        )  # fmt: skip
 
-    def plot(self, ax=None):
+    def plot(self, ax=None, *, title: str | None = None, alpha: float = 0.05):
         """Coefficients and confidence intervals by relative year; the base period drawn at 0."""
-        shown = self.table[self.table["in_window"]]
+        table = self.tidy(alpha)
+        shown = table[table["in_window"]]
+        title = f"Event study: {self.y}" if title is None else title
         ax = coefficient_plot(shown, "rel_time", ax, xlabel="years relative to treatment",
-                              title=self._title(f"Event study: {self.y}"),
-                              simulated=self.simulated)  # fmt: skip
+                              title=title, simulated=self.simulated)  # fmt: skip
         ax.plot([self.base], [0.0], "o", mfc="white", color="C0")
         ax.axvline(self.base + 0.5, color="grey", ls=":", lw=0.8)
         if self.pretrend:
