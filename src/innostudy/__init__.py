@@ -21,7 +21,14 @@ SUBMODULES = (
     "clean", "composite", "dataset", "divisions", "entities", "extract", "files", "indicators",
     "paths", "plots", "policy", "profile", "report", "run",
 )  # fmt: skip
-__all__ = ["Dataset", "InnostudyError", "ValidationError", "load_dataset", "__version__", *SUBMODULES]
+__all__ = [
+    "Dataset",
+    "InnostudyError",
+    "ValidationError",
+    "load_dataset",
+    "__version__",
+    *SUBMODULES,
+]
 __version__ = "0.1.0"
 
 

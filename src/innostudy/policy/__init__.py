@@ -49,6 +49,7 @@ from innostudy.policy.panel import Panel, PanelError
 from innostudy.policy.placebo import PlaceboResult, placebo
 from innostudy.policy.regression import SSC, EventStudyResult, TWFEResult, event_study, twfe
 from innostudy.policy.simulate import simulate_panel
+from innostudy.policy.sunab import SunAbrahamResult, sun_abraham
 
 __all__ = [
     "ATTgtResult",
@@ -59,11 +60,13 @@ __all__ = [
     "PanelError",
     "PlaceboResult",
     "SSC",
+    "SunAbrahamResult",
     "TWFEResult",
     "att_gt",
     "bacon",
     "event_study",
     "placebo",
     "simulate_panel",
+    "sun_abraham",
     "twfe",
 ]
