@@ -118,6 +118,7 @@ def _builders():
     from innostudy.policy import Panel, att_gt, bacon, event_study, placebo, simulate_panel, twfe
     from innostudy.policy.designations import read_designations
     from innostudy.policy.readers import read_panel
+    from innostudy.policy.sunab import sun_abraham
     from innostudy.profile import compare, entity_profile
     from innostudy.run import Run, RunResult, RunSummary
 
@@ -150,6 +151,7 @@ def _builders():
         "ATTgtResult": lambda: cs,
         "Aggregate": lambda: cs.aggregate("dynamic"),
         "BaconResult": lambda: bacon(panel, "y"),
+        "SunAbrahamResult": lambda: sun_abraham(panel, "y"),
         "PlaceboResult": lambda: placebo(panel, "y", n=50),
         "EntityProfile": lambda: entity_profile(ds, "guiyang"),
         "Comparison": lambda: compare(ds, ["guiyang", "baotou"]),
