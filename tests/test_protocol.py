@@ -117,6 +117,7 @@ def _builders():
     from innostudy import divisions, entities
     from innostudy.policy import Panel, att_gt, bacon, event_study, placebo, simulate_panel, twfe
     from innostudy.policy.designations import read_designations
+    from innostudy.policy.imputation import imputation
     from innostudy.policy.readers import read_panel
     from innostudy.policy.sunab import sun_abraham
     from innostudy.profile import compare, entity_profile
@@ -152,6 +153,7 @@ def _builders():
         "Aggregate": lambda: cs.aggregate("dynamic"),
         "BaconResult": lambda: bacon(panel, "y"),
         "SunAbrahamResult": lambda: sun_abraham(panel, "y"),
+        "ImputationResult": lambda: imputation(panel, "y"),
         "PlaceboResult": lambda: placebo(panel, "y", n=50),
         "EntityProfile": lambda: entity_profile(ds, "guiyang"),
         "Comparison": lambda: compare(ds, ["guiyang", "baotou"]),

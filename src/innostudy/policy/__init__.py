@@ -45,6 +45,7 @@ pyfixest and linearmodels stay in the ``dev`` extra as test oracles.
 
 from innostudy.policy.bacon import BaconResult, bacon
 from innostudy.policy.callaway import Aggregate, ATTgtResult, att_gt
+from innostudy.policy.imputation import ImputationResult, imputation
 from innostudy.policy.panel import Panel, PanelError
 from innostudy.policy.placebo import PlaceboResult, placebo
 from innostudy.policy.regression import SSC, EventStudyResult, TWFEResult, event_study, twfe
@@ -56,6 +57,7 @@ __all__ = [
     "Aggregate",
     "BaconResult",
     "EventStudyResult",
+    "ImputationResult",
     "Panel",
     "PanelError",
     "PlaceboResult",
@@ -65,6 +67,7 @@ __all__ = [
     "att_gt",
     "bacon",
     "event_study",
+    "imputation",
     "placebo",
     "simulate_panel",
     "sun_abraham",
