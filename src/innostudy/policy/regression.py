@@ -178,6 +178,7 @@ class Fit:
     n_clusters: int
     k: int  # K used in (N-1)/(N-K)
     ssc: SSC
+    wild: object = None  # a bootstrap.WildBootstrap when inference="wild"
 
     @property
     def bse(self) -> np.ndarray:
@@ -185,8 +186,10 @@ class Fit:
 
 
 def fe_ols(sample: Sample, y: np.ndarray, regressors: np.ndarray, names: list[str],
-           cluster: str, time_effects: bool = True, ssc: SSC | dict | None = None) -> Fit:  # fmt: skip
-    """Fit the within regression with CRV1 standard errors under the convention ``ssc``.
+           cluster: str, time_effects: bool = True, ssc: SSC | dict | None = None,
+           wild: dict | None = None) -> Fit:  # fmt: skip
+    """Fit the within regression with CRV1 standard errors under the convention ``ssc``;
+    ``wild`` (draws, weights, seed) adds a wild cluster bootstrap on the same projected design.
 
     The year effects are projected out (Frisch-Waugh-Lovell), so ``params`` and ``vcov`` hold
     the regressors only; the year effects still count in K as in a dummy regression.
@@ -199,7 +202,27 @@ def fe_ols(sample: Sample, y: np.ndarray, regressors: np.ndarray, names: list[st
     k = design.X.shape[1] + n_year
     factor = ssc.factor(sample.nobs, k, sample.n_units, n_year, n_clusters)
     vcov = design.cluster_vcov(resid, codes, factor)
-    return Fit(params, vcov, n_clusters, ssc.k(k, sample.n_units, n_year), ssc)
+    boot = None
+    if wild is not None:
+        from innostudy.policy.bootstrap import WildBootstrap
+
+        fe = design.fe
+        years = np.eye(fe.n_years)[fe.years][:, 1:] if fe.years is not None else None
+        absorbed = fe.within(years) if years is not None and years.size else None
+        boot = WildBootstrap(design.X, fe.demean(y), codes, absorbed=absorbed, **wild)
+    return Fit(params, vcov, n_clusters, ssc.k(k, sample.n_units, n_year), ssc, boot)
+
+
+def _wild(inference: str, draws: int, weights: str, seed: int) -> dict | None:
+    """The bootstrap settings for ``inference="wild"``, None for ``"analytic"``."""
+    if inference not in ("analytic", "wild"):
+        raise ValueError(f"inference must be 'analytic' or 'wild', got {inference!r}")
+    return dict(draws=draws, weights=weights, seed=seed) if inference == "wild" else None
+
+
+def _inference(wild, alpha: float) -> str:
+    text = f"t with G-1 df; {1 - alpha:.0%} intervals"
+    return text if wild is None else f"{wild}; other rows {text}"
 
 
 class TWFEResult(Result):
@@ -211,7 +234,7 @@ class TWFEResult(Result):
         self.nobs, self.n_units, self.n_clusters = sample.nobs, sample.n_units, fit.n_clusters
         self.k, self.ssc, self.warnings = fit.k, fit.ssc, warnings
         self.note, self.time_effects = sample.note(), time_effects
-        self.simulated = sample.panel.simulated
+        self.simulated, self.wild, self.terms = sample.panel.simulated, fit.wild, list(table.term)
 
     @property
     def params(self) -> pd.Series:
@@ -228,8 +251,10 @@ class TWFEResult(Result):
 
     def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
         """Coefficients with t tests and intervals on G - 1 degrees of freedom at level 1 - alpha."""
-        table = self.table[["term", "estimate", "std_error"]]
-        return self._label(intervals(table, alpha, self.n_clusters - 1))
+        table = intervals(self.table[["term", "estimate", "std_error"]], alpha, self.n_clusters - 1)
+        if self.wild is not None:  # bootstrap p-values and intervals (test inversion)
+            table = self.wild.columns(table, self.terms, alpha)
+        return self._label(table)
 
     def summary(self, alpha: float = 0.05) -> Summary:
         effects = "unit + year" if self.time_effects else "unit"
@@ -237,8 +262,8 @@ class TWFEResult(Result):
             f"TWFE regression of {self.y} ({effects} fixed effects)",
             [("sample", self.note), ("observations", self.nobs), ("units", self.n_units),
              ("clusters", self.n_clusters), ("K", self.k), ("correction", str(self.ssc)),
-             ("inference", f"t with G-1 df; {1 - alpha:.0%} intervals")],
-            [intervals(self.table[["term", "estimate", "std_error"]], alpha, self.n_clusters - 1)],
+             ("inference", _inference(self.wild, alpha))],
+            [self.tidy(alpha).drop(columns="simulated", errors="ignore")],
             [f"warning: {w}" for w in self.warnings],
             simulated=self.simulated,
         )  # fmt: skip
@@ -260,7 +285,8 @@ class TWFEResult(Result):
 
 
 def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects: bool = True,
-         alpha: float = 0.05, ssc: SSC | dict | None = None) -> TWFEResult:  # fmt: skip
+         alpha: float = 0.05, ssc: SSC | dict | None = None, inference: str = "analytic",
+         draws: int = 9999, weights: str = "rademacher", seed: int = 0) -> TWFEResult:  # fmt: skip
     """Two-way fixed-effects estimate of the effect of treatment (``year >= cohort``) on ``y``.
 
     Parameters
@@ -277,6 +303,10 @@ def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects:
     ssc : SSC or dict, optional
         Small-sample correction; default ``SSC()``, Stata's ``xtreg, fe vce(cluster)`` and
         fixest's default. ``ssc=dict(fixef_k="full")`` is Stata's ``areg``.
+    inference : {"analytic", "wild"}
+        ``"wild"``: p-values and intervals of every coefficient from the restricted wild
+        cluster bootstrap (:mod:`innostudy.policy.bootstrap`) with ``draws`` draws of
+        ``weights`` ("rademacher" or "webb") seeded by ``seed``; standard errors stay CRV1.
 
     When the panel has no cohort column the regression has no treatment term: a plain
     fixed-effects regression of ``y`` on ``controls``.
@@ -296,7 +326,7 @@ def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects:
     if not names:
         raise PanelError("nothing to estimate: the panel has no cohort and no controls were given")
     fit = fe_ols(sample, sample.column(y), np.column_stack(columns), names, cluster,
-                 time_effects, ssc)  # fmt: skip
+                 time_effects, ssc, _wild(inference, draws, weights, seed))  # fmt: skip
     found = design_warnings(fit.n_clusters, _cohorts(sample) if has_treatment else {})
     k = len(names)
     table = coefficient_table(names, fit.params[:k], fit.bse[:k], fit.n_clusters - 1, alpha)
@@ -317,6 +347,8 @@ class EventStudyResult(Result):
         self.table, self.vcov, self.pretrend, self.y, self.base = table, vcov, pretrend, y, base
         self.note, self.n_clusters, self.ssc = sample.note(), fit.n_clusters, fit.ssc
         self.warnings, self.simulated, self.nobs = warnings, sample.panel.simulated, sample.nobs
+        self.wild = fit.wild  # design order: the estimated terms (blank rows have no estimate)
+        self.terms = list(table.term[table.estimate.notna()])
 
     def _headline(self) -> str:
         rel = self.table.loc[self.table["in_window"], "rel_time"]
@@ -326,15 +358,17 @@ class EventStudyResult(Result):
     def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
         """One row per relative year; t tests and intervals on G - 1 degrees of freedom."""
         columns = ["term", "estimate", "std_error", "rel_time", "in_window", "binned"]
-        return self._label(intervals(self.table[columns], alpha, self.n_clusters - 1))
+        table = intervals(self.table[columns], alpha, self.n_clusters - 1)
+        if self.wild is not None:  # bootstrap p-values and intervals (test inversion)
+            table = self.wild.columns(table, self.terms, alpha)
+        return self._label(table)
 
     def summary(self, alpha: float = 0.05) -> Summary:
         test = str(self.pretrend) if self.pretrend else "no pre-treatment terms"
         return Summary(
             f"Event study of {self.y} (base period {self.base})",
             [("sample", self.note), ("observations", self.nobs), ("clusters", self.n_clusters),
-             ("correction", str(self.ssc)),
-             ("inference", f"t with G-1 df; {1 - alpha:.0%} intervals"),
+             ("correction", str(self.ssc)), ("inference", _inference(self.wild, alpha)),
              ("joint pre-trend test (all leads = 0)", test)],
             [self.tidy(alpha).drop(columns="simulated", errors="ignore")],
             [f"warning: {w}" for w in self.warnings],
@@ -358,7 +392,9 @@ class EventStudyResult(Result):
 
 def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: int = -1,
                 bin_ends: bool = True, controls=(), cluster: str = "unit",
-                alpha: float = 0.05, ssc: SSC | dict | None = None) -> EventStudyResult:  # fmt: skip
+                alpha: float = 0.05, ssc: SSC | dict | None = None, inference: str = "analytic",
+                draws: int = 9999, weights: str = "rademacher",
+                seed: int = 0) -> EventStudyResult:  # fmt: skip
     """Event-study regression: unit and year effects plus one term per year relative to treatment.
 
     ``window`` bounds the relative years reported and plotted; ``base`` is the omitted reference
@@ -367,7 +403,8 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
     years in the window with no observations appear with a missing estimate. ``.pretrend`` is the
     joint Wald test (F with G-1 denominator df) that every lead in the window is zero; when
     their covariance is singular (its rank is at most G - 1: e.g. more leads than clusters - 1)
-    it says "not testable (rank r of k)" instead of a statistic. ``ssc`` as in :func:`twfe`.
+    it says "not testable (rank r of k)" instead of a statistic. ``ssc`` and ``inference``
+    (wild cluster bootstrap of each relative-year coefficient) as in :func:`twfe`.
 
     >>> from innostudy.policy import Panel, event_study, simulate_panel
     >>> panel = Panel(simulate_panel(seed=1), "unit", "year", "cohort")
@@ -398,7 +435,8 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
     regressors[:, : len(terms)] = (rel[:, None] == np.array(terms)[None, :]) & treated_rows[:, None]
     for j, c in enumerate(controls):
         regressors[:, len(terms) + j] = sample.column(c)
-    fit = fe_ols(sample, sample.column(y), regressors, names + controls, cluster, True, ssc)
+    fit = fe_ols(sample, sample.column(y), regressors, names + controls, cluster, True, ssc,
+                 _wild(inference, draws, weights, seed))  # fmt: skip
     found = design_warnings(fit.n_clusters, _cohorts(sample))
     k = len(terms)
     table = coefficient_table(names, fit.params[:k], fit.bse[:k], fit.n_clusters - 1, alpha)
