@@ -187,30 +187,35 @@ class WildBootstrap:
         )
 
 
-def multiplier(influence: np.ndarray, *, draws: int = 999, alpha: float = 0.05, seed: int = 0,
-               weights: str = "rademacher") -> tuple[np.ndarray, float]:  # fmt: skip
-    """Bootstrap standard errors and the uniform critical value of estimates with influence
-    functions ``influence`` (units × estimates), as R ``did``'s ``mboot``.
+class Multiplier:
+    """Multiplier bootstrap of estimates with influence functions ``influence`` (units ×
+    estimates), as R ``did``'s ``mboot``: ``.se`` and ``.critical(alpha)``, the uniform
+    critical value (``estimate ± c·se`` covers all the estimates at once).
 
     >>> rng = np.random.default_rng(0)
-    >>> psi = rng.normal(size=(400, 3))
-    >>> se, crit = multiplier(psi, draws=2000)
-    >>> bool(np.allclose(se, 1 / np.sqrt(400), rtol=0.1)), 2.0 < crit < 2.7
+    >>> boot = Multiplier(rng.normal(size=(400, 3)), draws=2000)
+    >>> bool(np.allclose(boot.se, 1 / np.sqrt(400), rtol=0.1)), 2.0 < boot.critical(0.05) < 2.7
     (True, True)
     """
-    psi = np.asarray(influence, float)
-    n = psi.shape[0]
-    V = draw_weights(weights, n, draws, seed)
-    boot = (psi.T @ V).T / np.sqrt(n)  # draws × estimates: sqrt(n)·mean(ψ V)
-    q75, q25 = np.percentile(boot, [75, 25], axis=0, method="inverted_cdf")
-    scale = (q75 - q25) / (2 * 0.6744897501960817)  # IQR / (Φ⁻¹(0.75) - Φ⁻¹(0.25))
-    ok = scale > np.sqrt(np.finfo(float).eps) * 10
-    se = np.where(ok, scale / np.sqrt(n), np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        largest = np.max(np.abs(boot[:, ok] / scale[ok]), axis=1) if ok.any() else np.array([])
-    crit = (
-        float(np.percentile(largest, 100 * (1 - alpha), method="inverted_cdf"))
-        if len(largest)
-        else np.nan
-    )
-    return se, crit
+
+    def __init__(self, influence, *, draws: int = 999, seed: int = 0,
+                 weights: str = "rademacher"):  # fmt: skip
+        psi = np.asarray(influence, float)
+        n = psi.shape[0]
+        self.draws, self.weights = draws, weights
+        V = draw_weights(weights, n, draws, seed)
+        boot = (psi.T @ V).T / np.sqrt(n)  # draws × estimates: sqrt(n)·mean(ψ V)
+        q75, q25 = np.percentile(boot, [75, 25], axis=0, method="inverted_cdf")
+        scale = (q75 - q25) / (2 * 0.6744897501960817)  # IQR / (Φ⁻¹(0.75) - Φ⁻¹(0.25))
+        ok = scale > np.sqrt(np.finfo(float).eps) * 10  # degenerate estimates: no SE (as R)
+        self.se = np.where(ok, scale / np.sqrt(n), np.nan)
+        self.largest = np.max(np.abs(boot[:, ok] / scale[ok]), axis=1) if ok.any() else None
+
+    def critical(self, alpha: float = 0.05) -> float:
+        """The 1 - alpha quantile of the largest |draw / SE| over the estimates."""
+        if self.largest is None:
+            return np.nan
+        return float(np.percentile(self.largest, 100 * (1 - alpha), method="inverted_cdf"))
+
+    def __str__(self) -> str:
+        return f"multiplier bootstrap, {self.weights} weights, {self.draws:,} draws"
