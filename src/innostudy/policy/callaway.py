@@ -392,7 +392,8 @@ class ATTgtResult(Result):
         header = [
             ("comparison", CONTROLS[self.control]), ("method", METHODS[self.method]),
             ("covariates", ", ".join(self.covariates or []) or "none"),
-            ("SEs", _ses(self.boot, alpha)), ("sample", self.note), ("units used", self.n), ("anticipation", self.anticipation),
+            ("SEs", _ses(self.boot, alpha)), ("sample", self.note), ("units used", self.n),
+            ("anticipation", self.anticipation),
             ("pre-treatment test (all pre-period ATT(g,t) = 0)", str(self.pretrend)),
         ]  # fmt: skip
         notes = [f"warning: {w}" for w in self.warnings]
