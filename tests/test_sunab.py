@@ -127,3 +127,25 @@ def test_controls_enter_the_regression(staggered):
         sa.cells.sort_values(["rel_time", "cohort"])["estimate"], ref["Estimate"], atol=1e-8
     )
     assert pd.Series(sa.cells["n_obs"]).sum() > 0
+
+
+def test_compare_event_studies_overlays_the_four_estimators(staggered):
+    from innostudy.policy import att_gt, compare_event_studies, event_study, imputation
+    from innostudy.policy.compare import dynamic_effects
+
+    panel = Panel(staggered, "unit", "year", "cohort")
+    results = {"TWFE": event_study(panel, "y", window=(-3, 3)),
+               "SA": sun_abraham(panel, "y", window=(-3, 3)),
+               "BJS": imputation(panel, "y", horizons=[0, 1, 2, 3]),
+               "CS": att_gt(panel, "y").aggregate("dynamic")}  # fmt: skip
+    ax = compare_event_studies(results)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(results)
+    assert "SIMULATED DATA" in [t.get_text() for t in ax.texts]
+    sa = dynamic_effects(results["SA"])
+    assert list(sa["rel_time"]) == [-3, -2, 0, 1, 2, 3]
+    drawn = np.asarray(ax.containers[1].lines[0].get_ydata(), float)  # SA, in its order
+    np.testing.assert_allclose(drawn, sa["estimate"])
+    with pytest.raises(PanelError, match="dynamic aggregate"):
+        compare_event_studies([att_gt(panel, "y").aggregate("group")])
+    with pytest.raises(PanelError, match="not an event-study result"):
+        compare_event_studies([panel])

@@ -1,6 +1,7 @@
 """Staggered difference-in-differences for pilot designations: the whole checklist in one place.
 
 >>> from innostudy.policy import Panel, simulate_panel, twfe, event_study, att_gt, bacon, placebo
+>>> from innostudy.policy import compare_event_studies, imputation, sun_abraham
 >>> panel = Panel(simulate_panel(seed=1), unit="unit", time="year", cohort="cohort")
 >>> fit = twfe(panel, "y", controls=["x"])            # unit + year FE, city-clustered SEs
 >>> es = event_study(panel, "y", window=(-4, 4))      # es.pretrend: joint Wald test of the leads
@@ -8,6 +9,10 @@
 >>> cs.aggregate("dynamic").tidy()                    # doctest: +SKIP
 >>> bacon(panel, "y").by_type()                       # doctest: +SKIP
 >>> placebo(panel, "y", n=1000).pvalue                # doctest: +SKIP
+>>> sa = sun_abraham(panel, "y")                      # Sun-Abraham interaction-weighted
+>>> bjs = imputation(panel, "y")                      # Borusyak-Jaravel-Spiess imputation
+>>> twfe(panel, "y", inference="wild", draws=999).tidy()  # doctest: +SKIP
+>>> ax = compare_event_studies([es, sa, bjs, cs.aggregate("dynamic")])
 
 Every result follows the results protocol (:mod:`innostudy.results`, docs/results.md): a one-line
 repr, ``.tidy(alpha)`` (DataFrame), ``.summary(alpha)`` (text that renders as tables in JupyterLab)
@@ -45,6 +50,7 @@ pyfixest and linearmodels stay in the ``dev`` extra as test oracles.
 
 from innostudy.policy.bacon import BaconResult, bacon
 from innostudy.policy.callaway import Aggregate, ATTgtResult, att_gt
+from innostudy.policy.compare import compare_event_studies
 from innostudy.policy.imputation import ImputationResult, imputation
 from innostudy.policy.panel import Panel, PanelError
 from innostudy.policy.placebo import PlaceboResult, placebo
@@ -66,6 +72,7 @@ __all__ = [
     "TWFEResult",
     "att_gt",
     "bacon",
+    "compare_event_studies",
     "event_study",
     "imputation",
     "placebo",
