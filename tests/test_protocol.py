@@ -117,6 +117,7 @@ def _builders():
     from innostudy import divisions, entities
     from innostudy.policy import Panel, att_gt, bacon, event_study, placebo, simulate_panel, twfe
     from innostudy.policy.designations import read_designations
+    from innostudy.policy.honest import honest
     from innostudy.policy.imputation import imputation
     from innostudy.policy.readers import read_panel
     from innostudy.policy.sunab import sun_abraham
@@ -154,6 +155,7 @@ def _builders():
         "BaconResult": lambda: bacon(panel, "y"),
         "SunAbrahamResult": lambda: sun_abraham(panel, "y"),
         "ImputationResult": lambda: imputation(panel, "y"),
+        "HonestResult": lambda: honest(event_study(panel, "y", window=(-3, 3)), m=(0, 0.1)),
         "PlaceboResult": lambda: placebo(panel, "y", n=50),
         "EntityProfile": lambda: entity_profile(ds, "guiyang"),
         "Comparison": lambda: compare(ds, ["guiyang", "baotou"]),

@@ -51,6 +51,7 @@ pyfixest and linearmodels stay in the ``dev`` extra as test oracles.
 from innostudy.policy.bacon import BaconResult, bacon
 from innostudy.policy.callaway import Aggregate, ATTgtResult, att_gt
 from innostudy.policy.compare import compare_event_studies
+from innostudy.policy.honest import HonestResult, honest
 from innostudy.policy.imputation import ImputationResult, imputation
 from innostudy.policy.panel import Panel, PanelError
 from innostudy.policy.placebo import PlaceboResult, placebo
@@ -63,6 +64,7 @@ __all__ = [
     "Aggregate",
     "BaconResult",
     "EventStudyResult",
+    "HonestResult",
     "ImputationResult",
     "Panel",
     "PanelError",
@@ -74,6 +76,7 @@ __all__ = [
     "bacon",
     "compare_event_studies",
     "event_study",
+    "honest",
     "imputation",
     "placebo",
     "simulate_panel",
