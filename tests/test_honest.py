@@ -58,6 +58,7 @@ def test_original_interval_and_monotone_in_m(results):
     row = result.tidy().set_index("rel_time").loc[1]
     centre = (tidy["conf_low"].iloc[0] + tidy["conf_high"].iloc[0]) / 2
     assert centre == pytest.approx(row["estimate"])  # the original interval: normal, at e
+    assert tidy["estimate"].iloc[0] == row["estimate"] and tidy["estimate"].iloc[1:].isna().all()
     widths = (tidy["conf_high"] - tidy["conf_low"]).to_numpy()[1:]
     assert (np.diff(widths) > 0).all()  # more room for violations: wider intervals
 

@@ -188,8 +188,9 @@ class HonestResult(Result):
             "conf_high": [original[1]] + [r[1] for r in robust],
             "M": [np.nan] + [float(M) for M in self.m],
         })  # fmt: skip
-        # the estimate at e, then the centres of the FLCIs (their affine estimators)
-        table.insert(1, "estimate", (table["conf_low"] + table["conf_high"]) / 2)
+        # the estimate at e; the robust rows are intervals only (their centres depend on alpha)
+        j = int(np.flatnonzero(self.rel == self.e)[0])
+        table.insert(1, "estimate", [self.beta[j]] + [np.nan] * len(self.m))
         return self._label(table)
 
     def summary(self, alpha: float | None = None) -> Summary:
