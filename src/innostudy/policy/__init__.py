@@ -44,7 +44,12 @@ and it runs about 2-6× faster than moderndid on mpdta (benchmarks/policy_bench.
 event study are least squares in numpy with clustered SEs under a stated small-sample
 convention (:class:`SSC`, default Stata ``xtreg, fe`` / fixest); they match pyfixest 0.60 to
 1e-9 for every ``ssc`` choice and linearmodels ``PanelOLS`` up to its documented convention.
-The Bacon decomposition and the FWL-based placebo are short and written here. moderndid,
+The Bacon decomposition and the FWL-based placebo are short and written here. So are the
+staggered-robust tools of issue 13, each with its evidence in its module: Sun-Abraham
+(:mod:`~innostudy.policy.sunab`), imputation (:mod:`~innostudy.policy.imputation`), the
+HonestDiD smoothness sensitivity (:mod:`~innostudy.policy.honest`), the wild cluster and
+multiplier bootstraps (:mod:`~innostudy.policy.bootstrap`); diff-diff and wildboottest are
+their test references in the ``dev`` extra. moderndid,
 pyfixest and linearmodels stay in the ``dev`` extra as test oracles.
 """
 
