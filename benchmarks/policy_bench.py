@@ -5,7 +5,14 @@
 * att_gt (doubly robust, never-treated comparison, analytic SEs) against diff-diff's
   ``CallawaySantAnna`` and moderndid's ``att_gt`` on R did's mpdta (500 counties × 5 years) and
   the simulated 3,000 and 30,000 units × 20 years;
-* placebo (1,000 reassignments, 300 units × 15 years) against refitting twfe per reassignment.
+* placebo (1,000 reassignments, 300 units × 15 years) against refitting twfe per reassignment;
+* the staggered-robust estimators (issue 13) on mpdta and the simulated 3,000 units: sun_abraham
+  against pyfixest's saturated event study and diff-diff's ``SunAbraham``; imputation against
+  pyfixest's ``did2s`` and diff-diff's ``ImputationDiD``; ``att_gt(bootstrap=999)`` against
+  moderndid's ``att_gt(boot=True)``; and (100 simulated units only: 58 s per run on mpdta's
+  500 clusters) ``twfe(inference="wild")`` against wildboottest on statsmodels OLS with unit
+  and year dummies (999 draws, Webb weights); honest (smoothness, M = 0.01, optimal FLCI, on
+  the event study) against diff-diff's optimal FLCI.
 
 How: every estimate is first checked against the peer's (same numbers) and every callable is
 run once before timing (imports, numba JIT of pyfixest, caches: outside the timed region). Then
@@ -24,6 +31,13 @@ peer / innostudy; peak RSS growth during the fit): twfe vs pyfixest 0.60: 1.8× 
 337 MB); att_gt vs diff-diff 3.13 / moderndid 0.2: mpdta 1.1× / 5.4×, 3,000 units 1.3× / 16×
 (9 vs 7 / 42 MB), 30,000 units 1.3× / 16× (69 vs 84 / 410 MB); placebo 339× refitting (warm;
 the earlier "4534×" counted the statsmodels import in the refits).
+
+Robust section, last run (2026-11-30, same machine, median of 3; ratio = peer / innostudy):
+sun_abraham vs pyfixest / diff-diff: mpdta 3.6× / 3.0×, 3,000 units 3.4× / 4.1×; imputation vs
+diff-diff: mpdta 2.6×, 3,000 units 1.3× (pyfixest did2s 94×: it iterates to tol 1e-8);
+att_gt(bootstrap=999) vs moderndid: mpdta 4.7×, 3,000 units 12×; honest (M = 0.01) vs
+diff-diff's FLCI: 2.2-2.6×; twfe(inference="wild") with intervals vs wildboottest's p-value
+alone, 100 units: 65×.
 
 Run: PYTHONPATH=src python benchmarks/policy_bench.py [--quick] [--repeat 5]
 (``--quick``: the smaller sizes only, no memory subprocesses; under a minute.)
@@ -219,6 +233,151 @@ def bench_placebo(repeat: int) -> None:
           f"-> ratio {refit / medians['placebo']:.0f}", flush=True)  # fmt: skip
 
 
+def robust_runners(df) -> dict:
+    """Each robust estimator and its peers: ``{case: {name: (fn, same)}}``, where ``fn`` is
+    timed and ``same(ours_result, peer_output)`` checks that both give the same numbers."""
+    import diff_diff
+    import moderndid
+    import pyfixest as pf
+    from diff_diff.honest_did import _compute_optimal_flci
+
+    from innostudy.policy import Panel, att_gt, event_study, honest, imputation, sun_abraham, twfe
+    from innostudy.policy.honest import event_time_estimates
+
+    unit = "unit" if "unit" in df else "uid"
+    d = df.assign(treat=((df.cohort > 0) & (df.year >= df.cohort)).astype(int))
+    d["rel_sa"] = np.where(d.cohort > 0, d.year - d.cohort, -1)
+    panel = lambda: Panel(df, unit, "year", "cohort")  # noqa: E731
+    close = lambda a, b: np.allclose(a, b, atol=1e-8, rtol=0)  # noqa: E731
+    dd_args = dict(outcome="y", unit="uid", time="year", first_treat="cohort")
+    cases = {
+        "sun_abraham": {
+            "innostudy": (lambda: sun_abraham(panel(), "y"), None),
+            f"pyfixest {pf.__version__}": (
+                lambda: (
+                    pf.feols(
+                        "y ~ i(rel_sa, cohort, ref=-1, ref2=0) | uid + year",
+                        data=d,
+                        vcov={"CRV1": "uid"},
+                    )
+                    .coef()
+                    .to_numpy()
+                ),  # fmt: skip
+                lambda r, p: close(r.cells.sort_values(["rel_time", "cohort"]).estimate, p),
+            ),
+            f"diff-diff {diff_diff.__version__}": (
+                lambda: diff_diff.SunAbraham().fit(df, **dd_args).overall_att,
+                lambda r, p: close(r.att, p),
+            ),
+        },
+        "imputation": {
+            "innostudy": (lambda: imputation(panel(), "y"), None),
+            f"pyfixest {pf.__version__} did2s": (  # mpdta: see bench_robust
+                lambda: (
+                    pf.did2s(
+                        d,
+                        yname="y",
+                        first_stage="~ 0 | uid + year",
+                        second_stage="~ treat",
+                        treatment="treat",
+                        cluster="uid",
+                    )
+                    .coef()
+                    .to_numpy()
+                ),  # fmt: skip
+                lambda r, p: abs(r.att - p[0]) < 1e-4,  # its first stage demeans to tol 1e-8
+            ),
+            f"diff-diff {diff_diff.__version__}": (
+                lambda: diff_diff.ImputationDiD().fit(df, **dd_args).overall_att,
+                lambda r, p: close(r.att, p),
+            ),
+        },
+        "att_gt bootstrap=999": {
+            "innostudy": (lambda: att_gt(panel(), "y", bootstrap=999), None),
+            f"moderndid {moderndid.__version__}": (
+                lambda: np.asarray(
+                    moderndid.att_gt(
+                        data=df,
+                        yname="y",
+                        tname="year",
+                        idname="uid",
+                        gname="cohort",
+                        boot=True,
+                        biters=999,
+                        cband=True,
+                    ).att_gt
+                ),  # fmt: skip
+                lambda r, p: close(r.att, p),
+            ),
+        },
+    }
+    es = event_study(panel(), "y", window=(-3, 3), bin_ends=False)
+    rel, beta, sigma = event_time_estimates(es)
+    pre, post = rel < -1, rel >= 0
+    cases["honest smoothness M=0.01"] = {
+        "innostudy": (lambda: honest(es, m=(0.01,)).tidy(), None),
+        f"diff-diff {diff_diff.__version__}": (
+            lambda: _compute_optimal_flci(
+                beta[pre],
+                beta[post],
+                sigma,
+                (rel[post] == 0).astype(float),
+                int(pre.sum()),
+                int(post.sum()),
+                0.01,
+                0.05,
+            ),  # fmt: skip
+            lambda r, p: (
+                abs(np.diff(r[["conf_low", "conf_high"]].values[1]) - np.diff(p))[0] < 1e-5
+            ),  # same length; the centre is not unique when the optimum is flat
+        ),
+    }
+    if df["uid"].nunique() <= 100:  # wildboottest: dummies as columns, loops over clusters
+        import statsmodels.formula.api as smf
+        from wildboottest.wildboottest import wildboottest
+
+        model = smf.ols("y ~ treat + C(uid) + C(year)", data=d)
+        clusters = d["uid"].to_numpy()
+        cases["twfe inference='wild'"] = {
+            "innostudy": (
+                lambda: twfe(panel(), "y", inference="wild", draws=999, weights="webb").tidy(),
+                None,
+            ),  # fmt: skip
+            "wildboottest 0.3.2": (
+                lambda: wildboottest(
+                    model,
+                    B=999,
+                    cluster=clusters,
+                    param="treat",
+                    weights_type="webb",
+                    seed=1,
+                    show=False,
+                ),  # fmt: skip
+                lambda r, p: abs(r.p_value[0] - p["p-value"].iloc[0]) < 0.05,
+            ),
+        }
+    return cases
+
+
+def bench_robust(size, repeat: int) -> None:
+    df = data_for(size)
+    if "uid" not in df:
+        df = df.assign(uid=df["unit"].str[3:].astype(int))
+    label = "mpdta" if size == "mpdta" else f"{int(size):,} units × {len(YEARS)} years"
+    for case, fns in robust_runners(df).items():
+        if size == "mpdta":  # pyfixest 0.60's did2s vcov raises a shape error on mpdta (the
+            fns = {k: v for k, v in fns.items() if "did2s" not in k}  # 2004 cohort: 1 pre-year)
+        ours = fns["innostudy"][0]()
+        for name, (fn, same) in fns.items():  # warm-up, and the same numbers
+            if same is not None and not same(ours, fn()):
+                raise AssertionError(f"{case} {size}: {name} disagrees with innostudy")
+        medians = interleaved({name: fn for name, (fn, _) in fns.items()}, repeat)
+        for name, seconds in medians.items():
+            ratio = "" if name == "innostudy" else f"  ratio {seconds / medians['innostudy']:5.2f}"
+            print(f"{case + ', ' + label:48s} {name:22s} {seconds * 1e3:9.1f} ms{ratio}",
+                  flush=True)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, no memory (< 1 min)")
@@ -239,6 +398,8 @@ def main() -> None:
     for size in ["mpdta", *sizes]:
         bench_case("att_gt", size, args.repeat, not args.quick)
     bench_placebo(args.repeat)
+    for size in ["mpdta", 100, 3000]:
+        bench_robust(size, args.repeat)
 
 
 if __name__ == "__main__":

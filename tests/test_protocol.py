@@ -122,7 +122,10 @@ def _builders():
         twfe,
     )  # fmt: skip
     from innostudy.policy.designations import read_designations
+    from innostudy.policy.honest import honest
+    from innostudy.policy.imputation import imputation
     from innostudy.policy.readers import read_panel
+    from innostudy.policy.sunab import sun_abraham
     from innostudy.profile import compare, entity_profile
     from innostudy.run import Run, RunResult, RunSummary
 
@@ -165,6 +168,9 @@ def _builders():
         "ATTgtResult": lambda: cs,
         "Aggregate": lambda: cs.aggregate("dynamic"),
         "BaconResult": lambda: bacon(panel, "y"),
+        "SunAbrahamResult": lambda: sun_abraham(panel, "y"),
+        "ImputationResult": lambda: imputation(panel, "y"),
+        "HonestResult": lambda: honest(event_study(panel, "y", window=(-3, 3)), m=(0, 0.1)),
         "PlaceboResult": lambda: placebo(panel, "y", n=50),
         "TimePlaceboResult": lambda: placebo(panel, "y", kind="time", shift=2),
         "PSMResult": lambda: psm_did(panel, "y", ["x"], caliper=0.1),

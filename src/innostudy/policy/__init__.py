@@ -1,6 +1,7 @@
 """Staggered difference-in-differences for pilot designations: the whole checklist in one place.
 
 >>> from innostudy.policy import Panel, simulate_panel, twfe, event_study, att_gt, bacon, placebo
+>>> from innostudy.policy import compare_event_studies, imputation, sun_abraham
 >>> panel = Panel(simulate_panel(seed=1), unit="unit", time="year", cohort="cohort")
 >>> fit = twfe(panel, "y", controls=["x"])            # unit + year FE, city-clustered SEs
 >>> es = event_study(panel, "y", window=(-4, 4))      # es.pretrend: joint Wald test of the leads
@@ -11,6 +12,10 @@
 >>> psm_did(panel, "y", ["x"], caliper=0.05)           # doctest: +SKIP
 >>> table([fit, es]).to_latex()                       # doctest: +SKIP
 >>> checklist(panel, "y", controls=["x"]).tables()    # doctest: +SKIP
+>>> sa = sun_abraham(panel, "y")                      # Sun-Abraham interaction-weighted
+>>> bjs = imputation(panel, "y")                      # Borusyak-Jaravel-Spiess imputation
+>>> twfe(panel, "y", inference="wild", draws=999).tidy()  # doctest: +SKIP
+>>> ax = compare_event_studies([es, sa, bjs, cs.aggregate("dynamic")])
 
 Every result follows the results protocol (:mod:`innostudy.results`, docs/results.md): a one-line
 repr, ``.tidy(alpha)`` (DataFrame), ``.summary(alpha)`` (text that renders as tables in JupyterLab)
@@ -42,13 +47,19 @@ and it runs about 2-6× faster than moderndid on mpdta (benchmarks/policy_bench.
 event study are least squares in numpy with clustered SEs under a stated small-sample
 convention (:class:`SSC`, default Stata ``xtreg, fe`` / fixest); they match pyfixest 0.60 to
 1e-9 for every ``ssc`` choice and linearmodels ``PanelOLS`` up to its documented convention.
-The Bacon decomposition and the FWL-based placebo are short and written here. moderndid,
+The Bacon decomposition and the FWL-based placebo are short and written here. So are the
+staggered-robust tools of issue 13, each with its evidence in its module: Sun-Abraham
+(:mod:`~innostudy.policy.sunab`), imputation (:mod:`~innostudy.policy.imputation`), the
+HonestDiD smoothness sensitivity (:mod:`~innostudy.policy.honest`), the wild cluster and
+multiplier bootstraps (:mod:`~innostudy.policy.bootstrap`); diff-diff and wildboottest are
+their test references in the ``dev`` extra. moderndid,
 pyfixest and linearmodels stay in the ``dev`` extra as test oracles.
 """
 
 from innostudy.policy.bacon import BaconResult, bacon
 from innostudy.policy.callaway import Aggregate, ATTgtResult, att_gt
 from innostudy.policy.checklist import Checklist, checklist
+from innostudy.policy.compare import compare_event_studies
 from innostudy.policy.heterogeneity import (
     HeterogeneityResult,
     MechanismResult,
@@ -56,39 +67,49 @@ from innostudy.policy.heterogeneity import (
     mechanisms,
     region_of,
 )
+from innostudy.policy.honest import HonestResult, honest
+from innostudy.policy.imputation import ImputationResult, imputation
 from innostudy.policy.panel import Panel, PanelError
 from innostudy.policy.placebo import PlaceboResult, TimePlaceboResult, placebo
 from innostudy.policy.psm import PSMResult, psm_did
 from innostudy.policy.regression import SSC, EventStudyResult, TWFEResult, event_study, twfe
 from innostudy.policy.simulate import simulate_panel
+from innostudy.policy.sunab import SunAbrahamResult, sun_abraham
 from innostudy.policy.tables import RegressionTable, table
 
 __all__ = [
-    "ATTgtResult",
     "Aggregate",
+    "ATTgtResult",
     "BaconResult",
     "Checklist",
     "EventStudyResult",
     "HeterogeneityResult",
+    "HonestResult",
+    "ImputationResult",
     "MechanismResult",
-    "PSMResult",
     "Panel",
     "PanelError",
     "PlaceboResult",
+    "PSMResult",
     "RegressionTable",
     "SSC",
-    "TWFEResult",
+    "SunAbrahamResult",
     "TimePlaceboResult",
+    "TWFEResult",
     "att_gt",
     "bacon",
     "checklist",
+    "compare_event_studies",
     "event_study",
     "heterogeneity",
+    "honest",
+    "imputation",
     "mechanisms",
     "placebo",
     "psm_did",
     "region_of",
     "simulate_panel",
+    "sun_abraham",
     "table",
     "twfe",
 ]

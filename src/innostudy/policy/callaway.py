@@ -134,7 +134,8 @@ def _difference_of_means(dy, treated, comparison, method):
 
 
 def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", covariates=(),
-           alpha: float = 0.05, anticipation: int = 0) -> ATTgtResult:  # fmt: skip
+           alpha: float = 0.05, anticipation: int = 0, bootstrap: int | None = None,
+           seed: int = 0) -> ATTgtResult:  # fmt: skip
     """Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021).
 
     Parameters
@@ -155,6 +156,11 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
         Years before ``g`` in which units may already react (R's ``did`` ``anticipation``):
         post-treatment cells compare year t with the last year before ``g - anticipation``, and
         not-yet-treated comparisons use units with ``G > t + anticipation``.
+    bootstrap : int, optional
+        Draws of the multiplier bootstrap (R ``did``'s default with ``biters=bootstrap``,
+        Rademacher weights seeded by ``seed``): standard errors from the draws and uniform
+        (simultaneous) bands ``band_low, band_high`` in ``.tidy()`` for the ATT(g, t) and
+        for each aggregation. None (default): analytic SEs, pointwise intervals.
 
     Conventions, as R's ``did``: a cohort with no observed year before ``g - anticipation``
     (e.g. treated in the sample's first year) is dropped with its units, named in a warning
@@ -261,7 +267,7 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
         y=y, control=control, method=method, covariates=covariates, alpha=alpha,
         note=sample.note(), dropped_units=incomplete, skipped=skipped, simulated=panel.simulated,
         anticipation=anticipation, dropped_cohorts=dropped_cohorts, failed=failed,
-        warnings=found,
+        warnings=found, bootstrap=bootstrap, seed=seed,
     )  # fmt: skip
 
 
@@ -299,12 +305,32 @@ def _table(labels: dict, att, se, alpha):
     return table
 
 
+def _band(table: pd.DataFrame, boot, alpha: float) -> pd.DataFrame:
+    """``table`` with the uniform band ``estimate ± c·SE`` of the multiplier bootstrap."""
+    if boot is None:
+        return table
+    crit = boot.critical(alpha)
+    return table.assign(band_low=table["estimate"] - crit * table["std_error"],
+                        band_high=table["estimate"] + crit * table["std_error"],
+                        band_critical=crit)  # fmt: skip
+
+
+def _ses(boot, alpha: float) -> str:
+    if boot is None:
+        return f"analytic (influence functions); normal {1 - alpha:.0%} intervals"
+    return (
+        f"{boot}; pointwise normal {1 - alpha:.0%} intervals and uniform bands "
+        f"(critical value {boot.critical(alpha):.3f})"
+    )
+
+
 class ATTgtResult(Result):
     """Group-time effects from :func:`att_gt`; ``.aggregate(kind)`` summarises them."""
 
     def __init__(self, cells, att, influence, unit_cohort, *, y, control, method, covariates,
                  alpha, note, dropped_units, skipped, simulated, anticipation=0,
-                 dropped_cohorts=None, failed=None, warnings=()):  # fmt: skip
+                 dropped_cohorts=None, failed=None, warnings=(), bootstrap=None,
+                 seed=0):  # fmt: skip
         self.anticipation, self.dropped_cohorts = anticipation, dropped_cohorts or {}
         self.failed, self.warnings = failed or {}, list(warnings)
         self.groups = np.array([c[0] for c in cells])
@@ -312,6 +338,12 @@ class ATTgtResult(Result):
         self.att, self.influence, self.unit_cohort = att, influence, unit_cohort
         self.n = influence.shape[0]
         self.se = _standard_errors(influence)
+        self.bootstrap, self.seed, self.boot = bootstrap, seed, None
+        if bootstrap:
+            from innostudy.policy.bootstrap import Multiplier
+
+            self.boot = Multiplier(influence, draws=bootstrap, seed=seed)
+            self.se = self.boot.se
         self.y, self.control, self.method, self.covariates = y, control, method, covariates
         self.alpha, self.note, self.simulated = alpha, note, simulated
         self.dropped_units, self.skipped = dropped_units, skipped
@@ -354,14 +386,14 @@ class ATTgtResult(Result):
         labels = ["group", "time", "rel_time", "post", "n_treated", "n_control"]
         table = self.table[["estimate", "std_error", *labels]]
         terms = [f"ATT({g},{t})" for g, t in zip(self.groups, self.times, strict=True)]
-        return self._label(intervals(table.assign(term=terms), alpha))
+        return self._label(_band(intervals(table.assign(term=terms), alpha), self.boot, alpha))
 
     def summary(self, alpha: float = 0.05) -> Summary:
         header = [
             ("comparison", CONTROLS[self.control]), ("method", METHODS[self.method]),
             ("covariates", ", ".join(self.covariates or []) or "none"),
-            ("SEs", f"analytic (influence functions); normal {1 - alpha:.0%} intervals"),
-            ("sample", self.note), ("units used", self.n), ("anticipation", self.anticipation),
+            ("SEs", _ses(self.boot, alpha)), ("sample", self.note), ("units used", self.n),
+            ("anticipation", self.anticipation),
             ("pre-treatment test (all pre-period ATT(g,t) = 0)", str(self.pretrend)),
         ]  # fmt: skip
         notes = [f"warning: {w}" for w in self.warnings]
@@ -466,8 +498,16 @@ class Aggregate(Result):
                 self.att = level_att[use].mean()
                 overall_if = level_if[:, use].mean(axis=1)
             self.level_influence = level_if
-        self.influence = overall_if
+        self.influence, self.boot = overall_if, None
         self.se = float(_standard_errors(overall_if[:, None])[0])
+        if result.boot is not None:  # same draws (seed) as the cells
+            from innostudy.policy.bootstrap import Multiplier
+
+            self.se = float(Multiplier(overall_if[:, None], draws=result.bootstrap,
+                                       seed=result.seed).se[0])  # fmt: skip
+            if rows:
+                self.boot = Multiplier(self.level_influence, draws=result.bootstrap,
+                                       seed=result.seed)  # fmt: skip
         self.att = float(self.att)
         self.overall = _table({"term": ["overall"]}, np.array([self.att]), np.array([self.se]),
                               result.alpha)  # fmt: skip
@@ -475,7 +515,7 @@ class Aggregate(Result):
             _table(
                 levels,
                 np.array([r[0] for r in rows]),
-                _standard_errors(self.level_influence),
+                _standard_errors(self.level_influence) if self.boot is None else self.boot.se,
                 result.alpha,
             )  # fmt: skip
             if rows
@@ -501,13 +541,17 @@ class Aggregate(Result):
         level = self.table[[name, "estimate", "std_error"]].rename(columns={name: "level"})
         table = pd.concat([overall.assign(level=np.nan), level.assign(term=name)],
                           ignore_index=True)  # fmt: skip
-        return self._label(intervals(table, alpha))
+        table = intervals(table, alpha)
+        if self.boot is not None:  # uniform band over the levels; none for the overall row
+            levels = _band(table.iloc[1:], self.boot, alpha)
+            table = pd.concat([table.iloc[:1], levels], ignore_index=True)
+        return self._label(table)
 
     def summary(self, alpha: float = 0.05) -> Summary:
         r = self.result
         header = [
             ("comparison", CONTROLS[r.control]), ("method", METHODS[r.method]),
-            ("SEs", f"analytic; normal {1 - alpha:.0%} intervals"),
+            ("SEs", _ses(r.boot, alpha)),
             ("overall ATT", f"{format_value(self.att)} (SE {format_value(self.se)})"),
         ]  # fmt: skip
         notes = {"dynamic": ["overall: the mean of the effects at e >= 0 years since treatment"],

@@ -180,6 +180,7 @@ class Fit:
     ssc: SSC
     r2: float = np.nan  # 1 - RSS / TSS around the mean, fixed effects included (reghdfe's R²)
     r2_within: float = np.nan  # with the fixed effects projected out (xtreg, fe's within R²)
+    wild: object = None  # a bootstrap.WildBootstrap when inference="wild"
 
     @property
     def bse(self) -> np.ndarray:
@@ -187,8 +188,10 @@ class Fit:
 
 
 def fe_ols(sample: Sample, y: np.ndarray, regressors: np.ndarray, names: list[str],
-           cluster: str, time_effects: bool = True, ssc: SSC | dict | None = None) -> Fit:  # fmt: skip
-    """Fit the within regression with CRV1 standard errors under the convention ``ssc``.
+           cluster: str, time_effects: bool = True, ssc: SSC | dict | None = None,
+           wild: dict | None = None) -> Fit:  # fmt: skip
+    """Fit the within regression with CRV1 standard errors under the convention ``ssc``;
+    ``wild`` (draws, weights, seed) adds a wild cluster bootstrap on the same projected design.
 
     The year effects are projected out (Frisch-Waugh-Lovell), so ``params`` and ``vcov`` hold
     the regressors only; the year effects still count in K as in a dummy regression.
@@ -201,10 +204,30 @@ def fe_ols(sample: Sample, y: np.ndarray, regressors: np.ndarray, names: list[st
     k = design.X.shape[1] + n_year
     factor = ssc.factor(sample.nobs, k, sample.n_units, n_year, n_clusters)
     vcov = design.cluster_vcov(resid, codes, factor)
+    boot = None
+    if wild is not None:
+        from innostudy.policy.bootstrap import WildBootstrap
+
+        fe = design.fe
+        years = np.eye(fe.n_years)[fe.years][:, 1:] if fe.years is not None else None
+        absorbed = fe.within(years) if years is not None and years.size else None
+        boot = WildBootstrap(design.X, fe.demean(y), codes, absorbed=absorbed, **wild)
     rss, yd = float(resid @ resid), design.fe.demean(y)
     r2 = 1 - rss / float(((y - y.mean()) ** 2).sum())
     return Fit(params, vcov, n_clusters, ssc.k(k, sample.n_units, n_year), ssc, r2,
-               1 - rss / float(yd @ yd))  # fmt: skip
+               1 - rss / float(yd @ yd), boot)  # fmt: skip
+
+
+def _wild(inference: str, draws: int, weights: str, seed: int) -> dict | None:
+    """The bootstrap settings for ``inference="wild"``, None for ``"analytic"``."""
+    if inference not in ("analytic", "wild"):
+        raise ValueError(f"inference must be 'analytic' or 'wild', got {inference!r}")
+    return dict(draws=draws, weights=weights, seed=seed) if inference == "wild" else None
+
+
+def _inference(wild, alpha: float) -> str:
+    text = f"t with G-1 df; {1 - alpha:.0%} intervals"
+    return text if wild is None else f"{wild}; other rows {text}"
 
 
 class TWFEResult(Result):
@@ -220,7 +243,7 @@ class TWFEResult(Result):
         self.nobs, self.n_units, self.n_clusters = sample.nobs, sample.n_units, fit.n_clusters
         self.k, self.ssc, self.warnings = fit.k, fit.ssc, warnings
         self.note, self.time_effects = sample.note(), time_effects
-        self.simulated = sample.panel.simulated
+        self.simulated, self.wild, self.terms = sample.panel.simulated, fit.wild, list(table.term)
 
     @property
     def params(self) -> pd.Series:
@@ -237,8 +260,10 @@ class TWFEResult(Result):
 
     def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
         """Coefficients with t tests and intervals on G - 1 degrees of freedom at level 1 - alpha."""
-        table = self.table[["term", "estimate", "std_error"]]
-        return self._label(intervals(table, alpha, self.n_clusters - 1))
+        table = intervals(self.table[["term", "estimate", "std_error"]], alpha, self.n_clusters - 1)
+        if self.wild is not None:  # bootstrap p-values and intervals (test inversion)
+            table = self.wild.columns(table, self.terms, alpha)
+        return self._label(table)
 
     def summary(self, alpha: float = 0.05) -> Summary:
         effects = "unit + year" if self.time_effects else "unit"
@@ -246,9 +271,8 @@ class TWFEResult(Result):
             f"TWFE regression of {self.y} ({effects} fixed effects)",
             [("sample", self.note), ("observations", self.nobs), ("units", self.n_units),
              ("clusters", self.n_clusters), ("K", self.k), ("correction", str(self.ssc)),
-             ("inference", f"t with G-1 df; {1 - alpha:.0%} intervals"),
-             *_competing(self.other_policies)],
-            [intervals(self.table[["term", "estimate", "std_error"]], alpha, self.n_clusters - 1)],
+             ("inference", _inference(self.wild, alpha)), *_competing(self.other_policies)],
+            [self.tidy(alpha).drop(columns="simulated", errors="ignore")],
             [f"warning: {w}" for w in self.warnings],
             simulated=self.simulated,
         )  # fmt: skip
@@ -270,8 +294,9 @@ class TWFEResult(Result):
 
 
 def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects: bool = True,
-         alpha: float = 0.05, ssc: SSC | dict | None = None,
-         other_policies=None) -> TWFEResult:  # fmt: skip
+         alpha: float = 0.05, ssc: SSC | dict | None = None, other_policies=None,
+         inference: str = "analytic", draws: int = 9999, weights: str = "rademacher",
+         seed: int = 0) -> TWFEResult:  # fmt: skip
     """Two-way fixed-effects estimate of the effect of treatment (``year >= cohort``) on ``y``.
 
     Parameters
@@ -291,6 +316,10 @@ def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects:
     other_policies : optional
         Competing programmes, one DiD term each (``other_<programme>``): see
         :func:`other_policy_cohorts`. ``.other_policies`` and the summary say which.
+    inference : {"analytic", "wild"}
+        ``"wild"``: p-values and intervals of every coefficient from the restricted wild
+        cluster bootstrap (:mod:`innostudy.policy.bootstrap`) with ``draws`` draws of
+        ``weights`` ("rademacher" or "webb") seeded by ``seed``; standard errors stay CRV1.
 
     When the panel has no cohort column the regression has no treatment term: a plain
     fixed-effects regression of ``y`` on ``controls``.
@@ -313,7 +342,7 @@ def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects:
     if not names:
         raise PanelError("nothing to estimate: the panel has no cohort and no controls were given")
     fit = fe_ols(sample, sample.column(y), np.column_stack(columns), names, cluster,
-                 time_effects, ssc)  # fmt: skip
+                 time_effects, ssc, _wild(inference, draws, weights, seed))  # fmt: skip
     found = design_warnings(fit.n_clusters, _cohorts(sample) if has_treatment else {})
     k = len(names)
     table = coefficient_table(names, fit.params[:k], fit.bse[:k], fit.n_clusters - 1, alpha)
@@ -339,6 +368,8 @@ class EventStudyResult(Result):
         self.time_effects = True
         self.note, self.n_clusters, self.ssc = sample.note(), fit.n_clusters, fit.ssc
         self.warnings, self.simulated, self.nobs = warnings, sample.panel.simulated, sample.nobs
+        self.wild = fit.wild  # design order: the estimated terms (blank rows have no estimate)
+        self.terms = list(table.term[table.estimate.notna()])
 
     def _headline(self) -> str:
         rel = self.table.loc[self.table["in_window"], "rel_time"]
@@ -348,15 +379,17 @@ class EventStudyResult(Result):
     def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
         """One row per relative year; t tests and intervals on G - 1 degrees of freedom."""
         columns = ["term", "estimate", "std_error", "rel_time", "in_window", "binned"]
-        return self._label(intervals(self.table[columns], alpha, self.n_clusters - 1))
+        table = intervals(self.table[columns], alpha, self.n_clusters - 1)
+        if self.wild is not None:  # bootstrap p-values and intervals (test inversion)
+            table = self.wild.columns(table, self.terms, alpha)
+        return self._label(table)
 
     def summary(self, alpha: float = 0.05) -> Summary:
         test = str(self.pretrend) if self.pretrend else "no pre-treatment terms"
         return Summary(
             f"Event study of {self.y} (base period {self.base})",
             [("sample", self.note), ("observations", self.nobs), ("clusters", self.n_clusters),
-             ("correction", str(self.ssc)),
-             ("inference", f"t with G-1 df; {1 - alpha:.0%} intervals"),
+             ("correction", str(self.ssc)), ("inference", _inference(self.wild, alpha)),
              ("joint pre-trend test (all leads = 0)", test), *_competing(self.other_policies)],
             [self.tidy(alpha).drop(columns="simulated", errors="ignore")],
             [f"warning: {w}" for w in self.warnings],
@@ -380,8 +413,9 @@ class EventStudyResult(Result):
 
 def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: int = -1,
                 bin_ends: bool = True, controls=(), cluster: str = "unit",
-                alpha: float = 0.05, ssc: SSC | dict | None = None,
-                other_policies=None) -> EventStudyResult:  # fmt: skip
+                alpha: float = 0.05, ssc: SSC | dict | None = None, other_policies=None,
+                inference: str = "analytic", draws: int = 9999, weights: str = "rademacher",
+                seed: int = 0) -> EventStudyResult:  # fmt: skip
     """Event-study regression: unit and year effects plus one term per year relative to treatment.
 
     ``window`` bounds the relative years reported and plotted; ``base`` is the omitted reference
@@ -390,8 +424,9 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
     years in the window with no observations appear with a missing estimate. ``.pretrend`` is the
     joint Wald test (F with G-1 denominator df) that every lead in the window is zero; when
     their covariance is singular (its rank is at most G - 1: e.g. more leads than clusters - 1)
-    it says "not testable (rank r of k)" instead of a statistic. ``ssc`` and
-    ``other_policies`` (one DiD term per competing programme) as in :func:`twfe`.
+    it says "not testable (rank r of k)" instead of a statistic. ``ssc``, ``other_policies``
+    (one DiD term per competing programme) and ``inference`` (wild cluster bootstrap of each
+    relative-year coefficient) as in :func:`twfe`.
 
     >>> from innostudy.policy import Panel, event_study, simulate_panel
     >>> panel = Panel(simulate_panel(seed=1), "unit", "year", "cohort")
@@ -425,7 +460,7 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
     for j, column in enumerate([sample.column(c) for c in controls] + other_columns):
         regressors[:, len(terms) + j] = column
     fit = fe_ols(sample, sample.column(y), regressors, names + controls + other_names, cluster,
-                 True, ssc)  # fmt: skip
+                 True, ssc, _wild(inference, draws, weights, seed))  # fmt: skip
     found = design_warnings(fit.n_clusters, _cohorts(sample))
     k = len(terms)
     table = coefficient_table(names, fit.params[:k], fit.bse[:k], fit.n_clusters - 1, alpha)
