@@ -333,7 +333,8 @@ class Panel(Result):
         shape = "balanced" if self.balanced else f"unbalanced ({len(self.data):,} rows)"
         header = [
             ("units × years", f"{self.n_units:,} × {len(years)} ({years[0]}-{years[-1]}), {shape}"),
-            ("cohorts", str(self.cohorts or "none")), ("never treated", self.n_never),
+            ("cohorts", ", ".join(f"{g}: {n}" for g, n in self.cohorts.items()) or "none"),
+            ("never treated", self.n_never),
         ]  # fmt: skip
         notes = []
         if self.dropped_units:
