@@ -25,13 +25,6 @@ matplotlib.use("Agg")
 
 
 @pytest.fixture(scope="module")
-def mpdta():
-    """R did's county teen-employment panel, as shipped inside moderndid (not copied here)."""
-    moderndid = pytest.importorskip("moderndid")
-    return moderndid.load_mpdta().to_pandas()
-
-
-@pytest.fixture(scope="module")
 def mpdta_panel(mpdta):
     return Panel(mpdta, unit="countyreal", time="year", cohort="first.treat")
 

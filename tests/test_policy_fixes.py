@@ -21,12 +21,6 @@ from innostudy.policy import (
 ESTIMATORS = (twfe, att_gt, event_study, bacon, placebo)
 
 
-@pytest.fixture(scope="module")
-def mpdta():
-    moderndid = pytest.importorskip("moderndid")
-    return moderndid.load_mpdta().to_pandas()
-
-
 def moderndid_att_gt(data, control, method="dr", **kwargs):
     import moderndid
 
