@@ -8,22 +8,9 @@ import matplotlib
 import numpy as np
 import pytest
 
-from innostudy.policy import Panel, PanelError, imputation, simulate_panel
+from innostudy.policy import Panel, PanelError, imputation
 
 matplotlib.use("Agg")
-
-
-@pytest.fixture(scope="module")
-def mpdta():
-    return pytest.importorskip("moderndid").load_mpdta().to_pandas()
-
-
-@pytest.fixture(scope="module")
-def staggered():
-    """Simulated: three cohorts with heterogeneous, growing effects, 10 years."""
-    return simulate_panel(n_units=150, years=range(2010, 2020),
-                          cohorts={2013: 30, 2015: 30, 2017: 40}, dynamics=0.3,
-                          heterogeneity=0.3, seed=11)  # fmt: skip
 
 
 def quiet(fn, *args, **kwargs):

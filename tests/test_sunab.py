@@ -8,23 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from innostudy.policy import Panel, PanelError, simulate_panel, sun_abraham
+from innostudy.policy import Panel, PanelError, sun_abraham
 
 matplotlib.use("Agg")
 pf = pytest.importorskip("pyfixest")
-
-
-@pytest.fixture(scope="module")
-def mpdta():
-    return pytest.importorskip("moderndid").load_mpdta().to_pandas()
-
-
-@pytest.fixture(scope="module")
-def staggered():
-    """Simulated: three cohorts with heterogeneous, growing effects, 10 years."""
-    return simulate_panel(n_units=150, years=range(2010, 2020),
-                          cohorts={2013: 30, 2015: 30, 2017: 40}, dynamics=0.3,
-                          heterogeneity=0.3, seed=11)  # fmt: skip
 
 
 def saturated(df, y, unit, time, cohort):

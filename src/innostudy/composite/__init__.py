@@ -18,7 +18,8 @@ Every choice lives in an immutable :class:`IndexSpec`; change one with ``spec.re
 ``index.rebuild(...)``, which replays the steps from the first one the change affects (the log is a
 recipe). Methods are found by name in registries, one module per step: ``spec``, ``treatment``
 (imputation, outliers), ``normalisation``, ``weights``, ``aggregation``, ``pipeline`` (build,
-CompositeIndex), ``removal`` (remove-one sensitivity), ``uncertainty`` (Monte Carlo, Sobol), ``tables``
+CompositeIndex; ``steps`` holds the step functions), ``removal`` (remove-one sensitivity),
+``uncertainty`` (Monte Carlo), ``sensitivity`` (Sobol), both on ``engine``, ``tables``
 (a researcher's own table, simulated tables). A new normalisation is one function and one
 decorator, ``@normalisation("name")``; likewise ``@weighting``, ``@aggregation``, ``@imputation``,
 ``@outlier_rule``. A panel (a ``year`` column) is built year by year, or with ``across_years=True``
@@ -57,9 +58,11 @@ from innostudy.composite.aggregation import (
     vikor,
 )
 from innostudy.composite.base import RANK_RTOL, CompositeInputError, Registry, rank_scores
+from innostudy.composite.engine import KERNELS, _Engine
 from innostudy.composite.normalisation import NORMALISATIONS, normalisation, normalise
 from innostudy.composite.pipeline import CompositeIndex, build
 from innostudy.composite.removal import RemoveOne
+from innostudy.composite.sensitivity import Sensitivity, sensitivity, sobol_indices
 from innostudy.composite.spec import STEPS, IndexSpec
 from innostudy.composite.tables import UserTable, read_table, simulated_table
 from innostudy.composite.treatment import (
@@ -71,15 +74,7 @@ from innostudy.composite.treatment import (
     outlier_rule,
     treat_outliers,
 )
-from innostudy.composite.uncertainty import (
-    KERNELS,
-    Sensitivity,
-    Uncertainty,
-    _Engine,
-    sensitivity,
-    sobol_indices,
-    uncertainty,
-)
+from innostudy.composite.uncertainty import Uncertainty, uncertainty
 from innostudy.composite.weights import (
     ENTROPY_VARIANTS,
     WEIGHTINGS,

@@ -13,8 +13,9 @@ from __future__ import annotations
 import pandas as pd
 
 from innostudy.composite.base import CompositeInputError
-from innostudy.composite.pipeline import CompositeIndex, _pillar_of, build
+from innostudy.composite.pipeline import CompositeIndex, build
 from innostudy.composite.spec import IndexSpec
+from innostudy.composite.steps import _pillar_of
 from innostudy.results import Result, Summary, axes, check_alpha, finish
 
 

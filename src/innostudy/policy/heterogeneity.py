@@ -48,6 +48,19 @@ def region_of(entity_ids) -> pd.Series:
     return ids.map(province).map(by_province).set_axis(ids)
 
 
+def _effect_bars(table: pd.DataFrame, ax):
+    """Draw each row's estimate with its interval (one row per y position) and a zero line.
+    Returns the Axes and the y positions, for the caller's labels."""
+    from innostudy.results import axes
+
+    ax = axes(ax, figsize=(6, 0.6 * len(table) + 1.5))
+    pos = np.arange(len(table))
+    err = np.vstack([table.estimate - table.conf_low, table.conf_high - table.estimate])
+    ax.errorbar(table.estimate, pos, xerr=err, fmt="o", capsize=3)
+    ax.axvline(0, color="grey", lw=0.8)
+    return ax, pos
+
+
 class HeterogeneityResult(Result):
     """Result of :func:`heterogeneity`: one TWFE fit per group and the equality test."""
 
@@ -79,14 +92,8 @@ class HeterogeneityResult(Result):
 
     def plot(self, ax=None, *, title: str | None = None, alpha: float = 0.05):
         """The effect per group with its confidence interval."""
-        from innostudy.results import axes
-
         table = self.tidy(alpha)
-        ax = axes(ax, figsize=(6, 0.6 * len(table) + 1.5))
-        pos = np.arange(len(table))
-        err = np.vstack([table.estimate - table.conf_low, table.conf_high - table.estimate])
-        ax.errorbar(table.estimate, pos, xerr=err, fmt="o", capsize=3)
-        ax.axvline(0, color="grey", lw=0.8)
+        ax, pos = _effect_bars(table, ax)
         ax.set(yticks=pos, yticklabels=table.group, xlabel=f"effect ({1 - alpha:.0%} interval)")
         if self.test:
             ax.text(0.02, 0.98, f"equal effects: {self.test}", transform=ax.transAxes,
@@ -182,14 +189,8 @@ class MechanismResult(Result):
 
     def plot(self, ax=None, *, title: str | None = None, alpha: float = 0.05):
         """The effect on each channel with its interval (channels are on their own scales)."""
-        from innostudy.results import axes
-
         table = self.tidy(alpha)
-        ax = axes(ax, figsize=(6, 0.6 * len(table) + 1.5))
-        pos = np.arange(len(table))
-        err = np.vstack([table.estimate - table.conf_low, table.conf_high - table.estimate])
-        ax.errorbar(table.estimate, pos, xerr=err, fmt="o", capsize=3)
-        ax.axvline(0, color="grey", lw=0.8)
+        ax, pos = _effect_bars(table, ax)
         labels = [
             f"{o} ({format_value(e)})" for o, e in zip(table.outcome, table.estimate, strict=True)
         ]
