@@ -1104,3 +1104,12 @@ def test_notebook_04_builds_the_index_of_a_users_table(tmp_path):
         "inputs/codebook.csv",
     ]
     assert "Glyph" not in (result.path / "papermill.log").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("arguments", [{"chunk_size": 0}, {"chunk_size": -5}, {"n": 0}])
+def test_sensitivity_refuses_empty_chunks_and_draws(arguments):
+    # a chunk_size below 1 once skipped every draw and returned Sobol indices of uninitialised
+    # memory; it is refused as uncertainty() refuses it
+    table, spec = cp.simulated_table(n_units=8, n_indicators=3, seed=1)
+    with pytest.raises(CompositeInputError, match="must be positive"):
+        cp.sensitivity(table, spec, normalisations=("minmax", "rank"), **arguments)

@@ -174,6 +174,8 @@ def sensitivity(
     >>> s.tidy()["factor"].tolist()
     ['weights', 'normalisation']
     """
+    if n < 1 or chunk_size < 1:  # a chunk of 0 would leave every rank shift unwritten
+        raise CompositeInputError(f"n={n} and chunk_size={chunk_size} must be positive")
     engine = _engine(table, spec, locals())
     indices = sobol_indices(
         lambda u: engine.rank_shift(u, chunk_size), engine.factors, n=n, seed=seed
