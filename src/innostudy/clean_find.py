@@ -17,26 +17,21 @@ from collections.abc import Iterator
 from datetime import date
 from typing import NamedTuple
 
-from innostudy.clean import (
+from innostudy.clean import _RANK, _as_date, _find_dates, _periods, _rank_from_match, _Taken
+from innostudy.clean_grammar import (
     _EN_ORDINALS,
     _LETTER,
     _QUANTITY,
-    _RANK,
     _SUFFIX,
     _YEAR_RE,
     Period,
     Quantity,
     Rank,
     _alternation,
-    _as_date,
     _build,
     _conversion,
-    _find_dates,
     _holds_any,
     _normalise,
-    _periods,
-    _rank_from_match,
-    _Taken,
 )
 
 # Classifiers that make a Chinese numeral a count in running text (年/月/日 make it a date).
