@@ -1,27 +1,29 @@
 """Rambachan & Roth (2023) sensitivity of an event study to violations of parallel trends.
 
 The effect ``θ = l'τ_post`` (``l`` picks the relative year ``e``) is identified only up to the
-post-treatment trend violation δ_post. Under the smoothness restriction Δ^SD(M), the trend
-violation's slope may change by at most M from one year to the next (M = 0: a linear
-pre-trend, extrapolated). The robust confidence interval is the optimal fixed-length
-confidence interval (FLCI, Armstrong & Kolesár 2018; Rambachan & Roth sec. 4.1): among affine
-estimators ``v_pre'β̂_pre + l'β̂_post`` that are unbiased under linear trends, the one whose
-interval ``± σ_v · cv_α(b̄_v / σ_v)`` is shortest, where b̄_v = M‖B'v‖₁ is the worst-case bias
-over Δ^SD(M) (B maps second differences of δ to δ) and cv_α(t) the 1 - α quantile of
-|N(t, 1)|. The plot is the usual sensitivity plot: the original interval, then the robust
-intervals by M.
+post-treatment trend violation δ_post; a restriction on δ given by one number turns the
+estimates into a robust confidence set, and the sensitivity plot shows the original interval,
+then the robust sets as that number grows. Two restrictions, as in R's HonestDiD:
 
-The shortest length is unique, the estimator attaining it need not be: where the optimum is
-flat, implementations may centre the interval differently (by 4e-4 against diff-diff on a
+* ``"relative_magnitude"`` (the default, Δ^RM(M̄)): each post-treatment change of the violation is
+  at most M̄ times the largest pre-treatment change (M̄ = 1: as large as the worst pre-period
+  year). Confidence sets by the Andrews-Roth-Pakes hybrid test, R's "C-LF"
+  (:mod:`~innostudy.policy.honest_rm`, evidence and differences there).
+* ``"smoothness"`` (Δ^SD(M)): the violation's slope changes by at most M a year (M = 0: a
+  linear pre-trend, extrapolated), in outcome units per year². Robust interval: the optimal
+  fixed-length confidence interval (FLCI, Armstrong & Kolesár 2018; RR sec. 4.1): among affine
+  estimators ``v_pre'β̂_pre + l'β̂_post`` unbiased under linear trends, the one whose interval
+  ``± σ_v · cv_α(b̄_v / σ_v)`` is shortest, b̄_v = M‖B'v‖₁ the worst-case bias over Δ^SD(M)
+  (B maps second differences of δ to δ), cv_α(t) the 1 - α quantile of |N(t, 1)|.
+
+The shortest FLCI length is unique, the estimator attaining it need not be: where the optimum
+is flat, implementations may centre the interval differently (by 4e-4 against diff-diff on a
 simulated 100-unit panel at M = 0.01, same length to 1e-6; identical to 1e-4 on mpdta).
-
-Only the smoothness restriction is implemented here. The relative-magnitudes restriction
-Δ^RM(M̄) needs the conditional / hybrid tests of Andrews, Roth & Pakes (linear programs on a grid
-of θ), refused with that reason rather than approximated.
 
 Written here (numpy, scipy): moderndid 0.2's ``didhonest`` needs cvxpy (and its solvers);
 diff-diff 3.13's ``HonestDiD`` is light but its API moves fast (see :mod:`innostudy.policy`).
-diff-diff's optimal FLCI is the test reference (tests/test_honest.py).
+Test references (tests/test_honest.py): diff-diff's optimal FLCI for smoothness, moderndid's
+ARP tests for relative magnitudes.
 """
 
 from __future__ import annotations
@@ -30,10 +32,22 @@ import numpy as np
 import pandas as pd
 
 from innostudy.policy._results import Result
+from innostudy.policy.honest_rm import rm_interval
 from innostudy.policy.panel import PanelError
-from innostudy.results import Summary, axes, check_alpha, finish, format_value
+from innostudy.results import Summary, axes, check_alpha, finish
 
-METHODS = {"smoothness": "smoothness Δ^SD(M): the trend's slope changes by at most M a year"}
+METHODS = {
+    "relative_magnitude": "relative magnitudes Δ^RM(M̄): post-period changes of the violation at "
+                          "most M̄ × the largest pre-period change",
+    "smoothness": "smoothness Δ^SD(M): the trend's slope changes by at most M a year",
+}  # fmt: skip
+DEFAULT_M = {"relative_magnitude": (0, 0.5, 1, 1.5, 2), "smoothness": (0, 0.01, 0.02, 0.03, 0.04)}
+SYMBOL = {"relative_magnitude": "M̄", "smoothness": "M"}
+INTERVALS = {
+    "relative_magnitude": "Andrews-Roth-Pakes hybrid test (R's C-LF, κ = α/10), union over "
+                          "where the largest pre-period change lies",
+    "smoothness": "optimal FLCI",
+}  # fmt: skip
 
 
 def event_time_estimates(result) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -124,39 +138,44 @@ def flci(rel, beta, sigma, e: int, M: float, alpha: float) -> tuple[float, float
     return centre - half, centre + half
 
 
-def honest(result, *, method: str = "smoothness", m=(0, 0.01, 0.02, 0.03, 0.04), e: int = 0,
-           alpha: float = 0.05) -> HonestResult:  # fmt: skip
-    """Robust confidence intervals for the effect at relative year ``e`` of ``result`` (an
-    event study, a Sun-Abraham result or a Callaway-Sant'Anna dynamic aggregate), one per M
-    in ``m``, and the original interval. M is in units of the outcome per year²: the default
-    suits log outcomes; take the scale from the pre-period estimates' second differences.
+def honest(result, *, method: str = "relative_magnitude", m=None, e: int = 0,
+           alpha: float = 0.05, seed: int = 0) -> HonestResult:  # fmt: skip
+    """Robust confidence sets for the effect at relative year ``e`` of ``result`` (an event
+    study, a Sun-Abraham result or a Callaway-Sant'Anna dynamic aggregate), one per bound in
+    ``m``, and the original interval. ``m`` defaults to M̄ = 0, 0.5, 1, 1.5, 2 for relative
+    magnitudes and to M = 0 … 0.04 (suits log outcomes; take the scale from the pre-period
+    second differences) for smoothness. ``seed`` fixes the draws of the least-favourable
+    critical value (relative magnitudes only).
 
     >>> from innostudy.policy import Panel, event_study, honest, simulate_panel
     >>> df = simulate_panel(n_units=200, years=range(2012, 2021), cohorts={2017: 60}, seed=5)
     >>> es = event_study(Panel(df, "unit", "year", "cohort"), "y", window=(-4, 3))
-    >>> h = honest(es, m=(0, 0.1))
-    >>> widths = (h.tidy()["conf_high"] - h.tidy()["conf_low"]).tolist()
+    >>> widths = honest(es, m=(0, 1, 2)).tidy().eval("conf_high - conf_low").tolist()
+    >>> widths[2] < widths[3]  # M̄ = 1, then 2: wider
+    True
+    >>> h = honest(es, method="smoothness", m=(0, 0.1))
+    >>> widths = h.tidy().eval("conf_high - conf_low").tolist()
     >>> widths[1] > widths[0], widths[2] > widths[1]  # linear trend, then M = 0.1: wider
     (True, True)
     """
-    if method != "smoothness":
-        raise ValueError(
-            f"method {method!r}: only 'smoothness' (Δ^SD, optimal FLCI) is implemented; "
-            "'relative_magnitude' needs the Andrews-Roth-Pakes conditional/hybrid tests, "
-            "not approximated here"
-        )
+    if method not in METHODS:
+        raise ValueError(f"method {method!r}: choose one of {sorted(METHODS)}")
     alpha = check_alpha(alpha)
+    m = DEFAULT_M[method] if m is None else m
+    if any(not np.isfinite(M) or M < 0 for M in m):
+        raise ValueError(f"bounds must be finite and >= 0, got {list(m)}")
     rel, beta, sigma = event_time_estimates(result)
     if e not in set(rel[rel >= 0].tolist()):
         raise ValueError(f"e={e} is not an estimated post-treatment year ({rel[rel >= 0]})")
-    return HonestResult(rel, beta, sigma, e, [float(M) for M in m], alpha, result)
+    return HonestResult(rel, beta, sigma, e, [float(M) for M in m], alpha, result, method, seed)
 
 
 class HonestResult(Result):
     """Result of :func:`honest`: the original interval and the robust ones by M."""
 
-    def __init__(self, rel, beta, sigma, e, m, alpha, source):
+    def __init__(self, rel, beta, sigma, e, m, alpha, source, method, seed):
         self.rel, self.beta, self.sigma, self.e, self.m, self.alpha = rel, beta, sigma, e, m, alpha
+        self.method, self.seed = method, seed
         self._intervals: dict[float, tuple] = {}
         self.original, self.robust = self.intervals(alpha)
         self.y = getattr(source, "y", None) or getattr(getattr(source, "result", None), "y", "")
@@ -165,8 +184,8 @@ class HonestResult(Result):
 
     def _headline(self) -> str:
         lo, hi = self.original
-        return (f"effect at e={self.e}: original [{lo:.3f}, {hi:.3f}], robust for "
-                f"M = {', '.join(map(str, self.m))}")  # fmt: skip
+        return (f"effect at e={self.e}: original [{lo:.3f}, {hi:.3f}], {self.method} robust "
+                f"for {SYMBOL[self.method]} = {', '.join(map(str, self.m))}")  # fmt: skip
 
     def intervals(self, alpha: float) -> tuple[tuple, list]:
         """The original interval and the robust ones by M at level 1 - alpha (cached)."""
@@ -178,16 +197,21 @@ class HonestResult(Result):
             half = stats.norm.ppf(1 - alpha / 2) * np.sqrt(self.sigma[j, j])
             self._intervals[alpha] = (
                 (self.beta[j] - half, self.beta[j] + half),
-                [flci(self.rel, self.beta, self.sigma, self.e, M, alpha) for M in self.m],
+                [self._robust(M, alpha) for M in self.m],
             )
         return self._intervals[alpha]
 
+    def _robust(self, M: float, alpha: float) -> tuple[float, float]:
+        if self.method == "smoothness":
+            return flci(self.rel, self.beta, self.sigma, self.e, M, alpha)
+        return rm_interval(self.rel, self.beta, self.sigma, self.e, M, alpha, self.seed)
+
     def tidy(self, alpha: float | None = None) -> pd.DataFrame:
-        """One row for the original interval, then one per M (each FLCI optimised for
-        ``alpha``, by default the one given to :func:`honest`)."""
+        """One row for the original interval, then one per bound (each set computed at
+        ``alpha``, by default the one given to :func:`honest`); ``M`` holds the bound."""
         original, robust = self.intervals(self.alpha if alpha is None else alpha)
         table = pd.DataFrame({
-            "term": ["original"] + [f"M={format_value(float(M))}" for M in self.m],
+            "term": ["original"] + [f"{SYMBOL[self.method]}={M:g}" for M in self.m],
             "conf_low": [original[0]] + [r[0] for r in robust],
             "conf_high": [original[1]] + [r[1] for r in robust],
             "M": [np.nan] + [float(M) for M in self.m],
@@ -201,22 +225,34 @@ class HonestResult(Result):
         return Summary(
             f"Sensitivity to parallel-trend violations (Rambachan-Roth) of {self.y}",
             [("estimates from", self.source), ("effect", f"e = {self.e} years after treatment"),
-             ("restriction", METHODS["smoothness"]),
-             ("intervals", f"{1 - (alpha or self.alpha):.0%}; robust ones: optimal FLCI")],
+             ("restriction", METHODS[self.method]),
+             ("intervals", f"{1 - (alpha or self.alpha):.0%}; robust ones: "
+                           f"{INTERVALS[self.method]}")],
             [self.tidy(alpha).drop(columns="simulated", errors="ignore")],
             simulated=self.simulated,
         )  # fmt: skip
 
     def plot(self, ax=None, *, title: str | None = None):
-        """The original interval, then the robust interval for each M."""
+        """The original interval, then the robust set for each bound; a set that reaches the
+        searched range ends in an arrow, an empty one is marked "empty"."""
         table = self.tidy()
         ax = axes(ax, figsize=(6, 4))
-        x = np.arange(len(table))
-        colours = ["C0"] + ["C1"] * (len(table) - 1)
-        for i, row in table.iterrows():
-            ax.plot([x[i], x[i]], [row.conf_low, row.conf_high], lw=3, color=colours[i])
+        ends = table[["conf_low", "conf_high"]].to_numpy()
+        finite = ends[np.isfinite(ends)]
+        pad = 0.1 * (np.ptp(finite) or 1.0)
+        low, high = finite.min() - pad, finite.max() + pad
+        for i, (a, b) in enumerate(ends):
+            colour = "C0" if i == 0 else "C1"
+            if np.isnan(a):
+                ax.annotate("empty", (i, 0), ha="center", color=colour)
+                continue
+            ax.plot([i, i], [max(a, low), min(b, high)], lw=3, color=colour)
+            for end, limit, marker in ((a, low, "v"), (b, high, "^")):
+                if np.isinf(end):
+                    ax.plot(i, limit, marker=marker, color=colour)
         ax.axhline(0, color="grey", lw=0.8)
-        ax.set(xticks=x, xticklabels=table["term"], xlabel="restriction",
+        ax.set(xticks=np.arange(len(table)), xticklabels=table["term"],
+               xlabel=f"{SYMBOL[self.method]}: {self.method.replace('_', ' ')} bound",
                ylabel=f"{1 - self.alpha:.0%} interval for the effect at e = {self.e}")  # fmt: skip
         title = f"Honest DiD sensitivity: {self.y}" if title is None else title
         return finish(ax, title, self.simulated)
