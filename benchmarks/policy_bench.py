@@ -12,7 +12,8 @@
   moderndid's ``att_gt(boot=True)``; and (100 simulated units only: 58 s per run on mpdta's
   500 clusters) ``twfe(inference="wild")`` against wildboottest on statsmodels OLS with unit
   and year dummies (999 draws, Webb weights); honest (smoothness, M = 0.01, optimal FLCI, on
-  the event study) against diff-diff's optimal FLCI.
+  the event study) against diff-diff's optimal FLCI; honest (relative magnitudes, M̄ = 1, the
+  ARP hybrid test) against moderndid's ``compute_conditional_cs_rm`` on the same grid.
 
 How: every estimate is first checked against the peer's (same numbers) and every callable is
 run once before timing (imports, numba JIT of pyfixest, caches: outside the timed region). Then
@@ -36,7 +37,9 @@ Robust section, last run (2026-11-30, same machine, median of 3; ratio = peer / 
 sun_abraham vs pyfixest / diff-diff: mpdta 3.6× / 3.0×, 3,000 units 3.4× / 4.1×; imputation vs
 diff-diff: mpdta 2.6×, 3,000 units 1.3× (pyfixest did2s 94×: it iterates to tol 1e-8);
 att_gt(bootstrap=999) vs moderndid: mpdta 4.7×, 3,000 units 12×; honest (M = 0.01) vs
-diff-diff's FLCI: 2.2-2.6×; twfe(inference="wild") with intervals vs wildboottest's p-value
+diff-diff's FLCI: 2.2-2.6×; honest (relative magnitudes, M̄ = 1; ours tests 6 pieces, theirs
+4) vs moderndid's compute_conditional_cs_rm: mpdta 110×, 3,000 units 66× (run of 2026-11-30,
+load < 1); twfe(inference="wild") with intervals vs wildboottest's p-value
 alone, 100 units: 65×.
 
 Run: PYTHONPATH=src python benchmarks/policy_bench.py [--quick] [--repeat 5]
@@ -315,7 +318,7 @@ def robust_runners(df) -> dict:
     rel, beta, sigma = event_time_estimates(es)
     pre, post = rel < -1, rel >= 0
     cases["honest smoothness M=0.01"] = {
-        "innostudy": (lambda: honest(es, m=(0.01,)).tidy(), None),
+        "innostudy": (lambda: honest(es, method="smoothness", m=(0.01,)).tidy(), None),
         f"diff-diff {diff_diff.__version__}": (
             lambda: _compute_optimal_flci(
                 beta[pre],
@@ -330,6 +333,30 @@ def robust_runners(df) -> dict:
             lambda r, p: (
                 abs(np.diff(r[["conf_low", "conf_high"]].values[1]) - np.diff(p))[0] < 1e-5
             ),  # same length; the centre is not unique when the optimum is flat
+        ),
+    }
+    n_pre, n_post = int(pre.sum()), int(post.sum())
+    l_post = (rel[post] == 0).astype(float)
+    order = np.argsort(rel)
+
+    def moderndid_rm():  # their grid as ours: the identified set ± 20 SE, 1,000 points
+        from moderndid.didhonest.delta.rm import rm
+
+        b, s = beta[order], sigma[np.ix_(order, order)]
+        ident = rm.compute_identified_set_rm(1.0, b, l_post, n_pre, n_post)
+        sd = np.sqrt(l_post @ s[n_pre:, n_pre:] @ l_post)
+        grid = rm.compute_conditional_cs_rm(b, s, n_pre, n_post, l_vec=l_post, m_bar=1.0,
+                                            grid_lb=ident.id_lb - 20 * sd,
+                                            grid_ub=ident.id_ub + 20 * sd)  # fmt: skip
+        return grid["grid"][grid["accept"] > 0][[0, -1]], np.diff(grid["grid"][:2])[0]
+
+    cases["honest relative magnitudes M̄=1"] = {
+        "innostudy": (lambda: honest(es, m=(1.0,)).tidy(), None),
+        f"moderndid {moderndid.__version__}": (
+            moderndid_rm,  # ours contains theirs (they leave out one piece; honest_rm's docstring)
+            lambda r, p: (
+                r.conf_low.iloc[1] <= p[0][0] + p[1] and r.conf_high.iloc[1] >= p[0][1] - p[1]
+            ),
         ),
     }
     if df["uid"].nunique() <= 100:  # wildboottest: dummies as columns, loops over clusters

@@ -185,7 +185,7 @@ class HonestResult(Result):
     def _headline(self) -> str:
         lo, hi = self.original
         return (f"effect at e={self.e}: original [{lo:.3f}, {hi:.3f}], {self.method} robust "
-                f"for {SYMBOL[self.method]} = {', '.join(map(str, self.m))}")  # fmt: skip
+                f"for {SYMBOL[self.method]} = {', '.join(f'{M:g}' for M in self.m)}")  # fmt: skip
 
     def intervals(self, alpha: float) -> tuple[tuple, list]:
         """The original interval and the robust ones by M at level 1 - alpha (cached)."""

@@ -113,7 +113,9 @@ def dual_vertices(W: np.ndarray) -> np.ndarray:
         rows = np.array(chunk)
         blocks = np.transpose(W[rows], (0, 2, 1))  # W_S' per subset
         ok = np.abs(np.linalg.det(blocks)) > 1e-12 * max(1.0, np.abs(W).max() ** k)
-        gammas = np.linalg.solve(blocks[ok], np.broadcast_to(target[:, None], (ok.sum(), k, 1)))[..., 0]
+        gammas = np.linalg.solve(blocks[ok], np.broadcast_to(target[:, None], (ok.sum(), k, 1)))[
+            ..., 0
+        ]
         feasible = (gammas >= -1e-10).all(axis=1)
         full = np.zeros((feasible.sum(), m))
         np.put_along_axis(full, rows[ok][feasible], np.clip(gammas[feasible], 0, None), axis=1)
