@@ -19,6 +19,7 @@ from innostudy.policy import (
     simulate_panel,
     twfe,
 )
+from innostudy.policy.checklist import STEPS
 
 matplotlib.use("Agg")
 
@@ -155,15 +156,30 @@ def test_checklist_runs_in_order_and_states_every_skip(grouped):
     done = checklist(grouped, "y", controls=["x"], covariates=["x"], by="size", channels=["x"],
                      other_policies={"smart": {u: 2016 for u in grouped.units[:40]}},
                      placebo_draws=40)  # fmt: skip
-    assert not done.skipped and list(done.results)[:2] == ["baseline", "event_study"]
+    assert not done.skipped and list(done.results) == list(STEPS)
     tables, figures = done.tables(), done.figures()
-    assert {"baseline", "robustness", "psm_balance", "heterogeneity", "mechanisms"} <= set(tables)
+    assert {"baseline", "robustness", "psm_balance", "heterogeneity", "mechanisms",
+            "honest"} <= set(tables)  # fmt: skip
     assert tables["baseline"].cells.loc["Controls"].tolist() == ["No", "Yes"]
-    assert {"event_study", "psm_scores", "placebo", "effects"} <= set(figures)
+    assert {"event_study", "psm_scores", "placebo", "effects", "honest",
+            "event_studies_compared"} <= set(figures)  # fmt: skip
     estimates = done.tidy().set_index("term")["estimate"]
-    assert estimates["TWFE (2)"] == done.results["baseline"][1].params["treated"]
+    r = done.results
+    assert estimates["TWFE (2)"] == r["baseline"][1].params["treated"]
+    assert estimates["TWFE, wild bootstrap"] == estimates["TWFE (2)"]  # same fit, other p
+    assert r["wild_bootstrap"].tidy()["inference"].iloc[0] == "wild"
+    assert estimates["Sun-Abraham"] == r["sun_abraham"].att
+    assert estimates["imputation (BJS)"] == r["imputation"].att
+    robust = tables["robustness"].cells
+    assert {"Sun-Abraham", "imputation (BJS)", "TWFE, wild bootstrap"} <= set(robust.columns)
+    assert robust.loc["Controls", "Sun-Abraham"] == "Yes"  # controls=["x"] reached it
+    assert robust.loc["City FE", "imputation (BJS)"] == "Yes"
+    assert r["honest"].method == "relative_magnitude" and r["honest"].source == "SunAbrahamResult"
     bare = checklist(Panel(grouped.data, "unit", "year", "cohort"), "y", placebo_draws=20,
                      other_policies={"ghost": {"nowhere": 2016}})  # fmt: skip
     assert bare.skipped["competing_policies"].startswith("not run: other policy 'ghost'")
     assert bare.skipped["heterogeneity"] == "no grouping given (by=a column or 'region')"
     assert "skipped" in bare.summary()
+    no_leads = checklist(Panel(grouped.data, "unit", "year", "cohort"), "y", placebo_draws=20,
+                         window=(0, 3))  # fmt: skip
+    assert no_leads.skipped["honest"].startswith("not run: ")  # no lead besides -1: said why

@@ -1,13 +1,18 @@
 """The field's checklist in one call, in the order papers on China's city pilots present it.
 
-1. baseline TWFE, built up column by column (no controls, then the controls);
+1. baseline TWFE, built up column by column (no controls, then the controls), and the last
+   column's p-value and interval by the wild cluster bootstrap (WCR, Webb weights when there
+   are fewer than 12 clusters, Rademacher otherwise);
 2. event study with the joint pre-trend test;
 3. PSM-DiD with the covariates' balance;
 4. placebo tests: random reassignment across cities, and a fake date two years early;
 5. heterogeneity by group (or NBS region);
 6. mechanisms: the effect on each channel;
 7. competing policies: one DiD term per other programme;
-8. staggered-robust estimators: Callaway-Sant'Anna and the Bacon decomposition.
+8. staggered-robust estimators: Callaway-Sant'Anna, Sun-Abraham, imputation (Borusyak,
+   Jaravel & Spiess) and the Bacon decomposition;
+9. HonestDiD: how the Sun-Abraham effect in the first treated year survives violations of
+   parallel trends up to M̄ times the largest pre-period one (relative magnitudes).
 
 A step the data cannot carry (no covariates for a propensity score, no grouping, units that are
 not cities, ...) is skipped and the reason kept in ``.skipped``, never dropped silently.
@@ -21,11 +26,13 @@ import numpy as np
 import pandas as pd
 
 from innostudy.policy._results import Result
+from innostudy.policy.compare import compare_event_studies
 from innostudy.policy.panel import Panel, PanelError
 from innostudy.results import Summary, axes, finish
 
-STEPS = ("baseline", "event_study", "psm_did", "placebo", "time_placebo", "heterogeneity",
-         "mechanisms", "competing_policies", "callaway_santanna", "bacon")  # fmt: skip
+STEPS = ("baseline", "wild_bootstrap", "event_study", "psm_did", "placebo", "time_placebo",
+         "heterogeneity", "mechanisms", "competing_policies", "callaway_santanna", "sun_abraham",
+         "imputation", "bacon", "honest")  # fmt: skip
 
 
 class Checklist(Result):
@@ -42,16 +49,20 @@ class Checklist(Result):
         """The (label, result) pairs that estimate the treatment effect, in checklist order."""
         r = self.results
         pairs = [(f"TWFE ({i + 1})", fit) for i, fit in enumerate(r.get("baseline", []))]
-        for step, label in (("psm_did", "PSM-DiD"), ("competing_policies", "TWFE, other policies")):
+        for step, label in (("wild_bootstrap", "TWFE, wild bootstrap"), ("psm_did", "PSM-DiD"),
+                            ("competing_policies", "TWFE, other policies")):  # fmt: skip
             if step in r:
                 pairs.append((label, r[step]))
         if "callaway_santanna" in r:
             pairs.append(("Callaway-Sant'Anna", r["callaway_santanna"].aggregate("simple")))
+        for step, label in (("sun_abraham", "Sun-Abraham"), ("imputation", "imputation (BJS)")):
+            if step in r:
+                pairs.append((label, r[step]))
         return pairs
 
     def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
-        """One row per estimate of the treatment effect (baseline, PSM-DiD, competing
-        policies, Callaway-Sant'Anna's simple aggregate)."""
+        """One row per estimate of the treatment effect (baseline, its wild bootstrap, PSM-DiD,
+        competing policies, Callaway-Sant'Anna's simple aggregate, Sun-Abraham, imputation)."""
         rows = []
         for label, result in self._effects():
             t = result.tidy(alpha)
@@ -98,7 +109,7 @@ class Checklist(Result):
             out["baseline"] = table(r["baseline"], lang=lang)
         effects = self._effects()
         if len(effects) > 1:
-            out["robustness"] = table(dict(effects), lang=lang)
+            out["robustness"] = table(dict(effects), lang=lang, keep=["treated"])
         if "event_study" in r:
             out["event_study"] = table([r["event_study"]], lang=lang)
         if "psm_did" in r:
@@ -110,7 +121,7 @@ class Checklist(Result):
                  "result": [str(r["heterogeneity"].test)]})  # fmt: skip
         if "mechanisms" in r:
             out["mechanisms"] = table(r["mechanisms"].fits, lang=lang)
-        for step in ("placebo", "time_placebo"):
+        for step in ("placebo", "time_placebo", "honest"):
             if step in r:
                 out[step] = r[step].tidy()
         out["steps"] = self.summary().tables[1][1]
@@ -120,12 +131,19 @@ class Checklist(Result):
         """Figures by name for the steps that ran (matplotlib Figures, not shown)."""
         names = {"event_study": "event_study", "psm_did": "psm_scores", "placebo": "placebo",
                  "time_placebo": "time_placebo", "heterogeneity": "heterogeneity",
-                 "mechanisms": "mechanisms", "bacon": "bacon"}  # fmt: skip
+                 "mechanisms": "mechanisms", "bacon": "bacon", "honest": "honest"}  # fmt: skip
         out = {names[s]: self.results[s].plot().figure for s in names if s in self.results}
         if "callaway_santanna" in self.results:
             out["att_dynamic"] = (
                 self.results["callaway_santanna"].aggregate("dynamic").plot().figure
             )
+        dynamic = {label: self.results[step] for step, label in (
+            ("event_study", "TWFE event study"), ("sun_abraham", "Sun-Abraham"),
+            ("imputation", "imputation (BJS)")) if step in self.results}  # fmt: skip
+        if "callaway_santanna" in self.results:
+            dynamic["Callaway-Sant'Anna"] = self.results["callaway_santanna"].aggregate("dynamic")
+        if len(dynamic) > 1:
+            out["event_studies_compared"] = compare_event_studies(dynamic).figure
         out["effects"] = self.plot().figure
         return out
 
@@ -133,7 +151,8 @@ class Checklist(Result):
 def checklist(panel: Panel, y: str, *, controls=(), covariates=(), by=None, channels=(),
               other_policies=None, placebo_draws: int = 500, seed: int = 0,
               window=(-4, 4), control_group: str = "never", caliper: float | None = 0.05,
-              time_shift: int = 2) -> Checklist:  # fmt: skip
+              time_shift: int = 2, wild_draws: int = 9999,
+              honest_mbar=(0, 0.5, 1, 1.5, 2)) -> Checklist:  # fmt: skip
     """Run the checklist (see the module) and keep every result and every reason for a skip.
 
     >>> from innostudy.policy import Panel, checklist, simulate_panel
@@ -148,13 +167,19 @@ def checklist(panel: Panel, y: str, *, controls=(), covariates=(), by=None, chan
     from innostudy.policy.bacon import bacon
     from innostudy.policy.callaway import att_gt
     from innostudy.policy.heterogeneity import heterogeneity, mechanisms
+    from innostudy.policy.honest import honest
+    from innostudy.policy.imputation import imputation
     from innostudy.policy.placebo import placebo
     from innostudy.policy.psm import psm_did
     from innostudy.policy.regression import event_study, twfe
+    from innostudy.policy.sunab import sun_abraham
 
     controls, covariates, channels = list(controls), list(covariates), list(channels)
     steps = {
         "baseline": lambda: [twfe(panel, y)] + ([twfe(panel, y, controls)] if controls else []),
+        "wild_bootstrap": lambda: twfe(panel, y, controls, inference="wild", draws=wild_draws,
+                                       weights="webb" if panel.n_units < 12 else "rademacher",
+                                       seed=seed),
         "event_study": lambda: event_study(panel, y, window=tuple(window), controls=controls),
         "psm_did": (lambda: psm_did(panel, y, covariates, caliper=caliper, controls=controls))
         if covariates else "no covariates given for the propensity score (covariates=...)",
@@ -169,7 +194,11 @@ def checklist(panel: Panel, y: str, *, controls=(), covariates=(), by=None, chan
         if other_policies is not None else "no other programmes given (other_policies=...)",
         "callaway_santanna": lambda: att_gt(panel, y, control=control_group,
                                             covariates=controls),
+        "sun_abraham": lambda: sun_abraham(panel, y, window=tuple(window), controls=controls),
+        "imputation": lambda: imputation(panel, y, controls=controls),
         "bacon": lambda: bacon(panel, y),
+        "honest": lambda: honest(results["sun_abraham"], m=honest_mbar) if "sun_abraham" in
+        results else _not_run(f"needs the Sun-Abraham event study ({skipped['sun_abraham']})"),
     }  # fmt: skip
     results, skipped = {}, {}
     for name, step in steps.items():
@@ -183,3 +212,7 @@ def checklist(panel: Panel, y: str, *, controls=(), covariates=(), by=None, chan
         except (PanelError, ValueError) as reason:
             skipped[name] = f"not run: {reason}"
     return Checklist(results, skipped, y=y, simulated=panel.simulated)
+
+
+def _not_run(reason: str):
+    raise PanelError(reason)

@@ -90,7 +90,8 @@ def sun_abraham(panel: Panel, y: str, *, window: tuple[int, int] | None = None,
                       "std_error": np.sqrt(np.diag(vcov)), "n_obs": n_cell.astype(int)}),
         window=window, y=y, control=control, n_clusters=fit.n_clusters, nobs=sample.nobs,
         note=sample.note(), ssc=fit.ssc, simulated=panel.simulated, warnings=found,
-        dropped_years=dropped_years,
+        dropped_years=dropped_years, controls=controls,
+        outcome_mean=float(sample.column(y).mean()),
     )  # fmt: skip
 
 
@@ -113,9 +114,11 @@ class SunAbrahamResult(Result):
     """Result of :func:`sun_abraham`: effects by relative year, overall, and by cohort (``cells``)."""
 
     base = -1
+    time_effects = True  # unit and year effects, for regression tables
 
     def __init__(self, periods, estimate, vcov_all, att, att_var, cells, *, window, y, control,
-                 n_clusters, nobs, note, ssc, simulated, warnings, dropped_years):  # fmt: skip
+                 n_clusters, nobs, note, ssc, simulated, warnings, dropped_years, controls=(),
+                 outcome_mean=None):  # fmt: skip
         lo, hi = window if window is not None else (periods.min(), periods.max())
         shown = (periods >= lo) & (periods <= hi)
         self.rel_time, self.estimate = periods[shown], estimate[shown]
@@ -124,6 +127,7 @@ class SunAbrahamResult(Result):
         self.cells, self.y, self.control, self.window = cells, y, control, (lo, hi)
         self.n_clusters, self.nobs, self.note, self.ssc = n_clusters, nobs, note, ssc
         self.simulated, self.warnings, self.dropped_years = simulated, warnings, dropped_years
+        self.controls, self.outcome_mean = list(controls), outcome_mean
         leads = self.rel_time < 0
         self.pretrend = (
             WaldTest.of(
