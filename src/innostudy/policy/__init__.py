@@ -50,9 +50,10 @@ convention (:class:`SSC`, default Stata ``xtreg, fe`` / fixest); they match pyfi
 The Bacon decomposition and the FWL-based placebo are short and written here. So are the
 staggered-robust tools of issue 13, each with its evidence in its module: Sun-Abraham
 (:mod:`~innostudy.policy.sunab`), imputation (:mod:`~innostudy.policy.imputation`), the
-HonestDiD smoothness sensitivity (:mod:`~innostudy.policy.honest`), the wild cluster and
-multiplier bootstraps (:mod:`~innostudy.policy.bootstrap`); diff-diff and wildboottest are
-their test references in the ``dev`` extra. moderndid,
+HonestDiD sensitivity (:mod:`~innostudy.policy.honest`; relative magnitudes by the
+Andrews-Roth-Pakes hybrid test in :mod:`~innostudy.policy.honest_rm`), the wild cluster and
+multiplier bootstraps (:mod:`~innostudy.policy.bootstrap`); diff-diff, wildboottest and
+moderndid's ``didhonest`` (with cvxpy) are their test references in the ``dev`` extra. moderndid,
 pyfixest and linearmodels stay in the ``dev`` extra as test oracles.
 """
 
