@@ -220,23 +220,32 @@ def rm_interval(rel, beta, sigma, e: int, mbar: float, alpha: float, seed: int =
     def accepted(thetas):
         return np.any([t.accepts(thetas) for t in tests], axis=0)
 
-    for widened in range(WIDEN + 1):  # a set reaching the grid's edge: widen that side
+    return hull(accepted, grid, f"M̄ = {mbar}")
+
+
+def hull(accepted, grid: np.ndarray, label: str = "") -> tuple[float, float]:
+    """Ends of the set of θ̄ that ``accepted`` (vectorised) accepts: the first and last
+    accepted points of ``grid``, each refined by bisection towards its rejected neighbour;
+    where the set reaches the grid's edge, that side is widened (``WIDEN`` times at most,
+    then reported as unbounded with a warning). NaN for an empty set."""
+    points = len(grid)
+    for widened in range(WIDEN + 1):
         inside = np.flatnonzero(accepted(grid))
         if not len(inside):
             return np.nan, np.nan
-        open_low, open_high = inside[0] == 0, inside[-1] == grid_points - 1
+        open_low, open_high = inside[0] == 0, inside[-1] == points - 1
         if not (open_low or open_high):
             break
         if widened == WIDEN:
-            warnings.warn(f"the robust set at M̄ = {mbar} reaches [{grid[0]:.4g}, {grid[-1]:.4g}]"
-                          f" after {WIDEN} widenings of the searched range; reported as unbounded",
-                          stacklevel=3)  # fmt: skip
+            warnings.warn(f"the robust set at {label} reaches [{grid[0]:.4g}, {grid[-1]:.4g}] "
+                          f"after {WIDEN} widenings of the searched range; reported as unbounded",
+                          stacklevel=4)  # fmt: skip
             break
         span = grid[-1] - grid[0]
-        grid = np.linspace(grid[0] - span * open_low, grid[-1] + span * open_high, grid_points)
+        grid = np.linspace(grid[0] - span * open_low, grid[-1] + span * open_high, points)
     ends = []
     for first, step in ((inside[0], -1), (inside[-1], 1)):
-        if first + step in (-1, grid_points):
+        if first + step in (-1, points):
             ends.append(step * np.inf)
             continue
         yes, no = grid[first], grid[first + step]
