@@ -48,7 +48,8 @@ def results(panel):
         warnings.simplefilter("ignore")
         return {"event study": event_study(panel, "lemp", window=(-4, 3), bin_ends=False),
                 "Sun-Abraham": sun_abraham(panel, "lemp"),
-                "CS dynamic": att_gt(panel, "lemp").aggregate("dynamic")}  # fmt: skip
+                "CS dynamic": att_gt(panel, "lemp", base_period="universal").aggregate(
+                    "dynamic")}  # fmt: skip
 
 
 @pytest.mark.parametrize("which", ["event study", "Sun-Abraham", "CS dynamic"])
@@ -79,7 +80,9 @@ def test_original_interval_and_monotone_in_m(results):
     assert (np.diff(widths) > 0).all()  # more room for violations: wider intervals
 
 
-def test_protocol_and_refusals(results):
+def test_protocol_and_refusals(results, panel):
+    with pytest.raises(PanelError, match="base_period='universal'"):  # as R's HonestDiD
+        honest(att_gt(panel, "lemp").aggregate("dynamic"))
     h = honest(results["CS dynamic"], method="smoothness", m=(0, 0.01))
     assert repr(h).startswith("<HonestResult: effect at e=0") and "FLCI" in h.summary()
     assert h.plot().get_title().startswith("Honest DiD sensitivity")

@@ -80,6 +80,34 @@ def test_att_gt_and_aggregations_match_moderndid(mpdta, mpdta_panel, control, me
             np.testing.assert_allclose(agg.table["std_error"], theirs.se_by_event, atol=1e-9)
 
 
+@pytest.mark.parametrize("control", ["never", "notyet"])
+@pytest.mark.parametrize(("covariates", "anticipation"), [((), 0), (("lpop",), 0), ((), 1)])
+def test_universal_base_period_matches_moderndid(mpdta, mpdta_panel, control, covariates,
+                                                 anticipation):  # fmt: skip
+    moderndid = pytest.importorskip("moderndid")
+    ours = att_gt(mpdta_panel, "lemp", control=control, covariates=covariates,
+                  anticipation=anticipation, base_period="universal")  # fmt: skip
+    ref = moderndid.att_gt(
+        data=mpdta, yname="lemp", tname="year", idname="countyreal", gname="first.treat",
+        control_group={"never": "nevertreated", "notyet": "notyettreated"}[control],
+        xformla="~lpop" if covariates else None, anticipation=anticipation,
+        base_period="universal", boot=False, cband=False,
+    )  # fmt: skip
+    np.testing.assert_allclose(ours.times, ref.times)
+    np.testing.assert_allclose(ours.att, ref.att_gt, atol=1e-9)
+    np.testing.assert_allclose(ours.se, ref.se_gt, atol=1e-9)  # NaN at the base cells in both
+    assert (ours.att[np.isnan(ours.se)] == 0).all()
+    assert np.isnan(ours.se).sum() == len(set(ours.groups))  # one base cell per cohort
+    for kind in ("simple", "group", "dynamic", "calendar"):
+        agg, theirs = ours.aggregate(kind), moderndid.aggte(ref, type=kind, boot=False, cband=False)
+        assert (agg.att, agg.se) == pytest.approx((theirs.overall_att, theirs.overall_se), abs=1e-9)
+        if kind != "simple":
+            np.testing.assert_allclose(agg.table["estimate"], theirs.att_by_event, atol=1e-9)
+            np.testing.assert_allclose(agg.table["std_error"], theirs.se_by_event, atol=1e-9)
+    with pytest.raises(ValueError, match="base_period must be"):
+        att_gt(mpdta_panel, "lemp", base_period="fixed")
+
+
 def test_aggregate_tidy_and_bad_kind(mpdta_panel):
     result = att_gt(mpdta_panel, "lemp")
     table = result.aggregate("dynamic").tidy()

@@ -3,7 +3,9 @@
 For each cohort ``g`` and year ``t`` the effect ATT(g, t) is a two-period, two-group
 difference-in-differences between the units first treated in ``g`` and a comparison group (never
 treated, or not yet treated by ``t + anticipation``), from the base year ``g - 1 - anticipation``
-(post-treatment cells) or ``t - 1`` (pre-treatment cells, the "varying" base of R's ``did``).
+(post-treatment cells) or ``t - 1`` (pre-treatment cells, the "varying" base of R's ``did``; with
+``base_period="universal"`` every cell compares with ``g - 1 - anticipation``, whose own cell is
+0, as R's ``did``: the event study HonestDiD needs).
 Cohorts without an observed year before ``g - anticipation`` are dropped with their units, and
 cells whose 2×2 cannot be estimated are left out, each named in a warning, as R's ``did``.
 With covariates the 2×2 is estimated by Sant'Anna & Zhao's (2020) doubly robust estimator
@@ -135,7 +137,7 @@ def _difference_of_means(dy, treated, comparison, method):
 
 def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", covariates=(),
            alpha: float = 0.05, anticipation: int = 0, bootstrap: int | None = None,
-           seed: int = 0) -> ATTgtResult:  # fmt: skip
+           seed: int = 0, base_period: str = "varying") -> ATTgtResult:  # fmt: skip
     """Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021).
 
     Parameters
@@ -161,6 +163,11 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
         Rademacher weights seeded by ``seed``): standard errors from the draws and uniform
         (simultaneous) bands ``band_low, band_high`` in ``.tidy()`` for the ATT(g, t) and
         for each aggregation. None (default): analytic SEs, pointwise intervals.
+    base_period : {"varying", "universal"}
+        Base year of the pre-treatment cells, as R's ``did``: the year before (``"varying"``,
+        the default), or ``g - 1 - anticipation`` for every cell (``"universal"``: the cell of
+        that year is 0 with no standard error, and the dynamic aggregate is an event study
+        relative to it, as :func:`~innostudy.policy.honest` requires).
 
     Conventions, as R's ``did``: a cohort with no observed year before ``g - anticipation``
     (e.g. treated in the sample's first year) is dropped with its units, named in a warning
@@ -181,6 +188,8 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
     if panel.cohort_column is None:
         raise PanelError("att_gt needs a panel with a cohort column")
+    if base_period not in ("varying", "universal"):
+        raise ValueError(f"base_period must be 'varying' or 'universal', got {base_period!r}")
     if int(anticipation) != anticipation or anticipation < 0:
         raise ValueError(f"anticipation must be a whole number >= 0, got {anticipation!r}")
     covariates = list(covariates)
@@ -225,10 +234,15 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
     cells, effects, influence, skipped, failed = [], [], [], [], {}
     for g in groups:
         base_post = int(np.searchsorted(periods, g - anticipation)) - 1  # last year < g - k
-        t_idx = np.arange(1, len(periods))
-        base_idx = np.where(periods[t_idx] >= g, base_post, t_idx - 1)
+        if base_period == "universal":
+            t_idx = np.arange(len(periods))
+            base_idx = np.full(len(periods), base_post)
+        else:
+            t_idx = np.arange(1, len(periods))
+            base_idx = np.where(periods[t_idx] >= g, base_post, t_idx - 1)
         treated = G == g
-        later = G[:, None] > periods[t_idx][None, :] + anticipation
+        # not yet treated in the later of the two years compared (R's did: max(t, base))
+        later = G[:, None] > np.maximum(periods[t_idx], periods[base_idx])[None, :] + anticipation
         comparison = never[:, None] | (later & ~treated[:, None] if control == "notyet" else False)
         comparison = np.broadcast_to(comparison, later.shape)
         has = comparison.any(axis=0)
@@ -267,7 +281,7 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
         y=y, control=control, method=method, covariates=covariates, alpha=alpha,
         note=sample.note(), dropped_units=incomplete, skipped=skipped, simulated=panel.simulated,
         anticipation=anticipation, dropped_cohorts=dropped_cohorts, failed=failed,
-        warnings=found, bootstrap=bootstrap, seed=seed,
+        warnings=found, bootstrap=bootstrap, seed=seed, base_period=base_period,
     )  # fmt: skip
 
 
@@ -330,8 +344,9 @@ class ATTgtResult(Result):
     def __init__(self, cells, att, influence, unit_cohort, *, y, control, method, covariates,
                  alpha, note, dropped_units, skipped, simulated, anticipation=0,
                  dropped_cohorts=None, failed=None, warnings=(), bootstrap=None,
-                 seed=0):  # fmt: skip
+                 seed=0, base_period="varying"):  # fmt: skip
         self.anticipation, self.dropped_cohorts = anticipation, dropped_cohorts or {}
+        self.base_period = base_period
         self.failed, self.warnings = failed or {}, list(warnings)
         self.groups = np.array([c[0] for c in cells])
         self.times = np.array([c[1] for c in cells])
@@ -393,7 +408,7 @@ class ATTgtResult(Result):
             ("comparison", CONTROLS[self.control]), ("method", METHODS[self.method]),
             ("covariates", ", ".join(self.covariates or []) or "none"),
             ("SEs", _ses(self.boot, alpha)), ("sample", self.note), ("units used", self.n),
-            ("anticipation", self.anticipation),
+            ("anticipation", self.anticipation), ("base period", self.base_period),
             ("pre-treatment test (all pre-period ATT(g,t) = 0)", str(self.pretrend)),
         ]  # fmt: skip
         notes = [f"warning: {w}" for w in self.warnings]

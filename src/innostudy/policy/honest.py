@@ -67,6 +67,11 @@ def event_time_estimates(result) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if isinstance(result, SunAbrahamResult):
         return result.rel_time, result.estimate, result.vcov
     if isinstance(result, Aggregate) and result.kind == "dynamic":
+        if result.result.base_period != "universal":
+            raise PanelError("honest() needs the dynamic aggregate of att_gt(..., base_period="
+                             "'universal'): with the varying base its pre-period estimates are "
+                             "year-on-year changes, not differences from the year before "
+                             "treatment (R's HonestDiD refuses them too)")  # fmt: skip
         rel = result.table["rel_time"].to_numpy(int)
         inf = result.level_influence
         vcov = inf.T @ inf / inf.shape[0] ** 2
