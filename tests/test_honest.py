@@ -263,6 +263,10 @@ def test_rm_protocol_and_refusals(results, monkeypatch):
     beta = np.where(pre, 0, beta)
     low, high = rm.rm_interval(rel, beta, noisy, 0, 2.0, 0.05)
     assert np.isfinite([low, high]).all() and high - low > 5  # found by widening the grid
+    monkeypatch.setattr(rm, "MAX_SUBSETS", 10)  # long post windows: refused, said how to fix
+    with pytest.raises(PanelError, match="candidate vertices; shorten the event window"):
+        rm.rm_interval(rel, beta, sigma, 0, 1.0, 0.05)
+    monkeypatch.undo()
     monkeypatch.setattr(rm, "WIDEN", 1)
     with pytest.warns(UserWarning, match="after 1 widenings.*reported as unbounded"):
         assert np.isinf(rm.rm_interval(rel, beta, noisy, 0, 2.0, 0.05)).all()

@@ -109,7 +109,7 @@ def dual_vertices(W: np.ndarray) -> np.ndarray:
     target = np.zeros(k)
     target[0] = 1.0
     found = []
-    for chunk in _chunks(itertools.combinations(range(m), k), 200_000):
+    for chunk in _chunks(itertools.combinations(range(m), k), 50_000):
         rows = np.array(chunk)
         blocks = np.transpose(W[rows], (0, 2, 1))  # W_S' per subset
         ok = np.abs(np.linalg.det(blocks)) > 1e-12 * max(1.0, np.abs(W).max() ** k)
