@@ -80,6 +80,16 @@ def test_original_interval_and_monotone_in_m(results):
     assert (np.diff(widths) > 0).all()  # more room for violations: wider intervals
 
 
+def test_binned_end_points_are_left_out(panel):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        binned = event_study(panel, "lemp", window=(-4, 3))  # pools <= -4 and >= 3
+    rel, _, _ = event_time_estimates(binned)
+    assert sorted(rel.tolist()) == [-3, -2, 0, 1, 2]
+    h = honest(binned, method="smoothness", m=(0,))
+    assert "binned end points [-4, 3] left out" in str(h.summary())
+
+
 def test_protocol_and_refusals(results, panel):
     with pytest.raises(PanelError, match="base_period='universal'"):  # as R's HonestDiD
         honest(att_gt(panel, "lemp").aggregate("dynamic"))

@@ -52,7 +52,8 @@ INTERVALS = {
 
 def event_time_estimates(result) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Relative years, estimates and covariance of an event study, a Sun-Abraham result or a
-    Callaway-Sant'Anna dynamic aggregate, base period -1 left out."""
+    Callaway-Sant'Anna dynamic aggregate, base period -1 left out, and an event study's binned
+    end points (:func:`binned_ends`) too: both restrictions bound single years' changes."""
     from innostudy.policy.callaway import Aggregate
     from innostudy.policy.regression import EventStudyResult
     from innostudy.policy.sunab import SunAbrahamResult
@@ -61,7 +62,7 @@ def event_time_estimates(result) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if result.base != -1:
             raise PanelError(f"honest() needs base period -1, the event study has {result.base}")
         table = result.table.dropna(subset=["estimate"]).reset_index(drop=True)
-        keep = table["in_window"].to_numpy()
+        keep = table["in_window"].to_numpy() & ~table["binned"].to_numpy(bool)
         rel = table["rel_time"].to_numpy(int)
         return rel[keep], table["estimate"].to_numpy()[keep], result.vcov[np.ix_(keep, keep)]
     if isinstance(result, SunAbrahamResult):
@@ -79,6 +80,14 @@ def event_time_estimates(result) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return rel[keep], result.table["estimate"].to_numpy()[keep], vcov[np.ix_(keep, keep)]
     raise PanelError(f"honest() needs an event study, a Sun-Abraham result or a dynamic "
                      f"aggregate of att_gt, got {type(result).__name__}")  # fmt: skip
+
+
+def binned_ends(result) -> list[int]:
+    """Relative years of an event study whose terms pool every year beyond the window."""
+    table = getattr(result, "table", None)
+    if table is None or "binned" not in table:
+        return []
+    return sorted(table.loc[table["binned"].astype(bool), "rel_time"].astype(int).tolist())
 
 
 def _cv(t: float, alpha: float) -> float:
@@ -180,7 +189,7 @@ class HonestResult(Result):
 
     def __init__(self, rel, beta, sigma, e, m, alpha, source, method, seed):
         self.rel, self.beta, self.sigma, self.e, self.m, self.alpha = rel, beta, sigma, e, m, alpha
-        self.method, self.seed = method, seed
+        self.method, self.seed, self.left_out = method, seed, binned_ends(source)
         self._intervals: dict[float, tuple] = {}
         self.original, self.robust = self.intervals(alpha)
         self.y = getattr(source, "y", None) or getattr(getattr(source, "result", None), "y", "")
@@ -229,7 +238,9 @@ class HonestResult(Result):
     def summary(self, alpha: float | None = None) -> Summary:
         return Summary(
             f"Sensitivity to parallel-trend violations (Rambachan-Roth) of {self.y}",
-            [("estimates from", self.source), ("effect", f"e = {self.e} years after treatment"),
+            [("estimates from", self.source + (f", binned end points {self.left_out} left out"
+                                                if self.left_out else "")),
+             ("effect", f"e = {self.e} years after treatment"),
              ("restriction", METHODS[self.method]),
              ("intervals", f"{1 - (alpha or self.alpha):.0%}; robust ones: "
                            f"{INTERVALS[self.method]}")],
