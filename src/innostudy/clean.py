@@ -28,9 +28,10 @@ a pandas Series, parsing each distinct string once. :func:`find_quantities`, :fu
 :func:`find_figures` gives all four from one reading (a quantity's numbers must not be a rank's,
 a date's or a period's, so the quantities need the others anyway).
 
-Three modules, one job each: this one reads one figure (and over a Series); the finders live in
-:mod:`innostudy.clean_find`; the grammar both share (figure types, lexicon, patterns, number
-reading) in :mod:`innostudy.clean_grammar`. Every public name stays reachable from here.
+Four modules, one job each: this one reads one figure; the Series versions live in
+:mod:`innostudy.clean_series`, the finders in :mod:`innostudy.clean_find`, the grammar the
+readers and finders share (figure types, lexicon, patterns, number reading) in
+:mod:`innostudy.clean_grammar`. Every public name stays reachable from here.
 
 Speed (``benchmarks/extract_eval.py`` times the finders inside the extraction of a megabyte of
 reports): Python's regex engine tries a pattern at every position of a text, one alternative
@@ -58,11 +59,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime
-
-import numpy as np
-import pandas as pd
 
 from innostudy.clean_grammar import (
     _DIGIT,
@@ -510,109 +508,23 @@ def parse_period(text: str) -> Period:
     return found[0]
 
 
-# --- vectorised ---------------------------------------------------------------------------------
+# --- the finders live in innostudy.clean_find, the Series versions in innostudy.clean_series ---
 
-
-def _vectorise(series, parse: Callable, columns: dict[str, str], row: Callable) -> pd.DataFrame:
-    """Parse each distinct value of ``series`` once; one output row per input row, same index.
-
-    Missing input (None, NaN) gives missing fields and no error: nothing was there to read.
-    Unreadable input gives missing fields and the ParseError message in ``error``.
-    """
-    series = series if isinstance(series, pd.Series) else pd.Series(series)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    rows, errors = [], []
-    for value in uniques.tolist():  # plain str objects: iterating an Arrow array is slow
-        try:
-            rows.append(row(parse(value if isinstance(value, str) else str(value))))
-            errors.append(None)
-        except ParseError as err:
-            rows.append((None,) * len(columns))
-            errors.append(str(err))
-    rows.append((None,) * len(columns))  # what missing input (code -1) points to
-    errors.append(None)
-    table = pd.DataFrame(
-        {
-            name: pd.Series([r[i] for r in rows], dtype=dtype)
-            for i, (name, dtype) in enumerate(columns.items())
-        }
-        | {"error": pd.Series(errors, dtype="str")}
-    )
-    out = table.take(np.where(codes < 0, len(uniques), codes))
-    out.index = series.index
-    return out
-
-
-_QUANTITY_COLUMNS = {
-    "value": "float64", "unit": "str", "currency": "str", "qualifier": "str", "low": "float64",
-    "high": "float64", "span_start": "Int64", "span_end": "Int64", "conversion_value": "float64",
-    "conversion_currency": "str",
+_ELSEWHERE = {
+    **dict.fromkeys(("find_quantities", "find_ranks", "find_dates", "find_periods",
+                     "find_figures", "Figures"), "clean_find"),
+    **dict.fromkeys(("quantities", "ranks", "dates", "periods"), "clean_series"),
 }  # fmt: skip
-_RANK_COLUMNS = {
-    "position": "Int64", "field_size": "Int64", "qualifier": "str", "low": "float64",
-    "high": "float64", "span_start": "Int64", "span_end": "Int64",
-}  # fmt: skip
-
-
-def _quantity_row(q: Quantity) -> tuple:
-    c = q.conversion
-    return (q.value, q.unit, q.currency, q.qualifier, q.low, q.high, *q.span,
-            c and c.value, c and c.currency)  # fmt: skip
-
-
-def quantities(series) -> pd.DataFrame:
-    """:func:`parse_quantity` over a Series, each distinct string parsed once. Columns: value,
-    unit, currency, qualifier, low, high, span_start, span_end, conversion_value,
-    conversion_currency and error (the ParseError message; NaN where the row was read).
-
-    >>> quantities(pd.Series(["more than 90", "1.46亿元", "about"]))["value"].tolist()
-    [90.0, 146000000.0, nan]
-    """
-    return _vectorise(series, parse_quantity, _QUANTITY_COLUMNS, _quantity_row)
-
-
-def ranks(series) -> pd.DataFrame:
-    """:func:`parse_rank` over a Series. Columns: position, field_size, qualifier, low, high,
-    span_start, span_end and error."""
-    return _vectorise(
-        series, parse_rank, _RANK_COLUMNS,
-        lambda r: (r.position, r.field_size, r.qualifier, r.low, r.high, *r.span),
-    )  # fmt: skip
-
-
-def dates(series, reference=None) -> pd.DataFrame:
-    """:func:`parse_date` over a Series, with one ``reference`` for all rows. Columns: date
-    (datetime64) and error."""
-    ref = None if reference is None else _as_date(reference)
-    return _vectorise(
-        series, lambda text: parse_date(text, ref), {"date": "datetime64[s]"},
-        lambda d: (pd.Timestamp(d),),
-    )  # fmt: skip
-
-
-def periods(series) -> pd.DataFrame:
-    """:func:`parse_period` over a Series. Columns: start, end (years) and error."""
-    return _vectorise(series, parse_period, {"start": "Int64", "end": "Int64"}, lambda p: p[:2])
-
-
-# --- the finders live in innostudy.clean_find ---------------------------------------------------
-
-_FINDERS = (
-    "find_quantities",
-    "find_ranks",
-    "find_dates",
-    "find_periods",
-    "find_figures",
-    "Figures",
-)
 
 
 def __getattr__(name: str):
-    """``innostudy.clean.find_figures`` and the other finders, from :mod:`innostudy.clean_find`
-    (imported on first use: it builds on this module, so this module cannot import it first)."""
-    if name in _FINDERS:
-        from innostudy import clean_find
+    """``innostudy.clean.find_figures``, ``innostudy.clean.quantities`` and the others, from
+    :mod:`innostudy.clean_find` and :mod:`innostudy.clean_series` (imported on first use: they
+    build on this module, so this module cannot import them first)."""
+    if name in _ELSEWHERE:
+        import importlib
 
-        globals()[name] = value = getattr(clean_find, name)
+        module = importlib.import_module(f"innostudy.{_ELSEWHERE[name]}")
+        globals()[name] = value = getattr(module, name)
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
