@@ -10,6 +10,7 @@ import pytest
 
 import innostudy as ist
 from innostudy.profile import compare, entity_profile, lookalikes
+from innostudy.report import format_number
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,6 +30,11 @@ def test_entity_profile_lists_every_fact_in_time_order_with_a_citation(ds):
     assert profile.facts["as_of_date"].is_monotonic_increasing
     assert profile.facts["citation"].str.startswith(tuple(ds.sources["publisher"])).all()
     assert f"{len(profile.facts)} facts" in profile.summary()
+    # the summary writes each figure as the report's facts table does (one formatter)
+    shown = str(profile.summary())
+    for value in profile.facts["value"].dropna():
+        assert format_number(value) in shown
+    assert " 8.3 " in shown and "8.3000" not in shown and "1,210" in shown
 
 
 def test_entity_profile_refuses_an_unknown_entity(ds):

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from innostudy.dataset import Dataset
-from innostudy.results import Result, Summary, axes, check_alpha, finish, whole
+from innostudy.report_display import format_number
+from innostudy.results import Result, Summary, axes, check_alpha, finish
 
 POPULATION = "resident_population"
 PER = 10_000  # per-capita figures are per 10,000 residents, as in innostudy.indicators
@@ -229,7 +230,7 @@ class EntityProfile(Result):
              ("intervals or approximate figures", int(facts["qualifier"].ne("exact").sum()))]
             + [(f"{kind.replace('_', ' ')} derived", f"{row['count']} of {row['size']}")
                for kind, row in attempts.iterrows()],
-            [("facts", shown.assign(value=whole(shown["value"])))],
+            [("facts", shown.assign(value=shown["value"].map(format_number)))],
             notes,
             simulated=self.simulated,
         )  # fmt: skip
@@ -316,7 +317,7 @@ class Comparison(Result):
             f"{int((~groups['comparable']).sum())} cannot be compared.",
             [("per capita", "yes, where every entity of a group allows it" if self.per_capita
               else "no")],
-            [("compared", shown.assign(shown_value=whole(shown["shown_value"]))),
+            [("compared", shown.assign(shown_value=shown["shown_value"].map(format_number))),
              ("not comparable", self.not_comparable()[["group", "label", "reason"]])],
             simulated=self.simulated,
         )  # fmt: skip
