@@ -280,3 +280,17 @@ def test_rm_protocol_and_refusals(results, monkeypatch):
     monkeypatch.setattr(rm, "WIDEN", 1)
     with pytest.warns(UserWarning, match="after 1 widenings.*reported as unbounded"):
         assert np.isinf(rm.rm_interval(rel, beta, noisy, 0, 2.0, 0.05)).all()
+
+
+def test_breakdown_value_is_where_the_set_first_covers_zero(results):
+    h = honest(results["event study"], e=2)  # mpdta's effect two years on: about -0.13
+    b = h.breakdown(tol=1e-4)
+    assert 0 < b < np.inf
+    below, above = h._robust(b * 0.999, h.alpha), h._robust(b * 1.001, h.alpha)
+    assert below[1] < 0 <= above[1]  # still negative just below, may be 0 just above
+    df = simulate_panel(n_units=200, years=range(2012, 2021), cohorts={2017: 60}, effect=0.0,
+                        seed=6)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        null = honest(event_study(Panel(df, "unit", "year", "cohort"), "y", window=(-3, 2)))
+    assert null.original[0] <= 0 <= null.original[1] and null.breakdown() == 0.0

@@ -220,6 +220,41 @@ class HonestResult(Result):
             return flci(self.rel, self.beta, self.sigma, self.e, M, alpha)
         return rm_interval(self.rel, self.beta, self.sigma, self.e, M, alpha, self.seed)
 
+    def breakdown(self, alpha: float | None = None, tol: float = 1e-3) -> float:
+        """The breakdown value: the smallest bound (M̄ or M) whose robust set covers 0, i.e. how
+        large a violation of parallel trends it takes before the effect at ``e`` could be 0 (to
+        ``tol`` × the bracket found). 0 when the set without violations (bound 0) covers 0
+        already; inf when no bound up to 2^20 × the largest given one does. Robust sets grow
+        with the bound, so bisection finds the first that covers 0.
+
+        >>> from innostudy.policy import Panel, event_study, honest, simulate_panel
+        >>> df = simulate_panel(n_units=200, years=range(2012, 2021), cohorts={2017: 60}, seed=5)
+        >>> h = honest(event_study(Panel(df, "unit", "year", "cohort"), "y", window=(-4, 3)))
+        >>> b = h.breakdown()
+        >>> low, high = h._robust(b * 0.98, h.alpha)
+        >>> low > 0 or high < 0  # just below the breakdown value the effect is still not 0
+        True
+        """
+        alpha = self.alpha if alpha is None else check_alpha(alpha)
+
+        def covers(bound: float) -> bool:
+            low, high = self._robust(bound, alpha)
+            return bool(np.isnan(low) or low <= 0 <= high)
+
+        if covers(0.0):
+            return 0.0
+        low, high = 0.0, max(self.m) or 1.0
+        for _ in range(20):
+            if covers(high):
+                break
+            low, high = high, 2 * high
+        else:
+            return np.inf
+        while high - low > tol * high:
+            mid = (low + high) / 2
+            low, high = (low, mid) if covers(mid) else (mid, high)
+        return high
+
     def tidy(self, alpha: float | None = None) -> pd.DataFrame:
         """One row for the original interval, then one per bound (each set computed at
         ``alpha``, by default the one given to :func:`honest`); ``M`` holds the bound."""
