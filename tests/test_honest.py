@@ -294,3 +294,14 @@ def test_breakdown_value_is_where_the_set_first_covers_zero(results):
         warnings.simplefilter("ignore")
         null = honest(event_study(Panel(df, "unit", "year", "cohort"), "y", window=(-3, 2)))
     assert null.original[0] <= 0 <= null.original[1] and null.breakdown() == 0.0
+
+
+@pytest.mark.parametrize("scale", [1e12, 1e-9])
+def test_rm_sets_scale_with_the_outcome(results, scale):
+    """An outcome in yuan (about 1e12) or in tiny units gives the same sets, scaled: every
+    tolerance is taken in units of the estimate's standard error (before, 1e9 found no dual
+    vertex and was refused)."""
+    rel, beta, sigma = event_time_estimates(results["event study"])
+    plain = rm.rm_interval(rel, beta, sigma, 2, 1.0, 0.05)
+    scaled = rm.rm_interval(rel, beta * scale, sigma * scale**2, 2, 1.0, 0.05)
+    assert np.array(scaled) / scale == pytest.approx(plain, rel=1e-7)

@@ -108,11 +108,12 @@ def dual_vertices(W: np.ndarray) -> np.ndarray:
                          f"give {n_subsets:,} candidate vertices; shorten the event window")  # fmt: skip
     target = np.zeros(k)
     target[0] = 1.0
+    norms = np.linalg.norm(W, axis=0)
     found = []
     for chunk in _chunks(itertools.combinations(range(m), k), 50_000):
         rows = np.array(chunk)
         blocks = np.transpose(W[rows], (0, 2, 1))  # W_S' per subset
-        ok = np.abs(np.linalg.det(blocks)) > 1e-12 * max(1.0, np.abs(W).max() ** k)
+        ok = np.abs(np.linalg.det(blocks / norms[:, None])) > 1e-12  # columns scaled to 1
         gammas = np.linalg.solve(blocks[ok], np.broadcast_to(target[:, None], (ok.sum(), k, 1)))[
             ..., 0
         ]
@@ -157,7 +158,7 @@ class PieceTest:
         self.y = A @ beta
         self.cov = A @ sigma @ A.T
         sd = np.sqrt(np.diag(self.cov))
-        if (sd < 1e-12 * max(1.0, sd.max())).any():
+        if not sd.max() > 0 or (sd < 1e-12 * sd.max()).any():
             raise PanelError("relative magnitudes: a moment has no variance (check the covariance)")
         self.slope = post @ l_post / (l_post @ l_post)  # moves Y with θ̄
         nuisance = np.linalg.svd(l_post[None, :])[2][1:].T  # directions with l'τ = 0
@@ -210,9 +211,13 @@ def rm_interval(rel, beta, sigma, e: int, mbar: float, alpha: float, seed: int =
     rel, beta, sigma = rel[order], beta[order], sigma[np.ix_(order, order)]
     n_pre, n_post = check_layout(rel)
     l_post = (np.arange(n_post) == e).astype(float)
-    sd_theta = float(np.sqrt(l_post @ sigma[n_pre:, n_pre:] @ l_post))
+    scale = float(np.sqrt(l_post @ sigma[n_pre:, n_pre:] @ l_post))
+    if not np.isfinite(scale) or scale <= 0:
+        raise PanelError(f"the estimate at e={e} has no standard error: nothing to test")
+    # in units of the estimate's standard error: every tolerance below is then scale-free
+    beta, sigma = beta / scale, sigma / scale**2
     low, high = identified_set(beta, n_pre, n_post, l_post, mbar)
-    grid = np.linspace(low - 20 * sd_theta, high + 20 * sd_theta, grid_points)
+    grid = np.linspace(low - 20, high + 20, grid_points)
     tests = [PieceTest(beta, sigma, n_pre, n_post, l_post,
                        piece_constraints(n_pre, n_post, mbar, j, sign), alpha, seed)
              for j, sign in itertools.product(range(n_pre), (1, -1))]  # fmt: skip
@@ -220,7 +225,8 @@ def rm_interval(rel, beta, sigma, e: int, mbar: float, alpha: float, seed: int =
     def accepted(thetas):
         return np.any([t.accepts(thetas) for t in tests], axis=0)
 
-    return hull(accepted, grid, f"M̄ = {mbar}")
+    low, high = hull(accepted, grid, f"M̄ = {mbar}")
+    return low * scale, high * scale
 
 
 def hull(accepted, grid: np.ndarray, label: str = "") -> tuple[float, float]:
