@@ -161,6 +161,7 @@ def test_checklist_runs_in_order_and_states_every_skip(grouped):
     assert {"baseline", "robustness", "psm_balance", "heterogeneity", "mechanisms",
             "honest"} <= set(tables)  # fmt: skip
     assert tables["baseline"].cells.loc["Controls"].tolist() == ["No", "Yes"]
+    assert tables["steps"]["simulated"].all()
     assert {"event_study", "psm_scores", "placebo", "effects", "honest",
             "event_studies_compared"} <= set(figures)  # fmt: skip
     estimates = done.tidy().set_index("term")["estimate"]

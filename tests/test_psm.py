@@ -43,6 +43,7 @@ def test_naive_twfe_is_biased_and_psm_did_recovers_the_truth(selected):
         row = fit.tidy().iloc[0]
         assert row.conf_low <= 1.0 <= row.conf_high, (method, options, row.estimate)
         balance = fit.balance()
+        assert balance["simulated"].all()  # the balance table says SIMULATED too
         assert balance["smd_before"].abs().max() > 0.5  # the selection is visible before
         if "caliper" in options:
             assert (balance["smd_after"].abs() < 0.1).all()

@@ -144,10 +144,32 @@ def test_report_saves_a_table_as_html_tex_docx_and_csv(fits, tmp_path, monkeypat
     assert (folder / "table_baseline.tex").read_text(encoding="utf-8") == t.to_latex()
     assert (folder / "table_baseline.html").read_text(encoding="utf-8") == t.to_html()
     cells = pd.read_csv(folder / "table_baseline.csv", index_col=0, keep_default_na=False)
-    assert cells.to_numpy().tolist() == t.cells.to_numpy().tolist()
+    n = len(t.cells)
+    assert cells.iloc[:n].to_numpy().tolist() == t.cells.to_numpy().tolist()
+    assert list(cells.index[n:]) == t.notes and any("SIMULATED" in x for x in t.notes)
     from docx import Document
 
     assert (
         Document(str(folder / "table_baseline.docx")).tables[0].cell(2, 1).text
         == t.cells.iloc[0, 0]
     )
+
+
+def test_notes_say_what_each_column_s_parentheses_are(fits):
+    panel = Panel(simulate_panel(n_units=150, cohorts={2018: 20, 2020: 20}, seed=4), "unit",
+                  "year", "cohort")  # fmt: skip
+    wild = twfe(panel, "y", inference="wild", draws=199)
+    mixed = table([fits[0], wild, fits[3]]).notes[0]
+    assert mixed.startswith("Standard errors in parentheses: column (1) clustered by city; ")
+    assert "column (2) clustered by city, stars from the wild cluster bootstrap" in mixed
+    assert "column (3) from the units' influence functions" in mixed
+    assert table(fits[:3]).notes[0].startswith("Standard errors clustered by city")  # one kind
+    assert "第(2)列" in table([fits[0], wild], lang="zh").notes[0]
+    tex = table([fits[0], wild]).to_latex()
+    assert "p $<$ 0.1" in tex and " < " not in tex  # pdflatex's OT1 prints a bare < as ¡
+
+
+def test_effect_share_only_for_a_positive_mean():
+    df = simulate_panel(n_units=150, cohorts={2018: 20, 2020: 20}, seed=4)
+    panel = Panel(df.assign(y=df["y"] - 100), "unit", "year", "cohort")  # mean about -100
+    assert table([twfe(panel, "y")]).cells.loc["Effect / mean"].tolist() == ["—"]

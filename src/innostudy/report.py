@@ -169,13 +169,13 @@ def save_figure(fig, name: str, *, formats: tuple[str, ...] = ("png", "svg")) ->
 def save_table(table, name: str) -> Path:
     """Save a DataFrame as ``tables/<name>.csv`` (UTF-8); a regression table
     (:func:`innostudy.policy.table`) also as ``<name>.html``, ``.tex`` and ``.docx`` beside it,
-    its cells in the .csv."""
+    its cells and notes (SIMULATED among them) in the .csv."""
     folder = output_dir() / "tables"
     if hasattr(table, "to_docx"):
         _atomic_write(folder / f"{name}.html", lambda p: p.write_text(table.to_html(), "utf-8"))
         _atomic_write(folder / f"{name}.tex", lambda p: p.write_text(table.to_latex(), "utf-8"))
         _atomic_write(folder / f"{name}.docx", table.to_docx)
-        table = table.cells
+        table = table.as_frame()
     return _atomic_write(
         folder / f"{name}.csv",
         lambda p: table.to_csv(p, index=not _default_index(table), encoding="utf-8"),

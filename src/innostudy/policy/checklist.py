@@ -124,7 +124,7 @@ class Checklist(Result):
         for step in ("placebo", "time_placebo", "honest"):
             if step in r:
                 out[step] = r[step].tidy()
-        out["steps"] = self.summary().tables[1][1]
+        out["steps"] = self._label(self.summary().tables[1][1])
         return out
 
     def figures(self) -> dict:

@@ -137,7 +137,7 @@ class PSMResult(Result):
         """Per covariate: means, standardised mean differences and variance ratios (treated
         over controls) before and after matching; ``.attrs["off_support"]`` counts the treated
         units without a match."""
-        out = self._balance.copy()
+        out = self._label(self._balance.copy())
         out.attrs["off_support"] = self.off_support
         return out
 

@@ -26,6 +26,7 @@ environment.yml.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import numpy as np
@@ -38,12 +39,23 @@ WORDS = {
            "year_fe": "Year FE", "nobs": "Observations", "r2": "R²",
            "mean": "Mean of outcome", "share": "Effect / mean", "yes": "Yes", "no": "No",
            "std_error": "Standard errors clustered by city in parentheses",
-           "statistic": "t statistics in parentheses", "stars": "{} p < {}"},
+           "statistic": "t statistics in parentheses", "stars": "{} p < {}",
+           "mixed_std_error": "Standard errors in parentheses", "mixed_statistic":
+           "t statistics in parentheses; their standard errors", "column": "column {}",
+           "kind_std_error": "clustered by city", "kind_wild": "clustered by city, stars from "
+           "the wild cluster bootstrap p-value (null imposed)", "kind_influence": "from the "
+           "units' influence functions (Callaway-Sant'Anna)", "kind_imputation": "Borusyak, "
+           "Jaravel & Spiess's conservative imputation standard errors, clustered by city"},
     "zh": {"treated": "试点 × 政策后", "controls": "控制变量", "unit_fe": "城市固定效应",
            "year_fe": "年份固定效应", "nobs": "观测值", "r2": "R²", "mean": "被解释变量均值",
            "share": "效应 / 均值", "yes": "是", "no": "否",
            "std_error": "括号内为聚类到城市的稳健标准误", "statistic": "括号内为 t 值",
-           "stars": "{} p < {}"},
+           "stars": "{} p < {}", "mixed_std_error": "括号内为标准误",
+           "mixed_statistic": "括号内为 t 值，其标准误", "column": "第{}列",
+           "kind_std_error": "聚类到城市",
+           "kind_wild": "聚类到城市，星号依据野聚类自助法（施加原假设）的 p 值",
+           "kind_influence": "基于个体影响函数（Callaway-Sant'Anna）",
+           "kind_imputation": "为插补估计量的保守标准误（Borusyak、Jaravel 和 Spiess），聚类到城市"},
 }  # fmt: skip
 EFFECT_TERMS = ("treated", "overall")  # a TWFE's treatment term, an aggregate's overall ATT
 
@@ -71,6 +83,19 @@ def _facts(result) -> dict:
         "controls": None if controls is None else list(controls),
         "time_effects": getattr(result, "time_effects", None),
     }
+
+
+def _inference(result, tidy: pd.DataFrame) -> str:
+    """How a column's parentheses and stars were obtained: "std_error" (clustered by city),
+    "wild", "influence" (Callaway-Sant'Anna) or "imputation"."""
+    kind = type(result).__name__
+    if kind in ("Aggregate", "ATTgtResult"):
+        return "influence"
+    if kind == "ImputationResult":
+        return "imputation"
+    if "inference" in tidy and (tidy["inference"] == "wild").any():
+        return "wild"
+    return "std_error"
 
 
 def _rows(tidy: pd.DataFrame, keep) -> pd.DataFrame:
@@ -106,6 +131,11 @@ class RegressionTable:
 
     def __repr__(self) -> str:
         return self.to_markdown()
+
+    def as_frame(self) -> pd.DataFrame:
+        """The cells, then one row per note (in the first column), for a .csv."""
+        notes = pd.DataFrame("", index=self.notes, columns=self.cells.columns)
+        return pd.concat([self.cells, notes])
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -155,7 +185,7 @@ class RegressionTable:
         lines.append(r"\midrule")
         lines += [" & ".join(cell(c) for c in row) + r" \\" for row in self._body()]
         lines += [r"\bottomrule", r"\end{tabular}"]
-        lines += [rf"\par\footnotesize {_latex(n)}" for n in self.notes]
+        lines += [rf"\par\footnotesize {_tex(n)}" for n in self.notes]
         lines.append(r"\end{table}")
         return "\n".join(lines) + "\n"
 
@@ -180,13 +210,33 @@ class RegressionTable:
         return path
 
 
+def _se_note(inference: list[str], se: str, words: dict) -> str:
+    """One sentence when every column's parentheses mean the same; else what they are in each
+    group of columns, e.g. "Standard errors in parentheses: column (1)(2) clustered by city;
+    column (3) clustered by city, stars from the wild cluster bootstrap p-value …"."""
+    kinds = list(dict.fromkeys(inference))
+    if kinds == ["std_error"]:
+        return words[se]
+    groups = []
+    for kind in kinds:
+        columns = "".join(f"({j + 1})" for j, k in enumerate(inference) if k == kind)
+        groups.append(f"{words['column'].format(columns)} {words['kind_' + kind]}")
+    return words["mixed_" + se] + ": " + "; ".join(groups)
+
+
 def _tex(text: str) -> str:
-    """LaTeX of a cell: special characters escaped, R², × and — in math or dashes so that
-    pdflatex needs no Unicode support for them."""
+    """LaTeX of a cell or note: special characters escaped; R², ×, <, > and a leading minus in
+    math, — as a dash, so that pdflatex needs no Unicode support and its default font encoding
+    does not print "<" as "¡".
+
+    >>> _tex("-0.085**"), _tex("* p < 0.1"), _tex("R²")
+    ('$-$0.085**', '* p $<$ 0.1', '$R^2$')
+    """
     out = _latex(text)
-    for plain, tex in (("R²", "$R^2$"), ("×", r"$\times$"), ("—", "---")):
+    for plain, tex in (("R²", "$R^2$"), ("×", r"$\times$"), ("—", "---"), ("<", "$<$"),
+                       (">", "$>$")):  # fmt: skip
         out = out.replace(plain, tex)
-    return out
+    return re.sub(r"^-(?=\d)", "$-$", out)
 
 
 def _rules(grid, where) -> None:
@@ -215,7 +265,8 @@ def table(results, *, labels=None, lang: str = "en", stars=(0.1, 0.05, 0.01),
     ``labels``: column titles (default the outcome of each result); ``lang``: "en" or "zh"
     for the row names, Yes/是 and the notes; ``se``: "std_error" or "statistic" in
     parentheses; ``keep``: the terms shown (default: the treatment effect, competing
-    policies, event-time and interaction terms); ``rename``: {term: row label}.
+    policies, event-time and interaction terms); ``rename``: {term: row label}. "Effect / mean"
+    is left empty ("—") where the outcome's mean is not positive.
 
     >>> from innostudy.policy import Panel, simulate_panel, table, twfe
     >>> panel = Panel(simulate_panel(seed=1), "unit", "year", "cohort")
@@ -240,9 +291,10 @@ def table(results, *, labels=None, lang: str = "en", stars=(0.1, 0.05, 0.01),
     if len(labels) != len(results):
         raise ValueError(f"{len(labels)} labels for {len(results)} results")
     names = {"treated": words["treated"], **(rename or {})}
-    numbers, order = [], []
+    numbers, order, inference = [], [], []
     for j, result in enumerate(results):
         tidy = result.tidy()
+        inference.append(_inference(result, tidy))
         missing = [c for c in ("term", "estimate", "std_error", "p_value") if c not in tidy]
         if missing:
             raise ValueError(f"result {j + 1} ({type(result).__name__}): tidy() lacks {missing}")
@@ -265,9 +317,9 @@ def table(results, *, labels=None, lang: str = "en", stars=(0.1, 0.05, 0.01),
     yes = {True: words["yes"], False: words["no"], None: "—"}
     effect = numbers[numbers["term"] == "treated"].set_index("column")["estimate"]
 
-    def share(j):
+    def share(j):  # a share of a mean only reads as one for a positive mean
         mean = facts[j]["mean"]
-        return f.format(effect[j] / mean) if j in effect.index and mean else "—"
+        return f.format(effect[j] / mean) if j in effect.index and mean and mean > 0 else "—"
 
     stats = {
         words["controls"]: [yes[None if x["controls"] is None else bool(x["controls"])]
@@ -284,7 +336,7 @@ def table(results, *, labels=None, lang: str = "en", stars=(0.1, 0.05, 0.01),
     index += list(stats)
     cells = pd.DataFrame(body, index=index, columns=labels)
     thresholds = sorted(stars, reverse=True)
-    notes = [words[se] + "; " + ", ".join(
+    notes = [_se_note(inference, se, words) + "; " + ", ".join(
         words["stars"].format("*" * (i + 1), t) for i, t in enumerate(thresholds)) + "."]  # fmt: skip
     simulated = any(getattr(r, "simulated", False) for r in results)
     if simulated:
