@@ -253,3 +253,18 @@ def test_panel_of_strings_years_still_reads():
     panel = Panel(df.astype({"year": str}), "unit", "year", "cohort")
     assert panel.periods == list(range(2015, 2020))
     assert isinstance(panel.summary(), str) and pd.notna(twfe(panel, "y").params["treated"])
+
+
+def test_the_estimators_alpha_sets_their_intervals_and_is_checked():
+    """twfe/event_study/att_gt(alpha=0.1) used to keep it for nothing: tidy(), summary() and
+    plot() gave 95 % intervals (found by a review, 2026-11-30)."""
+    df = simulate_panel(n_units=60, years=range(2013, 2022), cohorts={2017: 10, 2019: 12}, seed=1)
+    panel = Panel(df, "unit", "year", "cohort")
+    cs = att_gt(panel, "y", alpha=0.1)
+    for fit in (twfe(panel, "y", alpha=0.1), event_study(panel, "y", alpha=0.1), cs,
+                cs.aggregate("simple")):  # fmt: skip
+        assert fit.tidy().equals(fit.tidy(0.1)) and not fit.tidy().equals(fit.tidy(0.05))
+        assert "90%" in str(fit.summary())
+    for estimator in (twfe, event_study, att_gt):
+        with pytest.raises(ValueError, match="alpha"):
+            estimator(panel, "y", alpha=1.5)

@@ -143,8 +143,14 @@ class Result(protocol.Result, abstract=True):
     """Base of the policy results: the protocol of :mod:`innostudy.results`, and the
     ``simulated`` column of their tidy tables."""
 
+    alpha = 0.05  # the intervals' level when a method is given none; estimators' alpha= sets it
+
     def _label(self, table: pd.DataFrame) -> pd.DataFrame:
         return protocol.labelled(table, self.simulated)
+
+    def _alpha(self, alpha: float | None) -> float:
+        """``alpha``, or the level the result was estimated at when None (checked)."""
+        return protocol.check_alpha(self.alpha if alpha is None else alpha)
 
 
 def coefficient_plot(table: pd.DataFrame, x: str, ax=None, *, xlabel: str, title: str,

@@ -33,7 +33,15 @@ from innostudy.policy._results import (
     design_warnings,
 )
 from innostudy.policy.panel import Panel, PanelError
-from innostudy.results import Summary, axes, count, finish, format_value, intervals
+from innostudy.results import (
+    Summary,
+    axes,
+    check_alpha,
+    count,
+    finish,
+    format_value,
+    intervals,
+)
 
 CONTROLS = {"never": "never treated", "notyet": "not yet treated"}
 METHODS = {
@@ -188,6 +196,7 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
     if panel.cohort_column is None:
         raise PanelError("att_gt needs a panel with a cohort column")
+    alpha = check_alpha(alpha)
     if base_period not in ("varying", "universal"):
         raise ValueError(f"base_period must be 'varying' or 'universal', got {base_period!r}")
     if int(anticipation) != anticipation or anticipation < 0:
@@ -396,14 +405,16 @@ class ATTgtResult(Result):
         return (f"{len(self.att)} ATT(g,t) cells, {len(np.unique(self.groups))} cohorts, "
                 f"{count(self.n, 'units')}; simple ATT {simple.att:.3f} (se {simple.se:.3f})")  # fmt: skip
 
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+    def tidy(self, alpha: float | None = None) -> pd.DataFrame:
         """One row per cell ``ATT(g,t)``; normal intervals from the influence-function SEs."""
+        alpha = self._alpha(alpha)
         labels = ["group", "time", "rel_time", "post", "n_treated", "n_control"]
         table = self.table[["estimate", "std_error", *labels]]
         terms = [f"ATT({g},{t})" for g, t in zip(self.groups, self.times, strict=True)]
         return self._label(_band(intervals(table.assign(term=terms), alpha), self.boot, alpha))
 
-    def summary(self, alpha: float = 0.05) -> Summary:
+    def summary(self, alpha: float | None = None) -> Summary:
+        alpha = self._alpha(alpha)
         header = [
             ("comparison", CONTROLS[self.control]), ("method", METHODS[self.method]),
             ("covariates", ", ".join(self.covariates or []) or "none"),
@@ -426,8 +437,9 @@ class ATTgtResult(Result):
         return Summary(f"Callaway-Sant'Anna ATT(g,t) of {self.y}", header, [table], notes,
                        simulated=self.simulated)  # fmt: skip
 
-    def plot(self, ax=None, *, title: str | None = None, alpha: float = 0.05):
+    def plot(self, ax=None, *, title: str | None = None, alpha: float | None = None):
         """ATT(g, t) over the years, one colour per cohort; pre-treatment cells hollow."""
+        alpha = self._alpha(alpha)
         table = self.tidy(alpha)
         cohorts = np.unique(self.groups)
         ax = axes(ax, figsize=(7, 4))
@@ -466,6 +478,7 @@ class Aggregate(Result):
 
     def __init__(self, result: ATTgtResult, kind: str):
         self.result, self.kind, self.simulated = result, kind, result.simulated
+        self.alpha = result.alpha
         g, t, att, inf = result.groups, result.times, result.att, result.influence
         cohort_share = {c: np.mean(result.unit_cohort == c) for c in np.unique(g)}
         pg = np.array([cohort_share[c] for c in g])
@@ -547,8 +560,9 @@ class Aggregate(Result):
     def _headline(self) -> str:
         return f"{self.kind} ATT {self.att:.3f} (se {self.se:.3f}) of {self.result.y}"
 
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+    def tidy(self, alpha: float | None = None) -> pd.DataFrame:
         """The overall row first, then one row per level (cohort, relative year or year)."""
+        alpha = self._alpha(alpha)
         overall = self.overall[["term", "estimate", "std_error"]]
         if self.kind == "simple":
             return self._label(intervals(overall, alpha))
@@ -562,7 +576,8 @@ class Aggregate(Result):
             table = pd.concat([table.iloc[:1], levels], ignore_index=True)
         return self._label(table)
 
-    def summary(self, alpha: float = 0.05) -> Summary:
+    def summary(self, alpha: float | None = None) -> Summary:
+        alpha = self._alpha(alpha)
         r = self.result
         header = [
             ("comparison", CONTROLS[r.control]), ("method", METHODS[r.method]),
@@ -576,8 +591,9 @@ class Aggregate(Result):
         return Summary(f"Aggregated ATT ({self.kind}) of {r.y}", header, [table],
                        notes.get(self.kind, []), simulated=self.simulated)  # fmt: skip
 
-    def plot(self, ax=None, *, title: str | None = None, alpha: float = 0.05):
+    def plot(self, ax=None, *, title: str | None = None, alpha: float | None = None):
         """Estimates with confidence intervals by level; the overall ATT as a dashed line."""
+        alpha = self._alpha(alpha)
         labels = {"group": "cohort", "dynamic": "years since treatment", "calendar": "year",
                   "simple": ""}  # fmt: skip
         table = self.tidy(alpha)

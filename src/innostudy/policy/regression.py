@@ -40,7 +40,7 @@ from innostudy.policy._results import (
 )
 from innostudy.policy.fe import Projected, TwoWay
 from innostudy.policy.panel import Panel, PanelError, Sample, _listing
-from innostudy.results import Summary, axes, count, finish, intervals
+from innostudy.results import Summary, axes, check_alpha, count, finish, intervals
 
 FIXEF_K = ("nested", "full", "none")
 
@@ -234,8 +234,8 @@ class TWFEResult(Result):
     """Result of :func:`twfe`: coefficients with cluster-robust standard errors."""
 
     def __init__(self, table, fit: Fit, *, y, sample, time_effects, warnings, controls=(),
-                 other_policies=None):  # fmt: skip
-        k = len(table)
+                 other_policies=None, alpha=0.05):  # fmt: skip
+        k, self.alpha = len(table), alpha
         self.table, self.vcov, self.y = table, fit.vcov[:k, :k], y
         self.r2, self.r2_within = fit.r2, fit.r2_within
         self.outcome_mean = float(sample.column(y).mean())
@@ -258,14 +258,16 @@ class TWFEResult(Result):
         return (f"{first.term} {first.estimate:.3f} (se {first.std_error:.3f}), "
                 f"{count(self.nobs, 'obs')}, {count(self.n_clusters, 'clusters')}")  # fmt: skip
 
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+    def tidy(self, alpha: float | None = None) -> pd.DataFrame:
         """Coefficients with t tests and intervals on G - 1 degrees of freedom at level 1 - alpha."""
+        alpha = self._alpha(alpha)
         table = intervals(self.table[["term", "estimate", "std_error"]], alpha, self.n_clusters - 1)
         if self.wild is not None:  # bootstrap p-values and intervals (test inversion)
             table = self.wild.columns(table, self.terms, alpha)
         return self._label(table)
 
-    def summary(self, alpha: float = 0.05) -> Summary:
+    def summary(self, alpha: float | None = None) -> Summary:
+        alpha = self._alpha(alpha)
         effects = "unit + year" if self.time_effects else "unit"
         return Summary(
             f"TWFE regression of {self.y} ({effects} fixed effects)",
@@ -277,9 +279,10 @@ class TWFEResult(Result):
             simulated=self.simulated,
         )  # fmt: skip
 
-    def plot(self, ax=None, *, title: str | None = None, alpha: float = 0.05, terms=None):
+    def plot(self, ax=None, *, title: str | None = None, alpha: float | None = None, terms=None):
         """Coefficients with confidence intervals, one row per term of ``terms`` (by default the
         treatment effect alone, when there is one: controls are on other scales)."""
+        alpha = self._alpha(alpha)
         table = self.tidy(alpha)
         if terms is None:
             terms = ["treated"] if "treated" in set(table["term"]) else list(table["term"])
@@ -329,6 +332,7 @@ def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects:
     >>> fit = twfe(panel, "y", controls=["x"])
     >>> fit.tidy()[["term", "estimate"]].round(1)  # doctest: +SKIP
     """
+    alpha = check_alpha(alpha)
     controls = list(controls)
     sample = panel.sample(y, controls, cluster=None if cluster == "unit" else cluster)
     has_treatment = panel.cohort_column is not None
@@ -347,7 +351,7 @@ def twfe(panel: Panel, y: str, controls=(), cluster: str = "unit", time_effects:
     k = len(names)
     table = coefficient_table(names, fit.params[:k], fit.bse[:k], fit.n_clusters - 1, alpha)
     return TWFEResult(table, fit, y=y, sample=sample, time_effects=time_effects, warnings=found,
-                      controls=controls, other_policies=_described(others))  # fmt: skip
+                      controls=controls, other_policies=_described(others), alpha=alpha)  # fmt: skip
 
 
 def _cohorts(sample: Sample) -> dict[int, int]:
@@ -361,8 +365,9 @@ class EventStudyResult(Result):
     """Result of :func:`event_study`: dynamic effects by year relative to treatment."""
 
     def __init__(self, table, vcov, pretrend, *, y, base, sample, fit: Fit, warnings,
-                 controls=(), other_policies=None):  # fmt: skip
+                 controls=(), other_policies=None, alpha=0.05):  # fmt: skip
         self.table, self.vcov, self.pretrend, self.y, self.base = table, vcov, pretrend, y, base
+        self.alpha = alpha
         self.r2, self.outcome_mean = fit.r2, float(sample.column(y).mean())
         self.controls, self.other_policies = list(controls), dict(other_policies or {})
         self.time_effects = True
@@ -376,15 +381,17 @@ class EventStudyResult(Result):
         return (f"{len(rel)} relative years ({rel.min()} to {rel.max()}, base {self.base}), "
                 f"pre-trend {self.pretrend or 'none'}, {count(self.nobs, 'obs')}")  # fmt: skip
 
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+    def tidy(self, alpha: float | None = None) -> pd.DataFrame:
         """One row per relative year; t tests and intervals on G - 1 degrees of freedom."""
+        alpha = self._alpha(alpha)
         columns = ["term", "estimate", "std_error", "rel_time", "in_window", "binned"]
         table = intervals(self.table[columns], alpha, self.n_clusters - 1)
         if self.wild is not None:  # bootstrap p-values and intervals (test inversion)
             table = self.wild.columns(table, self.terms, alpha)
         return self._label(table)
 
-    def summary(self, alpha: float = 0.05) -> Summary:
+    def summary(self, alpha: float | None = None) -> Summary:
+        alpha = self._alpha(alpha)
         test = str(self.pretrend) if self.pretrend else "no pre-treatment terms"
         return Summary(
             f"Event study of {self.y} (base period {self.base})",
@@ -396,8 +403,9 @@ class EventStudyResult(Result):
             simulated=self.simulated,
         )  # fmt: skip
 
-    def plot(self, ax=None, *, title: str | None = None, alpha: float = 0.05):
+    def plot(self, ax=None, *, title: str | None = None, alpha: float | None = None):
         """Coefficients and confidence intervals by relative year; the base period drawn at 0."""
+        alpha = self._alpha(alpha)
         table = self.tidy(alpha)
         shown = table[table["in_window"]]
         title = f"Event study: {self.y}" if title is None else title
@@ -434,6 +442,7 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
     >>> es.pretrend.pvalue > 0.01                       # doctest: +SKIP
     True
     """
+    alpha = check_alpha(alpha)
     lo, hi = window
     if not lo <= base <= hi or lo >= hi:
         raise ValueError(f"need window[0] <= base <= window[1] and a non-empty window; "
@@ -487,7 +496,7 @@ def event_study(panel: Panel, y: str, window: tuple[int, int] = (-4, 4), base: i
     )
     return EventStudyResult(table, vcov, pretrend, y=y, base=base, sample=sample, fit=fit,
                             warnings=found, controls=controls,
-                            other_policies=_described(others))  # fmt: skip
+                            other_policies=_described(others), alpha=alpha)  # fmt: skip
 
 
 def other_policy_cohorts(panel: Panel, other_policies) -> dict[str, tuple[pd.Series, str]]:
