@@ -105,6 +105,8 @@ class Panel(Result):
         missing = [c for c in (unit, time, cohort) if c is not None and c not in df.columns]
         if missing:
             raise PanelError(f"column(s) not in the data: {missing}; have {list(df.columns)}")
+        if df.empty:
+            raise PanelError("the panel has no rows")
         problems = []
         years = pd.to_numeric(df[time], errors="coerce")
         bad_years = _not_whole(df[time], years)

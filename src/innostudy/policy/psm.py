@@ -24,6 +24,8 @@ factor with N the matched rows).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -122,12 +124,12 @@ class PSMResult(Result):
     the weights and the balance of the covariates."""
 
     def __init__(self, table, *, y, units, method, balance, off_support, nobs, n_clusters,
-                 r2, outcome_mean, controls, simulated, settings):  # fmt: skip
+                 r2, outcome_mean, controls, simulated, settings, warnings=()):  # fmt: skip
         self.table, self.y, self.units, self.method = table, y, units, method
         self._balance, self.off_support, self.nobs = balance, off_support, nobs
         self.n_clusters, self.r2, self.outcome_mean = n_clusters, r2, outcome_mean
         self.controls, self.simulated, self.settings = list(controls), simulated, settings
-        self.time_effects = True
+        self.time_effects, self.warnings = True, list(warnings)
 
     @property
     def params(self) -> pd.Series:
@@ -163,8 +165,9 @@ class PSMResult(Result):
              ("clusters", self.n_clusters), ("largest |SMD| after", worst)],
             [intervals(self.table[["term", "estimate", "std_error"]], alpha, self.n_clusters - 1),
              ("balance", self._balance)],
-            ["SMD: difference in means over the before-matching sqrt((V_t + V_c)/2), as "
-             "psmatch2's pstest; |SMD| < 0.1 is the usual bar"],
+            [f"warning: {w}" for w in self.warnings]
+            + ["SMD: difference in means over the before-matching sqrt((V_t + V_c)/2), as "
+               "psmatch2's pstest; |SMD| < 0.1 is the usual bar"],
             simulated=self.simulated,
         )  # fmt: skip
 
@@ -174,7 +177,9 @@ class PSMResult(Result):
 
         ax = axes(ax)
         u = self.units
-        grid = np.linspace(0, 1, 200)
+        low, high = u["score"].min(), u["score"].max()
+        pad = max(0.02, 0.1 * (high - low))  # the scores' own range: a narrow spike stays visible
+        grid = np.linspace(max(0.0, low - pad), min(1.0, high + pad), 200)
         t, c = u[u["treated"]], u[~u["treated"]]
         used = c[c["weight"] > 0]
         for data, weights, style, label in (
@@ -188,6 +193,23 @@ class PSMResult(Result):
         ax.legend(fontsize=8)
         return finish(ax, f"Propensity scores: {self.y}" if title is None else title,
                       self.simulated)  # fmt: skip
+
+
+POOR_SMD = 0.25  # Rubin (2001): covariates with |SMD| above it are not balanced
+
+
+def _warn_poor_match(balance: pd.DataFrame, controls_used: int, treated_used: int) -> list:
+    """Warn, with the numbers, when matching leaves covariates unbalanced or leans on a few
+    controls (no common support: the estimate is then an extrapolation); the messages."""
+    worst = float(balance["smd_after"].abs().max())
+    if not (worst > POOR_SMD or controls_used < min(5, treated_used)):
+        return []
+    message = (f"poor match: largest |SMD| after matching {worst:.2f} (> {POOR_SMD} is "
+               f"unbalanced), {controls_used} control unit(s) for {treated_used} treated; the "
+               "treated and control scores barely overlap: use a caliper, other covariates, or "
+               "read the estimate as an extrapolation")  # fmt: skip
+    warnings.warn(f"PSM-DiD: {message}", UserWarning, stacklevel=3)
+    return [message]
 
 
 def psm_did(panel: Panel, y: str, covariates, *, method: str = "nearest",
@@ -241,7 +263,17 @@ def psm_did(panel: Panel, y: str, covariates, *, method: str = "nearest",
     on_support = units.groupby("unit")["weight"].max() > 0
     ever = units.groupby("unit")["treated"].first()
     off_support = int((ever & ~on_support).sum())
+    if not (ever & on_support).any():
+        treated_scores = units.loc[units["treated"], "score"]
+        control_scores = units.loc[~units["treated"], "score"]
+        raise PanelError(
+            f"no treated unit has a control within caliper {caliper}: scores of the treated "
+            f"{treated_scores.min():.4f}-{treated_scores.max():.4f}, of the controls "
+            f"{control_scores.min():.4f}-{control_scores.max():.4f}; widen or drop the caliper"
+        )
     balance = _balance(units, units["treated"].to_numpy(), units["weight"].to_numpy(), covariates)
+    found = _warn_poor_match(balance, int((~ever & on_support).sum()),
+                             int((ever & on_support).sum()))  # fmt: skip
     keys = [panel.unit] if at == "baseline" else [panel.unit, panel.time]
     weights = units.rename(columns={"unit": panel.unit}).set_index(keys)["weight"]
     rows = panel.data.join(weights.rename("_w"), on=keys)
@@ -266,5 +298,5 @@ def psm_did(panel: Panel, y: str, covariates, *, method: str = "nearest",
         nobs=sample.nobs, n_clusters=n_clusters,
         r2=float(1 - (w * resid**2).sum() / (w * yd**2).sum()),
         outcome_mean=float(np.average(yv, weights=w)), controls=controls,
-        simulated=panel.simulated, settings=settings + ", ".join(covariates),
+        simulated=panel.simulated, settings=settings + ", ".join(covariates), warnings=found,
     )  # fmt: skip
