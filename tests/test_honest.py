@@ -305,3 +305,15 @@ def test_rm_sets_scale_with_the_outcome(results, scale):
     plain = rm.rm_interval(rel, beta, sigma, 2, 1.0, 0.05)
     scaled = rm.rm_interval(rel, beta * scale, sigma * scale**2, 2, 1.0, 0.05)
     assert np.array(scaled) / scale == pytest.approx(plain, rel=1e-7)
+
+
+def test_a_singular_covariance_is_refused_with_the_reason():
+    """SIMULATED: 3 units clustered by unit give a singular covariance of the 6 event-time
+    estimates (found by a review, 2026-11-30: smoothness crashed inside scipy)."""
+    df = simulate_panel(n_units=3, years=range(2013, 2022), cohorts={2017: 1}, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        es = event_study(Panel(df, "unit", "year", "cohort"), "y")
+    for method in ("smoothness", "relative_magnitude"):
+        with pytest.raises(PanelError, match="6 event-time estimates of full rank; it has rank"):
+            honest(es, method=method)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from innostudy.policy._results import Result
+from innostudy.policy._results import Result, covariance_rank
 from innostudy.policy.honest_rm import rm_interval
 from innostudy.policy.panel import PanelError
 from innostudy.results import Summary, axes, check_alpha, finish
@@ -179,6 +179,14 @@ def honest(result, *, method: str = "relative_magnitude", m=None, e: int = 0,
     if any(not np.isfinite(M) or M < 0 for M in m):
         raise ValueError(f"bounds must be finite and >= 0, got {list(m)}")
     rel, beta, sigma = event_time_estimates(result)
+    rank, reason = covariance_rank(sigma)
+    clusters = getattr(result, "n_clusters", None)
+    if clusters is not None and clusters - 1 < rank:
+        rank, reason = clusters - 1, f"{clusters} clusters give a covariance of rank {clusters - 1}"
+    if rank < len(rel):
+        raise PanelError(f"honest() needs a covariance of the {len(rel)} event-time estimates of "
+                         f"full rank; it has rank {rank} ({reason}): use more clusters or fewer "
+                         "relative years (window=)")  # fmt: skip
     if e not in set(rel[rel >= 0].tolist()):
         raise ValueError(f"e={e} is not an estimated post-treatment year ({rel[rel >= 0]})")
     return HonestResult(rel, beta, sigma, e, [float(M) for M in m], alpha, result, method, seed)
