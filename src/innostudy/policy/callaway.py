@@ -44,6 +44,7 @@ from innostudy.results import (
 )
 
 CONTROLS = {"never": "never treated", "notyet": "not yet treated"}
+MIN_DRAWS = 99  # fewest multiplier-bootstrap draws accepted
 METHODS = {
     "dr": "doubly robust",
     "ipw": "inverse probability weighting",
@@ -197,6 +198,10 @@ def att_gt(panel: Panel, y: str, control: str = "never", method: str = "dr", cov
     if panel.cohort_column is None:
         raise PanelError("att_gt needs a panel with a cohort column")
     alpha = check_alpha(alpha)
+    if bootstrap is not None and (int(bootstrap) != bootstrap or bootstrap < MIN_DRAWS):
+        raise ValueError(f"bootstrap={bootstrap!r}: the multiplier bootstrap needs at least "
+                         f"{MIN_DRAWS} draws (R's did uses 999): its standard errors come from "
+                         "the draws' interquartile range, its bands from their tail")  # fmt: skip
     if base_period not in ("varying", "universal"):
         raise ValueError(f"base_period must be 'varying' or 'universal', got {base_period!r}")
     if int(anticipation) != anticipation or anticipation < 0:

@@ -129,6 +129,7 @@ def heterogeneity(panel: Panel, y: str, by: str, *, controls=()) -> Heterogeneit
     ['large', 'small']
     """
     controls = list(controls)
+    panel.sample(y, controls)  # refuses ±inf as every estimator does, before a group hides it
     group = _groups(panel, by)
     if group.isna().all():
         raise PanelError(f"no unit has a {by!r} (region needs entity ids of cities)")
