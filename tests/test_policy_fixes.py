@@ -233,6 +233,8 @@ def test_bacon_runs_on_the_balanced_subset_and_names_what_it_dropped():
     with pytest.warns(UserWarning, match=r"using the 58 units observed in every year, dropped 2"):
         result = bacon(panel, "y")
     assert sorted(result.dropped) == gaps and "balanced subset" in result.summary()
+    assert "on the balanced subset: not the TWFE on every unit" in str(result.summary())
+    assert repr(result).startswith("<BaconResult: TWFE (balanced subset)")
     subset = Panel(df[~df.unit.isin(gaps)], "unit", "year", "cohort")
     assert result.estimate == pytest.approx(twfe(subset, "y").params["treated"], abs=1e-10)
     with pytest.raises(PanelError, match="balanced panel.*balance=True"):

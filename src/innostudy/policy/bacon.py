@@ -44,7 +44,8 @@ class BaconResult(Result):
         return self._label(grouped.reset_index())
 
     def _headline(self) -> str:
-        return (f"TWFE {self.estimate:.3f} of {self.y} = weighted mean of "
+        subset = " (balanced subset)" if self.dropped else ""
+        return (f"TWFE{subset} {self.estimate:.3f} of {self.y} = weighted mean of "
                 f"{len(self.table)} 2×2 comparisons")  # fmt: skip
 
     def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
@@ -63,7 +64,13 @@ class BaconResult(Result):
         )  # fmt: skip
         return Summary(
             f"Goodman-Bacon decomposition of the TWFE estimate for {self.y}",
-            [("TWFE estimate", f"{format_value(self.estimate)} = sum of weight × 2×2 estimate")],
+            [
+                (
+                    "TWFE estimate",
+                    f"{format_value(self.estimate)} = sum of weight × 2×2 estimate"
+                    + (f", {self._sample()}" if self.dropped else ""),
+                )
+            ],
             [("by type", self.by_type().drop(columns="simulated", errors="ignore"))],
             notes,
             simulated=self.simulated,
