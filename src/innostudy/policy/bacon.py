@@ -68,9 +68,13 @@ class BaconResult(Result):
                 (
                     "TWFE estimate",
                     f"{format_value(self.estimate)} = sum of weight × 2×2 estimate"
-                    + (f", {self._sample()}" if self.dropped else ""),
+                    + (
+                        ", on the balanced subset: not the TWFE on every unit"
+                        if self.dropped
+                        else ""
+                    ),
                 )
-            ],
+            ],  # fmt: skip
             [("by type", self.by_type().drop(columns="simulated", errors="ignore"))],
             notes,
             simulated=self.simulated,
