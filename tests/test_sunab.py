@@ -126,7 +126,9 @@ def test_compare_event_studies_overlays_the_four_estimators(staggered):
                "BJS": imputation(panel, "y", horizons=[0, 1, 2, 3]),
                "CS": att_gt(panel, "y").aggregate("dynamic")}  # fmt: skip
     ax = compare_event_studies(results)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(results)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "TWFE (hollow: end points pooling the years beyond)", "SA", "BJS",
+        "CS (leads: year-on-year, varying base)", "reference year (-1)"]  # fmt: skip
     assert "SIMULATED DATA" in [t.get_text() for t in ax.texts]
     sa = dynamic_effects(results["SA"])
     assert list(sa["rel_time"]) == [-3, -2, 0, 1, 2, 3]
@@ -136,3 +138,6 @@ def test_compare_event_studies_overlays_the_four_estimators(staggered):
         compare_event_studies([att_gt(panel, "y").aggregate("group")])
     with pytest.raises(PanelError, match="not an event-study result"):
         compare_event_studies([panel])
+    universal = att_gt(panel, "y", base_period="universal").aggregate("dynamic")
+    ax = compare_event_studies({"CS": universal})  # comparable leads: no caveat
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["CS", "reference year (-1)"]

@@ -9,8 +9,10 @@
 5. heterogeneity by group (or NBS region);
 6. mechanisms: the effect on each channel;
 7. competing policies: one DiD term per other programme;
-8. staggered-robust estimators: Callaway-Sant'Anna, Sun-Abraham, imputation (Borusyak,
-   Jaravel & Spiess) and the Bacon decomposition;
+8. staggered-robust estimators: Callaway-Sant'Anna (by default with the universal base
+   period, so that its leads compare with the event studies' as Roth (2024) advises; R's
+   ``did`` defaults to the varying one), Sun-Abraham, imputation (Borusyak, Jaravel &
+   Spiess) and the Bacon decomposition;
 9. HonestDiD: how the Sun-Abraham effect in the first treated year survives violations of
    parallel trends up to M̄ times the largest pre-period one (relative magnitudes).
 
@@ -39,8 +41,9 @@ class Checklist(Result):
     """What :func:`checklist` ran: ``results`` (step → result), ``skipped`` (step → reason);
     ``tables()`` and ``figures()`` give what a report saves."""
 
-    def __init__(self, results: dict, skipped: dict, *, y: str, simulated: bool):
+    def __init__(self, results: dict, skipped: dict, *, y: str, simulated: bool, window=None):
         self.results, self.skipped, self.y, self.simulated = results, skipped, y, simulated
+        self.window = window
 
     def _headline(self) -> str:
         return f"{self.y}: {len(self.results)} steps run, {len(self.skipped)} skipped"
@@ -143,7 +146,9 @@ class Checklist(Result):
         if "callaway_santanna" in self.results:
             dynamic["Callaway-Sant'Anna"] = self.results["callaway_santanna"].aggregate("dynamic")
         if len(dynamic) > 1:
-            out["event_studies_compared"] = compare_event_studies(dynamic).figure
+            out["event_studies_compared"] = compare_event_studies(
+                dynamic, window=self.window
+            ).figure
         out["effects"] = self.plot().figure
         return out
 
@@ -151,8 +156,8 @@ class Checklist(Result):
 def checklist(panel: Panel, y: str, *, controls=(), covariates=(), by=None, channels=(),
               other_policies=None, placebo_draws: int = 500, seed: int = 0,
               window=(-4, 4), control_group: str = "never", caliper: float | None = 0.05,
-              time_shift: int = 2, wild_draws: int = 9999,
-              honest_mbar=(0, 0.5, 1, 1.5, 2)) -> Checklist:  # fmt: skip
+              time_shift: int = 2, wild_draws: int = 9999, honest_mbar=(0, 0.5, 1, 1.5, 2),
+              base_period: str = "universal") -> Checklist:  # fmt: skip
     """Run the checklist (see the module) and keep every result and every reason for a skip.
 
     >>> from innostudy.policy import Panel, checklist, simulate_panel
@@ -193,7 +198,7 @@ def checklist(panel: Panel, y: str, *, controls=(), covariates=(), by=None, chan
         "competing_policies": (lambda: twfe(panel, y, controls, other_policies=other_policies))
         if other_policies is not None else "no other programmes given (other_policies=...)",
         "callaway_santanna": lambda: att_gt(panel, y, control=control_group,
-                                            covariates=controls),
+                                            covariates=controls, base_period=base_period),
         "sun_abraham": lambda: sun_abraham(panel, y, window=tuple(window), controls=controls),
         "imputation": lambda: imputation(panel, y, controls=controls),
         "bacon": lambda: bacon(panel, y),
@@ -211,7 +216,7 @@ def checklist(panel: Panel, y: str, *, controls=(), covariates=(), by=None, chan
                 results[name] = step()
         except (PanelError, ValueError) as reason:
             skipped[name] = f"not run: {reason}"
-    return Checklist(results, skipped, y=y, simulated=panel.simulated)
+    return Checklist(results, skipped, y=y, simulated=panel.simulated, window=tuple(window))
 
 
 def _not_run(reason: str):

@@ -2,7 +2,10 @@
 
 :func:`compare_event_studies` overlays the effects by year relative to treatment of a TWFE
 event study, Sun-Abraham, the imputation estimator and Callaway-Sant'Anna's dynamic
-aggregate, each with its intervals, side by side at each relative year.
+aggregate, each with its intervals, side by side at each relative year, the common reference
+year -1 marked. What would mislead is said in the legend: a TWFE event study's binned end
+points (hollow) pool several years, and a Callaway-Sant'Anna aggregate with the varying base
+period has year-on-year leads (use ``att_gt(..., base_period="universal")`` to compare them).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from innostudy.policy.callaway import Aggregate
+from innostudy.policy.honest import binned_ends
 from innostudy.policy.imputation import ImputationResult
 from innostudy.policy.panel import PanelError
 from innostudy.policy.regression import EventStudyResult
@@ -39,9 +43,21 @@ def dynamic_effects(result, alpha: float = 0.05) -> pd.DataFrame:
     return table[["rel_time", "estimate", "conf_low", "conf_high"]].reset_index(drop=True)
 
 
-def compare_event_studies(results, ax=None, *, alpha: float = 0.05, title: str | None = None):
+def _caveat(result, binned: bool) -> str:
+    """What a reader must know before comparing a result's points with the others'."""
+    if binned:
+        return " (hollow: end points pooling the years beyond)"
+    if isinstance(result, Aggregate) and result.result.base_period != "universal":
+        return " (leads: year-on-year, varying base)"
+    return ""
+
+
+def compare_event_studies(results, ax=None, *, alpha: float = 0.05, title: str | None = None,
+                          window: tuple[int, int] | None = None):  # fmt: skip
     """Overlay event-study estimates with their intervals; ``results`` a list of results or a
-    dict label → result (labels by default from the estimator). Returns the Axes.
+    dict label → result (labels by default from the estimator); ``window`` keeps the relative
+    years from ``window[0]`` to ``window[1]`` (Callaway-Sant'Anna's aggregate has every one).
+    Returns the Axes.
 
     >>> from innostudy.policy import (Panel, event_study, imputation, simulate_panel,
     ...                               sun_abraham)
@@ -49,27 +65,38 @@ def compare_event_studies(results, ax=None, *, alpha: float = 0.05, title: str |
     ...                              cohorts={2017: 20, 2019: 20}, seed=1), "unit", "year", "cohort")
     >>> ax = compare_event_studies([event_study(panel, "y", window=(-3, 2)),
     ...                             sun_abraham(panel, "y"), imputation(panel, "y")])
-    >>> [t.get_text() for t in ax.get_legend().get_texts()]
-    ['TWFE event study', 'Sun-Abraham', 'imputation (BJS)']
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]  # doctest: +NORMALIZE_WHITESPACE
+    ['TWFE event study (hollow: end points pooling the years beyond)', 'Sun-Abraham',
+     'imputation (BJS)', 'reference year (-1)']
     """
     items = list(results.items()) if isinstance(results, dict) else [
         (LABELS.get(type(r), type(r).__name__), r) for r in results
     ]  # fmt: skip
     if not items:
         raise ValueError("compare_event_studies needs at least one result")
+    from matplotlib.ticker import MaxNLocator
+
     ax = axes(ax, figsize=(8, 4.5))
     width = 0.6 / len(items)
     for i, (label, result) in enumerate(items):
         table = dynamic_effects(result, alpha)
+        if window is not None:
+            table = table[table["rel_time"].between(*window)].reset_index(drop=True)
         x = table["rel_time"].to_numpy(float) + (i - (len(items) - 1) / 2) * width
         err = np.vstack([table.estimate - table.conf_low, table.conf_high - table.estimate])
+        binned = np.isin(table["rel_time"], binned_ends(result))
         ax.errorbar(x, table.estimate, yerr=err, fmt="o", ms=4, capsize=2, color=f"C{i}",
-                    label=label)  # fmt: skip
+                    label=label + _caveat(result, binned.any()))  # fmt: skip
+        ax.plot(x[binned], table.estimate[binned], "o", ms=5, mfc="white", color=f"C{i}",
+                zorder=3)  # fmt: skip
+    ax.plot([-1], [0], "o", ms=5, mfc="white", color="grey", label="reference year (-1)")
     ax.axhline(0, color="grey", lw=0.8)
     ax.axvline(-0.5, color="grey", ls=":", lw=0.8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ax.set(xlabel="years relative to treatment",
            ylabel=f"effect ({1 - alpha:.0%} intervals)")  # fmt: skip
-    ax.legend(fontsize=8, loc="best")
+    handles, labels = ax.get_legend_handles_labels()  # the reference year last
+    ax.legend(handles[1:] + handles[:1], labels[1:] + labels[:1], fontsize=8, loc="best")
     y = getattr(items[0][1], "y", None) or getattr(getattr(items[0][1], "result", None), "y", "")
     simulated = any(bool(r.simulated) for _, r in items)
     return finish(ax, f"Event studies compared: {y}" if title is None else title, simulated)
