@@ -287,3 +287,13 @@ def test_too_few_bootstrap_draws_and_inf_in_a_group_are_refused():
     bad.loc[bad.index[7], "y"] = np.inf
     with pytest.raises(PanelError, match="inf"):
         heterogeneity(Panel(bad, "unit", "year", "cohort"), "y", "grp")
+
+
+def test_p_values_at_their_floor_say_so():
+    """Tiny p-values printed as 1.951e-32, and a placebo p of 1/21 looked like any p (found by a
+    review, 2026-11-30)."""
+    panel = Panel(simulate_panel(seed=1), "unit", "year", "cohort")
+    text = str(twfe(panel, "y").summary())
+    assert "< 0.0001" in text and "e-" not in text
+    ri = placebo(panel, "y", n=20, seed=0)
+    assert "the smallest 20 draws can give is 0.0476" in str(ri.summary())

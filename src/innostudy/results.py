@@ -68,12 +68,20 @@ def format_value(value) -> str:
     return str(value)
 
 
+P_FLOOR = 1e-4  # p-values below it are written "< 0.0001", not as 1.951e-32
+
+
 def _formatted(table: pd.DataFrame) -> pd.DataFrame:
     """The table as strings, each cell written by :func:`format_value`; a float column whose
-    values are all whole numbers (counts, years, factors) is written as integers."""
+    values are all whole numbers (counts, years, factors) is written as integers, and a
+    p-value below 0.0001 as "< 0.0001"."""
     table = table.reset_index(drop=True)
     columns = {}
     for name, column in table.items():
+        if str(name) in ("p_value", "pvalue"):
+            columns[str(name)] = [f"< {P_FLOOR:.4f}" if 0 <= v < P_FLOOR else format_value(v)
+                                  for v in column.astype(float)]  # fmt: skip
+            continue
         if pd.api.types.is_float_dtype(column):
             present = column.dropna().to_numpy(float)
             if len(present) and np.isfinite(present).all() and (present == np.round(present)).all():

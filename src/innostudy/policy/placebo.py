@@ -61,7 +61,9 @@ class PlaceboResult(Result):
             f"Randomisation inference for the TWFE estimate of {self.y}",
             [("reassignments", f"{len(self.draws):,} random reassignments of the cohorts across "
               f"units (seed {self.seed})"),
-             ("estimate", self.estimate), ("two-sided p", self.pvalue)],
+             ("estimate", self.estimate),
+             ("two-sided p", f"{format_value(self.pvalue)} (the smallest {len(self.draws):,} "
+                             f"draws can give is {format_value(1 / (1 + len(self.draws)))})")],
             [self.tidy(alpha).drop(columns="simulated", errors="ignore")],
             [f"draws_low, draws_high: the {alpha / 2:g} and {1 - alpha / 2:g} quantiles of the "
              "reassigned estimates"],
