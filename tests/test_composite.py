@@ -1113,3 +1113,12 @@ def test_sensitivity_refuses_empty_chunks_and_draws(arguments):
     table, spec = cp.simulated_table(n_units=8, n_indicators=3, seed=1)
     with pytest.raises(CompositeInputError, match="must be positive"):
         cp.sensitivity(table, spec, normalisations=("minmax", "rank"), **arguments)
+
+
+def test_geometric_mean_of_z_scores_is_refused_at_once():
+    """zscore + geometric failed only at aggregation, listing every unit (430 lines in a
+    report's summary; found by a review, 2026-11-30)."""
+    from innostudy.composite import IndexSpec
+
+    with pytest.raises(CompositeInputError, match="z-scores are centred on 0"):
+        IndexSpec(directions={"a": 1}, normalise="zscore", aggregate="geometric")

@@ -37,8 +37,23 @@ def _cut(text: str, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+SHOWN_LINES = 12  # of an exception's message in summaries and index.html (the log has it all)
+
+
 def _exception(error: dict) -> str:
-    return f"{error['ename']}: {error['evalue']}" if error.get("evalue") else error["ename"]
+    """``ename: evalue``, a long message cut to its first lines (the executed notebook and
+    papermill.log keep the whole).
+
+    >>> _exception({"ename": "E", "evalue": "\\n".join(f"row {i}" for i in range(40))}).splitlines()[-2:]
+    ['row 11', '… 28 more lines in the executed notebook']
+    """
+    if not error.get("evalue"):
+        return error["ename"]
+    lines = str(error["evalue"]).splitlines()
+    if len(lines) > SHOWN_LINES:
+        lines = lines[:SHOWN_LINES] + [f"… {len(lines) - SHOWN_LINES} more lines in the "
+                                       "executed notebook"]  # fmt: skip
+    return f"{error['ename']}: " + "\n".join(lines)
 
 
 def _now() -> str:

@@ -76,8 +76,9 @@ def aggregate(normalised: pd.DataFrame, weights, method: str = "arithmetic") -> 
             .reset_index()
             .itertuples(index=False)
         ]
+        shown = bad[:12] + ([f"… and {len(bad) - 12} more"] if len(bad) > 12 else [])
         _fail(
-            bad,
+            shown,
             "a geometric mean needs positive values (normalise with minmax_range=(1, 100), rank or "
             "percentile); not positive",
         )

@@ -121,6 +121,11 @@ class IndexSpec:
             problems.append(f"vikor_v={self.vikor_v} is not a weight between 0 and 1")
         if self.winmax < 0:
             problems.append(f"winmax={self.winmax} is negative")
+        if self.aggregate == "geometric" and self.normalise == "zscore":
+            problems.append(
+                "aggregate='geometric' needs positive values, and z-scores are centred on 0: "
+                "normalise with 'rank', 'percentile' or 'minmax' with minmax_range=(1, 100)"
+            )
         _fail(problems, "invalid IndexSpec")
 
     def replace(self, **changes) -> IndexSpec:
