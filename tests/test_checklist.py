@@ -175,7 +175,10 @@ def test_checklist_runs_in_order_and_states_every_skip(grouped):
     assert {"Sun-Abraham", "imputation (BJS)", "TWFE, wild bootstrap"} <= set(robust.columns)
     assert robust.loc["Controls", "Sun-Abraham"] == "Yes"  # controls=["x"] reached it
     assert robust.loc["City FE", "imputation (BJS)"] == "Yes"
-    assert r["honest"].method == "relative_magnitude" and r["honest"].source == "SunAbrahamResult"
+    assert (
+        r["honest"].method == "relative_magnitude"
+        and r["honest"].source == "Sun-Abraham event study"
+    )
     bare = checklist(Panel(grouped.data, "unit", "year", "cohort"), "y", placebo_draws=20,
                      other_policies={"ghost": {"nowhere": 2016}})  # fmt: skip
     assert bare.skipped["competing_policies"].startswith("not run: other policy 'ghost'")

@@ -127,7 +127,10 @@ def test_event_study_rows_and_refusals(fits):
     es = event_study(panel, "y", window=(-2, 2))
     t = table([es])
     shown = es.tidy().query("in_window and estimate == estimate")
-    assert [i for i in t.cells.index[: 2 * len(shown) : 2]] == shown["term"].tolist()
+    assert list(t.cells.index[: 2 * len(shown) : 2]) == ["t≤−2", "t+0", "t+1", "t≥+2"]
+    assert t.numbers["term"].drop_duplicates().tolist() == shown["term"].tolist()
+    assert list(table([es], lang="zh").cells.index[:4:2]) == ["前2期及以前", "当期"]
+    assert r"t$\le$$-$2" in t.to_latex()  # pdflatex needs no Unicode for ≤ and −
     with pytest.raises(ValueError, match="lang"):
         table(fits, lang="fr")
     with pytest.raises(ValueError, match="2 labels for 4 results"):

@@ -43,6 +43,8 @@ METHODS = {
 }  # fmt: skip
 DEFAULT_M = {"relative_magnitude": (0, 0.5, 1, 1.5, 2), "smoothness": (0, 0.01, 0.02, 0.03, 0.04)}
 SYMBOL = {"relative_magnitude": "M̄", "smoothness": "M"}
+SOURCES = {"EventStudyResult": "TWFE event study", "SunAbrahamResult": "Sun-Abraham event study",
+           "Aggregate": "Callaway-Sant'Anna dynamic aggregate"}  # fmt: skip
 INTERVALS = {
     "relative_magnitude": "Andrews-Roth-Pakes hybrid test (R's C-LF, κ = α/10), union over "
                           "where the largest pre-period change lies",
@@ -201,7 +203,7 @@ class HonestResult(Result):
         self._intervals: dict[float, tuple] = {}
         self.original, self.robust = self.intervals(alpha)
         self.y = getattr(source, "y", None) or getattr(getattr(source, "result", None), "y", "")
-        self.source = type(source).__name__
+        self.source = SOURCES.get(type(source).__name__, type(source).__name__)
         self.simulated = bool(source.simulated)
 
     def _headline(self) -> str:

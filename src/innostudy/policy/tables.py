@@ -85,6 +85,23 @@ def _facts(result) -> dict:
     }
 
 
+def event_label(term: str, binned: bool = False, lang: str = "en") -> str:
+    """A row name for an event-time term ``rel_k``, as papers write it; a binned end point
+    pools every year beyond it.
+
+    >>> [event_label(t) for t in ("rel_-4", "rel_0", "rel_2")], event_label("rel_3", True)
+    (['t−4', 't+0', 't+2'], 't≥+3')
+    >>> [event_label(t, lang="zh") for t in ("rel_-4", "rel_0", "rel_2")]
+    ['前4期', '当期', '后2期']
+    """
+    k = int(term[4:])
+    if lang == "zh":
+        name = "当期" if k == 0 else f"前{-k}期" if k < 0 else f"后{k}期"
+        return name + ("及以前" if k < 0 else "及以后") if binned else name
+    sign = ("≤" if k < 0 else "≥") if binned else ""
+    return f"t{sign}{'−' if k < 0 else '+'}{abs(k)}"
+
+
 def _inference(result, tidy: pd.DataFrame) -> str:
     """How a column's parentheses and stars were obtained: "std_error" (clustered by city),
     "wild", "influence" (Callaway-Sant'Anna) or "imputation"."""
@@ -234,7 +251,7 @@ def _tex(text: str) -> str:
     """
     out = _latex(text)
     for plain, tex in (("R²", "$R^2$"), ("×", r"$\times$"), ("—", "---"), ("<", "$<$"),
-                       (">", "$>$")):  # fmt: skip
+                       (">", "$>$"), ("≤", r"$\le$"), ("≥", r"$\ge$"), ("−", "$-$")):  # fmt: skip
         out = out.replace(plain, tex)
     return re.sub(r"^-(?=\d)", "$-$", out)
 
@@ -299,6 +316,8 @@ def table(results, *, labels=None, lang: str = "en", stars=(0.1, 0.05, 0.01),
         if missing:
             raise ValueError(f"result {j + 1} ({type(result).__name__}): tidy() lacks {missing}")
         for row in _rows(tidy, keep).itertuples():
+            if str(row.term).startswith("rel_") and row.term not in names:
+                names[row.term] = event_label(row.term, getattr(row, "binned", False), lang)
             numbers.append({"column": j, "term": row.term, "estimate": row.estimate,
                             "std_error": row.std_error, "statistic": row.estimate / row.std_error,
                             "p_value": row.p_value})  # fmt: skip
