@@ -568,6 +568,19 @@ def test_tidy_summary_contributions_coherence_and_plot(simulated):
     ax = index.plot(top=10)
     assert len(ax.patches) == 30  # 10 units x 3 pillars
     assert len(index.rebuild(aggregate="topsis").plot(top=5).patches) == 5
+    # z-scores give negative contributions: stacked left of 0, none drawn over another (a
+    # review found them hidden under the next pillar's bar, 2026-11-30)
+    zscores = index.rebuild(normalise="zscore")
+    parts = zscores.contributions().loc[zscores.ranks.sort_values(kind="stable").index]
+    assert (parts.to_numpy() < 0).any()
+    patches = zscores.plot().patches  # pillar by pillar, each drawing every unit
+    n = len(parts)
+    for row in range(n):
+        spans = sorted((p.get_x() + min(0, p.get_width()), p.get_x() + max(0, p.get_width()))
+                       for p in patches[row::n])  # fmt: skip
+        assert all(a[1] <= b[0] + 1e-12 for a, b in zip(spans, spans[1:], strict=False))
+        negative, positive = parts.iloc[row].clip(upper=0).sum(), parts.iloc[row].clip(0).sum()
+        assert (spans[0][0], spans[-1][1]) == pytest.approx((negative, positive), abs=1e-9)
 
 
 # -- bad input ------------------------------------------------------------------------------------

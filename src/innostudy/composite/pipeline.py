@@ -296,7 +296,8 @@ class CompositeIndex(Result):
 
     def plot(self, ax=None, *, kind: str | None = None, top: int | None = None, title=None):
         """Bar chart of the index: stacked contributions by pillar ("contributions", the default for
-        arithmetic aggregation) or the scores ("scores"). Returns the matplotlib Axes."""
+        arithmetic aggregation; negative ones stacked left of 0, the score marked) or the scores
+        ("scores"). Returns the matplotlib Axes."""
         import seaborn as sns
 
         self._single("plot()")
@@ -310,12 +311,18 @@ class CompositeIndex(Result):
             sns.barplot(data=data, y="unit", x="score", color=sns.color_palette()[0], ax=ax)
         else:
             parts = self.contributions().loc[order]
-            left = np.zeros(len(parts))
+            labels = list(order.astype(str))
+            above, below = np.zeros(len(parts)), np.zeros(len(parts))  # stacks right and left of 0
             colours = sns.color_palette(n_colors=parts.shape[1])
             for colour, column in zip(colours, parts.columns, strict=True):
-                values = parts[column].to_numpy()
-                ax.barh(list(order.astype(str)), values, left=left, color=colour, label=column)
-                left += values
+                values = np.nan_to_num(parts[column].to_numpy(float))
+                left = np.where(values >= 0, above, below)
+                ax.barh(labels, values, left=left, color=colour, label=column)
+                above, below = above + values.clip(min=0), below + values.clip(max=0)
+            if (below < 0).any():  # negative parts pull the score left of the bar's end
+                ax.axvline(0, color="black", lw=0.8)
+                ax.plot(parts.sum(axis=1).to_numpy(), labels, "|", color="black", ms=8,
+                        label="score")  # fmt: skip
             ax.invert_yaxis()
             ax.legend(title="pillar" if self.spec.pillars else "indicator", fontsize="small",
                       loc="lower right")  # fmt: skip
