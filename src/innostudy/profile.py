@@ -219,18 +219,20 @@ class EntityProfile(Result):
             )
         if len(self.lookalikes):
             notes.append(
-                f"{len(self.lookalikes)} pairs of indicators share a unit but not a "
+                f"{_many(len(self.lookalikes), 'pair')} of indicators share a unit but not a "
                 "comparability group; they must not be compared with each other."
             )
         shown = facts[["indicator_label", "value", "unit", "qualifier", "as_of", "source_id"]]
         return Summary(
             f"{self.entity['name_en']} ({self.entity['entity_id']}, {self.entity['kind']})",
-            [("facts", f"{len(facts)} facts on {facts['indicator_id'].nunique()} indicators "
-                       f"from {facts['source_id'].nunique()} sources, as of {span}"),
+            [("facts", f"{_many(len(facts), 'fact')} on "
+                       f"{_many(facts['indicator_id'].nunique(), 'indicator')} from "
+                       f"{_many(facts['source_id'].nunique(), 'source')}, as of {span}"),
              ("intervals or approximate figures", int(facts["qualifier"].ne("exact").sum()))]
             + [(f"{kind.replace('_', ' ')} derived", f"{row['count']} of {row['size']}")
                for kind, row in attempts.iterrows()],
-            [("facts", shown.assign(value=shown["value"].map(format_number)))],
+            [("facts", shown.assign(value=[_reading(v, u) for v, u in
+                                           zip(shown["value"], shown["unit"], strict=True)]))],
             notes,
             simulated=self.simulated,
         )  # fmt: skip
@@ -255,6 +257,18 @@ class EntityProfile(Result):
         if fresh:
             ax.figure.tight_layout()
         return ax
+
+
+def _many(n: int, word: str) -> str:
+    """``1 fact``, ``2 facts``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _reading(value, unit: str) -> str:
+    """A figure as the report's tables write it; a year as a year (2020, not 2,020)."""
+    if unit == "year" and isinstance(value, int | float) and float(value).is_integer():
+        return str(int(value))
+    return format_number(value)
 
 
 def entity_profile(ds: Dataset, entity: str) -> EntityProfile:
