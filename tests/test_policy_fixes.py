@@ -297,3 +297,11 @@ def test_p_values_at_their_floor_say_so():
     assert "< 0.0001" in text and "e-" not in text
     ri = placebo(panel, "y", n=20, seed=0)
     assert "the smallest 20 draws can give is 0.0476" in str(ri.summary())
+
+
+def test_an_event_window_wider_than_the_data_says_which_years_are_empty():
+    panel = Panel(simulate_panel(seed=1), "unit", "year", "cohort")  # cohorts 2020, 2021 to 2023
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        es = event_study(panel, "y", window=(-6, 6))
+    assert "relative year(s) 4, 5, 6 of the window: no treated unit observed" in es.summary()

@@ -399,9 +399,17 @@ class EventStudyResult(Result):
              ("correction", str(self.ssc)), ("inference", _inference(self.wild, alpha)),
              ("joint pre-trend test (all leads = 0)", test), *_competing(self.other_policies)],
             [self.tidy(alpha).drop(columns="simulated", errors="ignore")],
-            [f"warning: {w}" for w in self.warnings],
+            [f"warning: {w}" for w in self.warnings] + self._empty_years(),
             simulated=self.simulated,
         )  # fmt: skip
+
+    def _empty_years(self) -> list[str]:
+        """A note on relative years of the window that no treated unit reaches."""
+        empty = self.table.loc[self.table["in_window"] & self.table["estimate"].isna(), "rel_time"]
+        if empty.empty:
+            return []
+        return [f"relative year(s) {', '.join(map(str, empty))} of the window: no treated unit "
+                "observed there, left empty"]  # fmt: skip
 
     def plot(self, ax=None, *, title: str | None = None, alpha: float | None = None):
         """Coefficients and confidence intervals by relative year; the base period drawn at 0."""
