@@ -162,4 +162,16 @@ def coefficient_plot(table: pd.DataFrame, x: str, ax=None, *, xlabel: str, title
     if reference is not None:
         ax.axhline(reference, color="grey", lw=0.8)
     ax.set(xlabel=xlabel, ylabel="estimate")
+    values = pd.to_numeric(table[x], errors="coerce").dropna()
+    if len(values) and (values == values.round()).all():  # years, shifts, cohorts
+        whole_ticks(ax, values.max() - values.min())
     return protocol.finish(ax, title, simulated)
+
+
+def whole_ticks(ax, span: float) -> None:
+    """Ticks at whole numbers on the x axis: every one over up to 15, else a round step."""
+    from matplotlib.ticker import MaxNLocator, MultipleLocator
+
+    ax.xaxis.set_major_locator(
+        MultipleLocator(1) if span <= 15 else MaxNLocator(integer=True, steps=[1, 2, 5, 10])
+    )

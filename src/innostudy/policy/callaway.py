@@ -608,8 +608,12 @@ class Aggregate(Result):
         ax = coefficient_plot(table, "level", ax, xlabel=labels[self.kind], title=title,
                               simulated=self.simulated)  # fmt: skip
         overall = {"simple": "overall", "group": "cohort-size-weighted mean",
-                   "dynamic": "mean over e >= 0", "calendar": "mean over years"}[self.kind]  # fmt: skip
-        ax.axhline(self.att, color="C1", ls="--", lw=1,
-                   label=f"{overall} {format_value(self.att)}")  # fmt: skip
+                   "dynamic": "mean over e ≥ 0", "calendar": "mean over years"}[self.kind]  # fmt: skip
+        label = f"{overall}: {self.att:.3f}"
+        if self.kind == "dynamic":  # the mean is over e >= 0: drawn over those years only
+            ax.hlines(self.att, -0.5, table["level"].max() + 0.5, color="C1", ls="--", lw=1,
+                      label=label)  # fmt: skip
+        else:
+            ax.axhline(self.att, color="C1", ls="--", lw=1, label=label)
         ax.legend(loc="best", fontsize=8)
         return ax

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from innostudy.policy._results import whole_ticks
 from innostudy.policy.callaway import Aggregate
 from innostudy.policy.honest import binned_ends
 from innostudy.policy.imputation import ImputationResult
@@ -74,8 +75,6 @@ def compare_event_studies(results, ax=None, *, alpha: float = 0.05, title: str |
     ]  # fmt: skip
     if not items:
         raise ValueError("compare_event_studies needs at least one result")
-    from matplotlib.ticker import MaxNLocator
-
     ax = axes(ax, figsize=(8, 4.5))
     width = 0.6 / len(items)
     for i, (label, result) in enumerate(items):
@@ -92,7 +91,8 @@ def compare_event_studies(results, ax=None, *, alpha: float = 0.05, title: str |
     ax.plot([-1], [0], "o", ms=5, mfc="white", color="grey", label="reference year (-1)")
     ax.axhline(0, color="grey", lw=0.8)
     ax.axvline(-0.5, color="grey", ls=":", lw=0.8)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    low, high = ax.get_xlim()
+    whole_ticks(ax, high - low)
     ax.set(xlabel="years relative to treatment",
            ylabel=f"effect ({1 - alpha:.0%} intervals)")  # fmt: skip
     handles, labels = ax.get_legend_handles_labels()  # the reference year last

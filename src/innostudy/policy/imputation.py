@@ -178,6 +178,6 @@ class ImputationResult(Result):
         title = f"Imputation: {self.y}" if title is None else title
         ax = coefficient_plot(table, "rel_time", ax, xlabel="years since treatment", title=title,
                               simulated=self.simulated)  # fmt: skip
-        ax.axhline(self.att, color="C1", ls="--", lw=1, label=f"overall {format_value(self.att)}")
+        ax.axhline(self.att, color="C1", ls="--", lw=1, label=f"overall: {self.att:.3f}")
         ax.legend(loc="best", fontsize=8)
         return ax
