@@ -136,7 +136,7 @@ def test_plots_draw_one_row_per_fact_and_one_panel_per_comparable_group(ds):
 
 
 def test_a_year_reads_as_a_year_and_counts_agree_in_number(ds):
-    """"2,020" for a launch year and "1 facts on 1 indicators" (found by a review, 2026-11-30)."""
+    """A launch year read "2,020" and a count "1 facts on 1 indicators" (a review, 2026-11-30)."""
     text = str(entity_profile(ds, "innovation_china").summary())
     assert "1 fact on 1 indicator from 1 source" in text
     assert " 2020 " in text and "2,020" not in text
