@@ -39,7 +39,8 @@ Which implementation, and why (evaluated November 2026 on R did's ``mpdta``):
 * **linearmodels** 7.1: ``PanelOLS`` (TWFE with absorbed effects) only; no staggered estimators.
 
 Choice: Callaway-Sant'Anna (panel data, the three 2×2 estimators, influence-function SEs, the four
-aggregations) is written here in numpy (:mod:`~innostudy.policy.callaway`, about 400 lines),
+aggregations) is written here in numpy (:mod:`~innostudy.policy.callaway` and its 2×2 estimators in
+:mod:`~innostudy.policy.drdid`, about 600 lines),
 because the one light, correct peer (diff-diff) moves too fast to pin a public API on and the
 stable-enough ones are heavy; its results match moderndid to 1e-9 on every ATT(g, t), SE and
 aggregation for ``control`` × ``method`` × covariates × ``anticipation`` (tests/test_policy*.py),
