@@ -162,6 +162,11 @@ def test_checklist_runs_in_order_and_states_every_skip(grouped):
             "honest"} <= set(tables)  # fmt: skip
     assert tables["baseline"].cells.loc["Controls"].tolist() == ["No", "Yes"]
     assert tables["steps"]["simulated"].all()
+    zh = done.tables(lang="zh")["robustness"]
+    assert (
+        "双向固定效应，野聚类自助法" in zh.cells.columns and "插补估计（BJS）" in zh.cells.columns
+    )
+    assert zh.notes[-1].startswith("模拟数据（SIMULATED DATA）")
     assert {"event_study", "psm_scores", "placebo", "effects", "honest",
             "event_studies_compared"} <= set(figures)  # fmt: skip
     estimates = done.tidy().set_index("term")["estimate"]

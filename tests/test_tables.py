@@ -41,6 +41,11 @@ def test_every_number_equals_its_result(fits):
     assert t.cells.loc["Controls"].tolist() == ["No", "Yes", "No", "No"]
     assert t.cells.loc["Year FE"].tolist() == ["Yes", "Yes", "Yes", "—"]
     assert t.cells.loc["Observations"].iloc[3] == "—"  # an aggregate does not say its N
+    # cities used, so that estimators on different samples (att_gt keeps only the units seen
+    # every year, PSM the matched ones) are not read as one sample
+    expected = [fits[0].n_units, fits[1].n_units, fits[2].n_units, fits[3].result.n]
+    assert t.cells.loc["Cities"].tolist() == [f"{n:,}" for n in expected]
+    assert fits[2].n_units < fits[0].n_units  # PSM: the matched cities only
 
 
 def test_r2_is_the_dummy_regressions(fits):

@@ -112,7 +112,9 @@ class Checklist(Result):
             out["baseline"] = table(r["baseline"], lang=lang)
         effects = self._effects()
         if len(effects) > 1:
-            out["robustness"] = table(dict(effects), lang=lang, keep=["treated"])
+            labels = [_in(lang, label) for label, _ in effects]
+            out["robustness"] = table([r for _, r in effects], labels=labels, lang=lang,
+                                      keep=["treated"])  # fmt: skip
         if "event_study" in r:
             out["event_study"] = table([r["event_study"]], lang=lang)
         if "psm_did" in r:
@@ -221,3 +223,16 @@ def checklist(panel: Panel, y: str, *, controls=(), covariates=(), by=None, chan
 
 def _not_run(reason: str):
     raise PanelError(reason)
+
+
+ZH = {"TWFE": "双向固定效应", "wild bootstrap": "野聚类自助法", "other policies": "控制其他政策",
+      "imputation": "插补估计"}  # fmt: skip
+
+
+def _in(lang: str, label: str) -> str:
+    """An estimator's column label in ``lang`` ("TWFE, wild bootstrap" -> "双向固定效应，野聚类自助法")."""
+    if lang != "zh":
+        return label
+    for en, zh in ZH.items():
+        label = label.replace(en, zh)
+    return label.replace(", ", "，").replace(" (", "（").replace(")", "）")

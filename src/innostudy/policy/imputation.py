@@ -111,6 +111,7 @@ def imputation(panel: Panel, y: str, *, horizons=None, controls=(), cluster: str
     return ImputationResult(
         horizons, estimate, vcov, _pretrend(sample, y, controls, treated, rel, cluster, pretrends),
         y=y, nobs=n, n_treated=int(treated.sum()), n_clusters=int(codes.max()) + 1,
+        n_units=sample.n_units,
         note=sample.note(), simulated=panel.simulated, warnings=found, controls=controls,
         outcome_mean=float(outcome.mean()),
     )  # fmt: skip
@@ -140,12 +141,14 @@ class ImputationResult(Result):
     time_effects = True  # unit and year effects, for regression tables
 
     def __init__(self, horizons, estimate, vcov, pretrend, *, y, nobs, n_treated, n_clusters,
-                 note, simulated, warnings, controls=(), outcome_mean=None):  # fmt: skip
+                 note, simulated, warnings, controls=(), outcome_mean=None,
+                 n_units=None):  # fmt: skip
         self.horizons, self.estimate, self.vcov = np.array(horizons), estimate, vcov
         self.att, self.se = float(estimate[0]), float(np.sqrt(vcov[0, 0]))
         self.pretrend, self.y, self.nobs, self.n_treated = pretrend, y, nobs, n_treated
         self.n_clusters, self.note, self.simulated = n_clusters, note, simulated
         self.warnings, self.controls, self.outcome_mean = warnings, list(controls), outcome_mean
+        self.n_units = n_units
 
     def _headline(self) -> str:
         return (f"ATT {self.att:.3f} (se {self.se:.3f}), {len(self.horizons)} horizons, "

@@ -130,6 +130,7 @@ class PSMResult(Result):
         self.n_clusters, self.r2, self.outcome_mean = n_clusters, r2, outcome_mean
         self.controls, self.simulated, self.settings = list(controls), simulated, settings
         self.time_effects, self.warnings = True, list(warnings)
+        self.n_units = n_clusters  # the matched units, each its own cluster
 
     @property
     def params(self) -> pd.Series:

@@ -373,6 +373,7 @@ class EventStudyResult(Result):
         self.time_effects = True
         self.note, self.n_clusters, self.ssc = sample.note(), fit.n_clusters, fit.ssc
         self.warnings, self.simulated, self.nobs = warnings, sample.panel.simulated, sample.nobs
+        self.n_units = sample.n_units
         self.wild = fit.wild  # design order: the estimated terms (blank rows have no estimate)
         self.terms = list(table.term[table.estimate.notna()])
 

@@ -89,6 +89,7 @@ def sun_abraham(panel: Panel, y: str, *, window: tuple[int, int] | None = None,
         pd.DataFrame({"cohort": g_of, "rel_time": e_of, "estimate": beta,
                       "std_error": np.sqrt(np.diag(vcov)), "n_obs": n_cell.astype(int)}),
         window=window, y=y, control=control, n_clusters=fit.n_clusters, nobs=sample.nobs,
+        n_units=sample.n_units,
         note=sample.note(), ssc=fit.ssc, simulated=panel.simulated, warnings=found,
         dropped_years=dropped_years, controls=controls,
         outcome_mean=float(sample.column(y).mean()),
@@ -118,7 +119,7 @@ class SunAbrahamResult(Result):
 
     def __init__(self, periods, estimate, vcov_all, att, att_var, cells, *, window, y, control,
                  n_clusters, nobs, note, ssc, simulated, warnings, dropped_years, controls=(),
-                 outcome_mean=None):  # fmt: skip
+                 outcome_mean=None, n_units=None):  # fmt: skip
         lo, hi = window if window is not None else (periods.min(), periods.max())
         shown = (periods >= lo) & (periods <= hi)
         self.rel_time, self.estimate = periods[shown], estimate[shown]
@@ -127,7 +128,7 @@ class SunAbrahamResult(Result):
         self.cells, self.y, self.control, self.window = cells, y, control, (lo, hi)
         self.n_clusters, self.nobs, self.note, self.ssc = n_clusters, nobs, note, ssc
         self.simulated, self.warnings, self.dropped_years = simulated, warnings, dropped_years
-        self.controls, self.outcome_mean = list(controls), outcome_mean
+        self.controls, self.outcome_mean, self.n_units = list(controls), outcome_mean, n_units
         leads = self.rel_time < 0
         self.pretrend = (
             WaldTest.of(

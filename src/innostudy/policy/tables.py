@@ -36,10 +36,11 @@ from innostudy.results import _latex
 
 WORDS = {
     "en": {"treated": "Pilot × Post", "controls": "Controls", "unit_fe": "City FE",
-           "year_fe": "Year FE", "nobs": "Observations", "r2": "R²",
+           "year_fe": "Year FE", "nobs": "Observations", "units": "Cities", "r2": "R²",
            "mean": "Mean of outcome", "share": "Effect / mean", "yes": "Yes", "no": "No",
            "std_error": "Standard errors clustered by city in parentheses",
            "statistic": "t statistics in parentheses", "stars": "{} p < {}",
+           "simulated": "SIMULATED DATA: not evidence about real cities.",
            "mixed_std_error": "Standard errors in parentheses", "mixed_statistic":
            "t statistics in parentheses; their standard errors", "column": "column {}",
            "kind_std_error": "clustered by city", "kind_wild": "clustered by city, stars from "
@@ -47,10 +48,12 @@ WORDS = {
            "units' influence functions (Callaway-Sant'Anna)", "kind_imputation": "Borusyak, "
            "Jaravel & Spiess's conservative imputation standard errors, clustered by city"},
     "zh": {"treated": "试点 × 政策后", "controls": "控制变量", "unit_fe": "城市固定效应",
-           "year_fe": "年份固定效应", "nobs": "观测值", "r2": "R²", "mean": "被解释变量均值",
+           "year_fe": "年份固定效应", "nobs": "观测值", "units": "城市数", "r2": "R²",
+           "mean": "被解释变量均值",
            "share": "效应 / 均值", "yes": "是", "no": "否",
            "std_error": "括号内为聚类到城市的稳健标准误", "statistic": "括号内为 t 值",
            "stars": "{} p < {}", "mixed_std_error": "括号内为标准误",
+           "simulated": "模拟数据（SIMULATED DATA）：并非关于真实城市的证据。",
            "mixed_statistic": "括号内为 t 值，其标准误", "column": "第{}列",
            "kind_std_error": "聚类到城市",
            "kind_wild": "聚类到城市，星号依据野聚类自助法（施加原假设）的 p 值",
@@ -78,6 +81,7 @@ def _facts(result) -> dict:
     return {
         "y": getattr(result, "y", None) or getattr(inner, "y", None),
         "nobs": getattr(result, "nobs", None) or getattr(inner, "nobs", None),
+        "units": getattr(result, "n_units", None) or getattr(inner, "n", None),
         "r2": getattr(result, "r2", None),
         "mean": getattr(result, "outcome_mean", None),
         "controls": None if controls is None else list(controls),
@@ -347,6 +351,7 @@ def table(results, *, labels=None, lang: str = "en", stars=(0.1, 0.05, 0.01),
         words["year_fe"]: [yes[x["time_effects"] if x["time_effects"] is not None else None]
                            for x in facts],
         words["nobs"]: [f"{x['nobs']:,}" if x["nobs"] is not None else "—" for x in facts],
+        words["units"]: [f"{x['units']:,}" if x["units"] is not None else "—" for x in facts],
         words["r2"]: [f.format(x["r2"]) if x["r2"] is not None else "—" for x in facts],
         words["mean"]: [f.format(x["mean"]) if x["mean"] is not None else "—" for x in facts],
         words["share"]: [share(j) for j in range(len(results))],
@@ -359,5 +364,5 @@ def table(results, *, labels=None, lang: str = "en", stars=(0.1, 0.05, 0.01),
         words["stars"].format("*" * (i + 1), t) for i, t in enumerate(thresholds)) + "."]  # fmt: skip
     simulated = any(getattr(r, "simulated", False) for r in results)
     if simulated:
-        notes.append("SIMULATED DATA: not evidence about real cities.")
+        notes.append(words["simulated"])
     return RegressionTable(cells, numbers, notes, 2 * len(order), title, simulated)
