@@ -140,3 +140,12 @@ def test_a_year_reads_as_a_year_and_counts_agree_in_number(ds):
     text = str(entity_profile(ds, "innovation_china").summary())
     assert "1 fact on 1 indicator from 1 source" in text
     assert " 2020 " in text and "2,020" not in text
+
+
+def test_targets_are_not_divided_by_population(ds):
+    """Foshan's 2025 targets came out as per-capita figures, one refused for a wrong reason
+    (found by a review, 2026-11-30)."""
+    per_capita = derived(entity_profile(ds, "foshan"), "per_capita")
+    targets = per_capita[per_capita.index.str.startswith("target_")]
+    assert len(targets) and targets["value"].isna().all()
+    assert (targets["reason"] == "a target, not an achieved figure").all()

@@ -94,6 +94,7 @@ def _per_capita(facts: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
     for unit, why in NOT_PER_CAPITA_UNITS.items():
         reason[facts["unit"] == unit] = f"unit {unit!r}: {why}"
     reason[facts["indicator_id"] == POPULATION] = "the population itself"
+    reason[facts["indicator_id"].str.startswith("target_")] = "a target, not an achieved figure"
     out = _derived_frame(facts, "per_capita").assign(reason=reason)
     usable = facts[reason.isna()]
     if len(usable):

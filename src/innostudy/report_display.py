@@ -74,6 +74,10 @@ def show_table(table, *, decimals: int | None = None, caption: str | None = None
     >>> html = show_table(pd.DataFrame({"labs": [4.0, None], "share": [0.5, 0.25]})).to_html()
     >>> ">4<" in html and ">—<" in html and ">0.5<" in html
     True
+    >>> facts = pd.DataFrame({"value": [2020.0, 1210.0], "unit": ["year", "enterprises"]})
+    >>> html = show_table(facts).to_html()
+    >>> ">2020<" in html and ">1,210<" in html  # a year is not a count
+    True
     """
     import pandas as pd
 
@@ -91,6 +95,11 @@ def show_table(table, *, decimals: int | None = None, caption: str | None = None
         else:
             columns[name] = _format_text
     styler = frame.style.format(columns).set_table_styles(TABLE_CSS)
+    if "unit" in frame.columns and frame.columns.is_unique:  # a figure whose unit is a year
+        years = frame.index[frame["unit"].astype(str).eq("year").to_numpy()]
+        figures = [c for c in ("value", "low", "high", "shown_value") if c in frame.columns]
+        if len(years) and figures:
+            styler = styler.format(_year, subset=pd.IndexSlice[years, figures])
     numbers = [n for n in frame.columns if pd.api.types.is_numeric_dtype(frame[n])]
     if numbers and frame.columns.is_unique:
         styler = styler.set_properties(subset=numbers, **{"text-align": "right"})
@@ -100,6 +109,13 @@ def show_table(table, *, decimals: int | None = None, caption: str | None = None
     if index is False or (index is None and plain):
         styler = styler.hide(axis="index")
     return styler
+
+
+def _year(value: Any) -> str:
+    """A year as a year (2020, not 2,020); anything else as :func:`format_number` writes it."""
+    if isinstance(value, int | float) and not _missing(value) and float(value).is_integer():
+        return str(int(value))
+    return format_number(value)
 
 
 def _is_fraction(value: Any) -> bool:
