@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from innostudy.dataset import Dataset
-from innostudy.report_display import format_number
+from innostudy.report_display import format_number, format_year
 from innostudy.results import Result, Summary, axes, check_alpha, finish
 
 POPULATION = "resident_population"
@@ -267,9 +267,7 @@ def _many(n: int, word: str) -> str:
 
 def _reading(value, unit: str) -> str:
     """A figure as the report's tables write it; a year as a year (2020, not 2,020)."""
-    if unit == "year" and isinstance(value, int | float) and float(value).is_integer():
-        return str(int(value))
-    return format_number(value)
+    return format_year(value) if unit == "year" else format_number(value)
 
 
 def entity_profile(ds: Dataset, entity: str) -> EntityProfile:

@@ -99,7 +99,7 @@ def show_table(table, *, decimals: int | None = None, caption: str | None = None
         years = frame.index[frame["unit"].astype(str).eq("year").to_numpy()]
         figures = [c for c in ("value", "low", "high", "shown_value") if c in frame.columns]
         if len(years) and figures:
-            styler = styler.format(_year, subset=pd.IndexSlice[years, figures])
+            styler = styler.format(format_year, subset=pd.IndexSlice[years, figures])
     numbers = [n for n in frame.columns if pd.api.types.is_numeric_dtype(frame[n])]
     if numbers and frame.columns.is_unique:
         styler = styler.set_properties(subset=numbers, **{"text-align": "right"})
@@ -111,7 +111,7 @@ def show_table(table, *, decimals: int | None = None, caption: str | None = None
     return styler
 
 
-def _year(value: Any) -> str:
+def format_year(value: Any) -> str:
     """A year as a year (2020, not 2,020); anything else as :func:`format_number` writes it."""
     if isinstance(value, int | float) and not _missing(value) and float(value).is_integer():
         return str(int(value))

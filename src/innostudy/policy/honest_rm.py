@@ -33,6 +33,7 @@ wider where that change is the largest (tests/test_honest.py pins both facts).
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 
 import numpy as np
@@ -95,14 +96,12 @@ def identified_set(beta, n_pre, n_post, l_post, mbar) -> tuple[float, float]:
 
 
 def dual_vertices(W: np.ndarray) -> np.ndarray:
-    """Vertices of {γ ≥ 0 : W'γ = e₁} (one per row): the basic solutions on subsets of
-    rank(W) rows. The first column of W is positive, so the polytope is bounded."""
+    """Vertices of {γ ≥ 0 : W'γ = e₁} (one per row): the basic solutions on subsets of k
+    rows. The first column of W is positive, so the polytope is bounded; W has full column
+    rank, since the nuisance columns come from invertible post-period differences in ± pairs
+    of rows, which no positive first column is a combination of."""
     m, k = W.shape
-    rank = np.linalg.matrix_rank(W)
-    if rank < k:  # redundant nuisance directions: keep independent columns
-        W = W[:, _independent_columns(W)]
-        k = W.shape[1]
-    n_subsets = _binomial(m, k)
+    n_subsets = math.comb(m, k)
     if n_subsets > MAX_SUBSETS:
         raise PanelError(f"relative magnitudes: {m} moments and {k - 1} nuisance parameters "
                          f"give {n_subsets:,} candidate vertices; shorten the event window")  # fmt: skip
@@ -125,20 +124,6 @@ def dual_vertices(W: np.ndarray) -> np.ndarray:
     if not len(vertices):
         raise PanelError("relative magnitudes: the moment inequalities admit no dual vertex")
     return vertices
-
-
-def _independent_columns(W: np.ndarray) -> list[int]:
-    keep: list[int] = []
-    for c in range(W.shape[1]):
-        if np.linalg.matrix_rank(W[:, keep + [c]]) == len(keep) + 1:
-            keep.append(c)
-    return keep
-
-
-def _binomial(n: int, k: int) -> int:
-    from math import comb
-
-    return comb(n, k)
 
 
 def _chunks(iterable, size):
